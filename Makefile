@@ -1,0 +1,32 @@
+# Two commands on a fresh machine:
+#   make        install into .venv, then run the whole pipeline on all cores
+#   make test   install into .venv, then run the test suite (what CI runs)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CORES  ?= all
+STAMP  := $(VENV)/.installed
+
+.PHONY: all install test quick bench report-snakemake clean
+
+all: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+	@echo "Report: $(CURDIR)/reports/index.html"
+
+install: $(STAMP)
+
+# torch is pinned in pyproject.toml; a CPU build of it is provided locally to pip.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+quick: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --config profile=quick
+	@echo "Report: $(CURDIR)/reports/index.html"
+
+clean:
+	rm -rf results reports logs .snakemake

@@ -1,0 +1,159 @@
+"""linear-collapse: stacked linear layers are one linear map.
+
+Expected (stated before running):
+- for random stacks of affine layers of depth 2..50 (float64, random widths 2..16), the
+  single map (W_L ... W_1, and the composed bias) reproduces the stack's output to
+  round-off: largest error relative to the output's scale below 1e-12;
+- a deep purely linear network (2-8-8-8-8-1, Xavier init, Adam lr 0.01, 3,000 full-batch
+  steps on mean squared error) trained on XOR ends at the best linear solution, whose
+  loss is exactly 0.25 (predict 1/2 everywhere): its loss never goes below 0.25 and its
+  mean final loss lies within 1% of 0.25; the same network with tanh units solves XOR
+  (4/4) in a clear majority of seeds (the whole 95% interval above 1/2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnclaims.experiment import Claim, Figure
+from nnclaims.stats import Check, bootstrap_ci, proportion_ci
+
+CLAIMS = [
+    Claim(
+        id="linear-collapse",
+        title="Without a nonlinearity, stacked layers collapse into one linear map",
+        statement=("Layers without an activation function compose to a single linear (affine) map, "
+                   "W₂(W₁x) = (W₂W₁)x, however many are stacked; so a deep network without nonlinearities "
+                   "can do no more than one layer, and cannot learn XOR."),
+        section="A",
+    )
+]
+SEEDS = {"quick": 8, "full": 50}
+DEPTHS = {"quick": [2, 5, 10, 20, 50], "full": [2, 3, 5, 10, 20, 30, 40, 50]}
+ROUNDOFF = 1e-12
+DEEP = dict(sizes=(2, 8, 8, 8, 8, 1), init="xavier_normal", steps=3000, lr=0.01, optimizer="adam")
+BEST_LINEAR_MSE = 0.25  # least squares on XOR: w = 0, b = 1/2
+
+
+def grid(profile: str) -> list[dict]:
+    stacks = [{"part": "stack", "depth": d} for d in DEPTHS[profile]]
+    return stacks + [{"part": "xor", "activation": a} for a in ("identity", "tanh")]
+
+
+def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+    return _stack(point, seeds, device) if point["part"] == "stack" else _xor(point, seeds, device)
+
+
+def _stack(point, seeds, device) -> dict[str, list[dict]]:
+    import torch
+
+    from nnclaims.batched import BatchedNet
+    from nnclaims.models import MLPSpec
+    from nnclaims.seeding import numpy_rng, torch_generator
+
+    rows = []
+    for seed in seeds:
+        rng = numpy_rng(seed, f"widths-{point['depth']}")
+        sizes = rng.integers(2, 17, size=point["depth"] + 1)
+        spec = MLPSpec(sizes, activation="identity", init="xavier_normal", bias_std=0.1)
+        net = BatchedNet.init(spec, [seed], dtype=torch.float64, device=device)
+        x = torch.randn(256, sizes[0], generator=torch_generator(seed, "inputs"), dtype=torch.float64)
+        stack = net(x.to(device))[0].cpu().numpy()
+        p = net.seed_params(0)
+        W, b = np.eye(sizes[0]), np.zeros(sizes[0])
+        for w_l, b_l in zip(p["weight"], p["bias"]):  # compose: x -> w_l (W x + b) + b_l
+            W, b = w_l.numpy() @ W, w_l.numpy() @ b + b_l.numpy()
+        single = x.numpy() @ W.T + b
+        scale = np.abs(stack).max()
+        rows.append({"seed": seed, "widths": "-".join(map(str, sizes)),
+                     "max_rel_error": float(np.abs(stack - single).max() / scale), "output_scale": float(scale)})
+    return {"stacks": rows}
+
+
+def _xor(point, seeds, device) -> dict[str, list[dict]]:
+    import torch
+
+    from nnclaims.data import gate
+    from nnclaims.models import MLPSpec
+    from nnclaims.training import Schedule, train
+
+    X, y = gate("XOR")
+    X, y = torch.tensor(X), torch.tensor(y, dtype=torch.float64)[:, None]
+    spec = MLPSpec(DEEP["sizes"], activation=point["activation"], init=DEEP["init"])
+    result = train(spec, X, y, seeds, Schedule(DEEP["steps"], DEEP["lr"], optimizer=DEEP["optimizer"],
+                                               loss="mse", record_every=50),
+                   dtype=torch.float64, device=device)
+    with torch.no_grad():
+        out = result.net(X.to(device)).squeeze(-1).cpu()
+    correct = ((out > 0.5).double() == y.T).sum(dim=1)
+    curves = result.tidy(["loss"])
+    final = [{"seed": s, "final_loss": float(result.final("loss")[i]),
+              "min_loss": float(result.history["loss"][:, i].min()), "correct": int(correct[i]),
+              "success": bool(correct[i] == 4), "diverged": bool(result.diverged[i])}
+             for i, s in enumerate(seeds)]
+    return {"records": final, "curves": curves}
+
+
+def checks(tables: dict) -> list[Check]:
+    stacks, rec = tables["stacks"], tables["records"]
+    lin, tanh = rec[rec["activation"] == "identity"], rec[rec["activation"] == "tanh"]
+    gap = (lin["final_loss"] - BEST_LINEAR_MSE) / BEST_LINEAR_MSE
+    lo, hi = bootstrap_ci(gap.to_numpy())
+    k, n = int(tanh["success"].sum()), len(tanh)
+    plo, phi = proportion_ci(k, n)
+    return [
+        Check("linear-collapse", "stack-equals-product",
+              f"Largest error of the single product map relative to the output scale, over "
+              f"{len(stacks)} random stacks of depth {stacks['depth'].min()}–{stacks['depth'].max()} (float64)",
+              value=stacks["max_rel_error"].max(), comparator="<", threshold=ROUNDOFF),
+        Check("linear-collapse", "linear-net-never-beats-linear",
+              "Lowest loss the deep linear network reached on XOR at any recorded step, any seed "
+              "(the best linear map's loss is 0.25)",
+              value=lin["min_loss"].min(), comparator=">=", threshold=BEST_LINEAR_MSE - 1e-9,
+              theory=BEST_LINEAR_MSE, n_seeds=len(lin)),
+        Check("linear-collapse", "linear-net-at-linear-optimum",
+              "Relative gap between the deep linear network's final loss and the best linear loss 0.25",
+              value=float(gap.mean()), ci_low=lo, ci_high=hi, comparator="<=", threshold=0.01,
+              n_seeds=len(lin)),
+        Check("linear-collapse", "nonlinear-net-solves-xor",
+              f"Success rate (4/4 correct) of the same network with tanh units over {n} seeds (Wilson interval)",
+              value=k / n, ci_low=plo, ci_high=phi, comparator=">", threshold=0.5, n_seeds=n),
+    ]
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims import plotting as P
+    from nnclaims.stats import group_ci
+
+    stacks, curves = tables["stacks"], tables["curves"]
+    fig, axes = P.plt.subplots(1, 2, figsize=(10, 3.8))
+    ax = axes[0]
+    ax.scatter(stacks["depth"], stacks["max_rel_error"].clip(lower=1e-18), color=P.color(0), s=14, alpha=0.7,
+               label="one random stack")
+    ax.axhline(ROUNDOFF, **P.THEORY, label="threshold 10⁻¹²")
+    ax.axhline(np.finfo(float).eps, color=P.color(2), linestyle=":", label="float64 machine epsilon")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of stacked linear layers")
+    ax.set_ylabel("max |stack − product map| / output scale")
+    ax.set_title("A linear stack is one matrix")
+    ax.legend(fontsize=8, loc="upper left")
+    ax = axes[1]
+    for i, (act, g) in enumerate(curves.groupby("activation")):
+        s = group_ci(g, "step", "loss")
+        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, markevery=10,
+               label="no nonlinearity (identity)" if act == "identity" else "tanh units")
+    ax.axhline(BEST_LINEAR_MSE, **P.THEORY, label="best linear map: 0.25")
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean squared error on XOR (log scale)")
+    ax.set_title("Deep network 2-8-8-8-8-1 on XOR")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return [Figure(P.save(fig, outdir, "linear_collapse"), "linear-collapse", main=True,
+                   caption=("Left: for random stacks of up to 50 affine layers, the single composed map reproduces "
+                            "the stack's output to within a few machine epsilons. Right: trained on XOR, the deep "
+                            "network without nonlinearities settles exactly on the best linear loss, 0.25 (dashed), "
+                            "while the same network with tanh units drives the loss towards zero. Bands: 95% "
+                            "intervals over seeds."),
+                   alt=("Left: relative errors between 1e-16 and 1e-14 for all depths, far below 1e-12. Right: "
+                        "loss curves; the linear network's flattens at 0.25, the tanh network's falls towards 0."))]

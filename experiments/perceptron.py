@@ -1,0 +1,187 @@
+"""bias-shifts-boundary and perceptron-convergence: what one step unit can do, and how fast it learns.
+
+Expected (stated before running):
+- bias-shifts-boundary: without a bias the boundary w.x = 0 passes through the origin,
+  and no step unit computes AND (the LP's best margin is 0); with a bias one does (margin
+  > 0); the weights (0.5, 0.5) with bias -0.7 compute AND on all four inputs. Exact.
+- perceptron-convergence: Rosenblatt's rule reaches zero errors on AND, OR, NAND and on
+  random separable clouds, and its number of updates never exceeds Novikoff's bound
+  (R / gamma)^2, with gamma the maximum margin of the augmented inputs (from a QP).
+  Exact: counted over every data set and visiting order.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnclaims.experiment import Claim, Figure
+from nnclaims.stats import Check
+
+CLAIMS = [
+    Claim(
+        id="bias-shifts-boundary",
+        title="A bias lets a perceptron's boundary leave the origin",
+        statement=("A perceptron's decision boundary is the hyperplane w·x + b = 0. Without a bias it must pass "
+                   "through the origin, which rules out functions such as AND; with a bias, AND is computable, "
+                   "for instance by weights (0.5, 0.5) and bias −0.7."),
+        section="A",
+    ),
+    Claim(
+        id="perceptron-convergence",
+        title="The perceptron rule converges on linearly separable data, within Novikoff's bound",
+        statement=("On linearly separable data (AND, OR, NAND, random separable point clouds) the perceptron "
+                   "learning rule reaches zero training errors after finitely many updates, at most (R/γ)², "
+                   "where R bounds the input norms and γ is the largest achievable margin."),
+        section="A",
+        reference="Novikoff (1962), On convergence proofs for perceptrons.",
+    ),
+]
+SEEDS = {"quick": 5, "full": 50}
+EXAMPLE = {"w": (0.5, 0.5), "b": -0.7}
+CLOUDS = {  # name: (points, dimension, minimum geometric margin)
+    "cloud 2-D, margin 0.1": (50, 2, 0.1),
+    "cloud 2-D, margin 0.02": (200, 2, 0.02),
+    "cloud 10-D, margin 0.05": (200, 10, 0.05),
+}
+LP_TOL = 1e-9
+
+
+def grid(profile: str) -> list[dict]:
+    points = [{"task": "boundary", "dataset": g} for g in ("AND", "OR", "NAND")]
+    points += [{"task": "convergence", "dataset": g} for g in ("AND", "OR", "NAND", *CLOUDS)]
+    return points
+
+
+def _dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from nnclaims.data import gate, separable_cloud
+
+    if name in CLOUDS:
+        n, dim, margin = CLOUDS[name]
+        return separable_cloud(n, dim, margin, seed)
+    return gate(name)
+
+
+def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+    from nnclaims.perceptron import predict, step_unit_lp
+
+    name = point["dataset"]
+    if point["task"] == "boundary":
+        X, y = _dataset(name, 0)
+        rows = []
+        for bias in (False, True):
+            lp = step_unit_lp(X, y, bias=bias)
+            rows.append({"bias": bias, "lp_margin": lp.margin, "w1": lp.w[0], "w2": lp.w[1], "b": lp.b})
+        example = int((predict(X, np.array(EXAMPLE["w"]), EXAMPLE["b"]) == y).sum())
+        return {"boundary": [{**r, "example_correct": example} for r in rows]}
+    return {"records": [_converge(name, seed) for seed in seeds]}
+
+
+def _converge(name: str, seed: int) -> dict:
+    from nnclaims.perceptron import max_margin, novikoff_bound, train_perceptron
+    from nnclaims.seeding import numpy_rng
+
+    # Gates are fixed; clouds are drawn from the seed. The seed also fixes the visiting order.
+    X, y = _dataset(name, seed)
+    mm = max_margin(X, y, bias=True)
+    bound = novikoff_bound(X, mm.margin, bias=True)
+    order = numpy_rng(seed, "order").permutation(len(X))
+    run = train_perceptron(X, y, bias=True, max_epochs=min(int(math.ceil(bound)) + 2, 100_000), order=order)
+    return {"seed": seed, "n": len(X), "dim": X.shape[1], "gamma": mm.margin,
+            "R": float(np.linalg.norm(np.hstack([X, np.ones((len(X), 1))]), axis=1).max()),
+            "bound": bound, "updates": run.updates, "epochs": run.epochs, "converged": run.converged,
+            "final_errors": run.errors[-1]}
+
+
+def checks(tables: dict) -> list[Check]:
+    b = tables["boundary"]
+    and_ = b[b["dataset"] == "AND"].set_index("bias")
+    rec = tables["records"]
+    ratio = rec["updates"] / rec["bound"]
+    return [
+        Check("bias-shifts-boundary", "and-without-bias-impossible",
+              "AND without a bias: best LP margin of a step unit (0 means no weights compute AND)",
+              value=and_.loc[False, "lp_margin"], comparator="<=", threshold=LP_TOL),
+        Check("bias-shifts-boundary", "and-with-bias-possible",
+              "AND with a bias: best LP margin of a step unit (> 0 means some weights compute AND)",
+              value=and_.loc[True, "lp_margin"], comparator=">", threshold=LP_TOL),
+        Check("bias-shifts-boundary", "example-weights-compute-and",
+              "Inputs on which w = (0.5, 0.5), b = −0.7 outputs AND",
+              value=and_["example_correct"].iloc[0], comparator="==", threshold=4, unit="of 4"),
+        Check("perceptron-convergence", "all-runs-converge",
+              f"Runs that did not reach zero errors (of {len(rec)}: gates and clouds, each over its visiting orders)",
+              value=int((~rec["converged"].astype(bool)).sum()), comparator="==", threshold=0, unit="runs",
+              n_seeds=rec["seed"].nunique()),
+        Check("perceptron-convergence", "updates-within-novikoff",
+              "Largest ratio of observed updates to Novikoff's bound (R/γ)², over all runs",
+              value=float(ratio.max()), comparator="<=", threshold=1.0, n_seeds=rec["seed"].nunique(),
+              theory=1.0),
+    ]
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims import plotting as P
+    from nnclaims.data import gate
+
+    out = []
+    # The AND boundary with and without bias.
+    b = tables["boundary"]
+    fig, axes = P.plt.subplots(1, 2, figsize=(8.4, 3.8))
+    X, y = gate("AND")
+    for ax, bias in zip(axes, (False, True)):
+        row = b[(b["dataset"] == "AND") & (b["bias"] == bias)].iloc[0]
+        w = (EXAMPLE["w"], EXAMPLE["b"]) if bias else ((row["w1"], row["w2"]), 0.0)
+        _points(ax, X, y, P)
+        _line(ax, w[0], w[1], P, label=("w = (0.5, 0.5), b = −0.7" if bias else
+                                        f"best bias-free line (LP margin {row['lp_margin']:.2g})"))
+        ax.plot([0], [0], marker="+", color="black", markersize=12, linestyle="none")
+        ax.set_title("AND with a bias" if bias else "AND without a bias")
+        ax.legend(loc="upper left", fontsize=8)
+    out.append(Figure(P.save(fig, outdir, "and_boundary"), "bias-shifts-boundary", main=True,
+                      caption=("AND's four inputs (filled: output 1). Left: a boundary through the origin (+) "
+                               "cannot put (1, 1) alone on the positive side; the LP's best margin is zero. "
+                               "Right: the bias shifts the line to x₁ + x₂ = 1.4, which separates (1, 1)."),
+                      alt=("Two panels of the unit square's corners. Without a bias the best line passes through "
+                           "the origin and fails to isolate (1,1); with bias -0.7 the line x1 + x2 = 1.4 does.")))
+    # Observed updates against Novikoff's bound.
+    rec = tables["records"]
+    fig, ax = P.plt.subplots(figsize=(6.4, 4.2))
+    for i, (name, g) in enumerate(rec.groupby("dataset", sort=False)):
+        ax.scatter(g["bound"], g["updates"], color=P.color(i), marker=P.marker(i), label=name, s=18, alpha=0.8)
+    lim = [max(1.0, rec["updates"].min() / 2), rec["bound"].max() * 2]
+    ax.plot(lim, lim, **P.THEORY, label="updates = bound")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Novikoff's bound (R/γ)² (updates, log scale)")
+    ax.set_ylabel("observed updates (log scale)")
+    ax.legend(fontsize=8, loc="upper left")
+    out.append(Figure(P.save(fig, outdir, "updates_vs_bound"), "perceptron-convergence", main=True,
+                      caption=("Each point is one run (one data set and visiting order): the number of updates the "
+                               "perceptron needed against Novikoff's bound for that data. Every point lies below the "
+                               "dashed diagonal; the bound is loose, often by orders of magnitude."),
+                      alt=("Log-log scatter of observed perceptron updates against Novikoff's bound; all points "
+                           "lie below the diagonal.")))
+    return out
+
+
+def _points(ax, X, y, P) -> None:
+    for label, style in ((0, dict(facecolors="white")), (1, dict(facecolors=P.color(0)))):
+        m = y == label
+        ax.scatter(X[m, 0], X[m, 1], s=90, edgecolors=P.color(0), linewidths=1.5, zorder=3,
+                   label=f"output {label}", **style)
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_ylim(-0.5, 1.5)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+
+
+def _line(ax, w, b, P, label: str) -> None:
+    xs = np.linspace(-0.5, 1.5, 2)
+    if abs(w[1]) > 1e-12:
+        ax.plot(xs, -(w[0] * xs + b) / w[1], color=P.color(1), label=label)
+    elif abs(w[0]) > 1e-12:
+        ax.axvline(-b / w[0], color=P.color(1), label=label)
+    else:  # w = 0: every input lands on the boundary
+        ax.plot([], [], color=P.color(1), label=label + ": w = 0")

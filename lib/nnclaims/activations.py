@@ -1,0 +1,138 @@
+"""Activation functions by name, each with its closed-form derivative.
+
+The closed forms are written out independently of autograd so that experiments can
+check one against the other (`sigmoid-derivative`, `activation-shapes`) and so that
+probes can evaluate derivative factors without a backward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from .registry import Registry
+
+Elementwise = Callable[..., Tensor]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise nonlinearity.
+
+    ``fn(z)`` and ``derivative(z)``; an activation with a learned slope (PReLU) takes
+    the slope as a second argument that broadcasts against ``z``.
+    """
+
+    name: str
+    fn: Elementwise
+    derivative: Elementwise
+    learned_slope: bool = False
+    params: dict = field(default_factory=dict)
+
+    def __call__(self, z: Tensor, slope: Tensor | None = None) -> Tensor:
+        return self.fn(z, slope) if self.learned_slope else self.fn(z)
+
+    def grad(self, z: Tensor, slope: Tensor | None = None) -> Tensor:
+        return self.derivative(z, slope) if self.learned_slope else self.derivative(z)
+
+
+ACTIVATIONS: Registry[Callable[..., Activation]] = Registry("activation")
+
+
+def _act(name: str):
+    return ACTIVATIONS.register(name)
+
+
+@_act("identity")
+def identity() -> Activation:
+    return Activation("identity", lambda z: z, torch.ones_like)
+
+
+@_act("step")
+def step() -> Activation:
+    # Heaviside with H(0) = 0, the perceptron's convention; its derivative is zero
+    # almost everywhere, which is why the perceptron has its own learning rule.
+    return Activation("step", lambda z: (z > 0).to(z.dtype), torch.zeros_like)
+
+
+@_act("sigmoid")
+def sigmoid() -> Activation:
+    def d(z: Tensor) -> Tensor:
+        s = torch.sigmoid(z)
+        return s * (1 - s)
+
+    return Activation("sigmoid", torch.sigmoid, d)
+
+
+@_act("tanh")
+def tanh() -> Activation:
+    return Activation("tanh", torch.tanh, lambda z: 1 - torch.tanh(z) ** 2)
+
+
+@_act("relu")
+def relu() -> Activation:
+    return Activation("relu", torch.relu, lambda z: (z > 0).to(z.dtype))
+
+
+@_act("leaky_relu")
+def leaky_relu(slope: float = 0.01) -> Activation:
+    return Activation(
+        "leaky_relu",
+        lambda z: torch.where(z > 0, z, slope * z),
+        lambda z: torch.where(z > 0, torch.ones_like(z), torch.full_like(z, slope)),
+        params={"slope": slope},
+    )
+
+
+@_act("prelu")
+def prelu(init: float = 0.25) -> Activation:
+    # The slope is a learned parameter; `init` is its starting value (He et al. 2015).
+    return Activation(
+        "prelu",
+        lambda z, a: torch.where(z > 0, z, a * z),
+        lambda z, a: torch.where(z > 0, torch.ones_like(z), a.expand_as(z)),
+        learned_slope=True,
+        params={"init": init},
+    )
+
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@_act("gelu")
+def gelu() -> Activation:
+    # The exact form x * Phi(x), not the tanh approximation.
+    def f(z: Tensor) -> Tensor:
+        return 0.5 * z * (1 + torch.erf(z / _SQRT2))
+
+    def d(z: Tensor) -> Tensor:
+        return 0.5 * (1 + torch.erf(z / _SQRT2)) + z * _INV_SQRT_2PI * torch.exp(-0.5 * z * z)
+
+    return Activation("gelu", f, d)
+
+
+@_act("swish")
+def swish() -> Activation:
+    def d(z: Tensor) -> Tensor:
+        s = torch.sigmoid(z)
+        return s * (1 + z * (1 - s))
+
+    return Activation("swish", lambda z: z * torch.sigmoid(z), d)
+
+
+def get_activation(name: str, **params: float) -> Activation:
+    """The activation called ``name``; unknown names raise, listing the valid ones."""
+    factory = ACTIVATIONS.get(name)
+    try:
+        return factory(**params)
+    except TypeError as err:
+        raise ValueError(f"activation {name!r} does not take parameters {params}: {err}") from None
+
+
+def activation_names() -> list[str]:
+    return ACTIVATIONS.names()

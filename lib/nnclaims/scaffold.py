@@ -1,0 +1,99 @@
+"""``nnclaims new NAME``: write a working skeleton experiment to start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .experiment import EXPERIMENT_NAME, ExperimentError
+
+SKELETON = '''"""{claim_id}: replace with the claim this experiment tests.
+
+Expected (write this before running, and do not change it after): a one-hidden-layer
+tanh network fits sin(3x) on [-2, 2] better when it is wider; the widest network's final
+mean squared error is below the narrowest one's, over seeds, with the whole 95% interval
+of the paired difference below zero.
+"""
+
+from __future__ import annotations
+
+from nnclaims.experiment import Claim, Figure
+from nnclaims.stats import Check, bootstrap_ci
+
+CLAIMS = [
+    Claim(
+        id="{claim_id}",
+        title="Wider networks fit a curve better (skeleton: edit me)",
+        statement="In our own words: what the chapter asserts, and under which conditions.",
+        section="Z. My experiments",  # "A".."F" for the chapter's sections, or a title of your own
+    )
+]
+SEEDS = {{"quick": 4, "full": 20}}  # seeds per profile; random quantities need several
+WIDTHS = {{"quick": [2, 16], "full": [2, 4, 8, 16, 64]}}
+STEPS = 1000
+
+
+def grid(profile: str) -> list[dict]:
+    """One dict per grid point; run() receives each with all seeds."""
+    return [{{"width": w}} for w in WIDTHS[profile]]
+
+
+def run(point: dict, seeds: list[int], device: str) -> list[dict]:
+    # Heavy imports inside run: the summarize and plot steps then start in a fraction
+    # of a second, since they never import torch.
+    import torch
+
+    from nnclaims.models import MLPSpec
+    from nnclaims.training import Schedule, train
+
+    x = torch.linspace(-2, 2, 128)[:, None]
+    y = torch.sin(3 * x)
+    spec = MLPSpec((1, point["width"], 1), activation="tanh", init="xavier_normal")
+    result = train(spec, x, y, seeds, Schedule(steps=STEPS, lr=0.01, optimizer="adam", record_every=100),
+                   device=device)
+    # Tidy records: one row per (seed, recorded step); the grid point's keys are added for you.
+    return result.tidy(["loss"])
+
+
+def checks(tables: dict) -> list[Check]:
+    rec = tables["records"]
+    final = rec[rec["step"] == rec["step"].max()].pivot(index="seed", columns="width", values="loss")
+    narrow, wide = final.columns.min(), final.columns.max()
+    diff = (final[wide] - final[narrow]).to_numpy()
+    lo, hi = bootstrap_ci(diff)
+    return [
+        Check("{claim_id}", "wider-fits-better",
+              f"Final loss of width {{wide}} minus width {{narrow}} (paired by seed)",
+              value=diff.mean(), ci_low=lo, ci_high=hi, comparator="<", threshold=0.0,
+              n_seeds=len(diff)),
+    ]
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims import plotting as P
+    from nnclaims.stats import group_ci
+
+    rec = tables["records"]
+    fig, ax = P.plt.subplots()
+    for i, (width, group) in enumerate(rec.groupby("width")):
+        s = group_ci(group, "step", "loss")
+        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, label=f"width {{width}}")
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean squared error (log scale)")
+    ax.legend()
+    return [Figure(P.save(fig, outdir, "loss"), "{claim_id}", main=True,
+                   caption="Training loss per width: mean over seeds with its 95% interval.",
+                   alt="Loss curves falling with training steps, one per width.")]
+'''
+
+
+def write_skeleton(name: str, directory: str | Path = "experiments", force: bool = False) -> Path:
+    """Write ``directory/name.py``, a complete experiment that runs as it is."""
+    if not EXPERIMENT_NAME.match(name):
+        raise ExperimentError(f"experiment names are lower-case identifiers (letters, digits, _), got {name!r}")
+    path = Path(directory) / f"{name}.py"
+    if path.exists() and not force:
+        raise ExperimentError(f"{path} exists; pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SKELETON.format(claim_id=name.replace("_", "-")))
+    return path

@@ -1,0 +1,153 @@
+"""Intervals, checks and verdicts.
+
+A `Check` is a measured value, a comparator and a threshold written before the result
+is known. An exact check (a count, an identity, a certificate) passes or fails on its
+value. A check on a random quantity carries a 95% interval over seeds and passes only
+when the whole interval lies on the passing side, fails when the whole interval lies on
+the failing side, and is inconclusive otherwise. A claim is reproduced when all its
+checks pass, not reproduced when any fails, and inconclusive otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import asdict, dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+COMPARATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+}
+OUTCOMES = ("pass", "fail", "inconclusive")
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+N_BOOT = 10_000
+LEVEL = 0.95
+
+
+def bootstrap_ci(values: Sequence[float] | np.ndarray, stat: Callable[[np.ndarray], np.ndarray] = np.mean,
+                 level: float = LEVEL, n_boot: int = N_BOOT, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``stat`` over independent values (one per seed).
+
+    ``stat`` must reduce along the last axis (np.mean, np.median). Seeded, so the same
+    values always give the same interval.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or len(x) < 2:
+        raise ValueError(f"a bootstrap interval needs at least two values, got {x.shape}")
+    rng = np.random.default_rng(seed)
+    resampled = stat(x[rng.integers(0, len(x), size=(n_boot, len(x)))], axis=-1)
+    lo, hi = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+def proportion_ci(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval for a success rate.
+
+    Used for 0/1 outcomes instead of the bootstrap, whose interval collapses to a point
+    when every seed succeeds (or none does), overstating certainty.
+    """
+    if n < 1:
+        raise ValueError("a proportion needs at least one trial")
+    z = _normal_quantile((1 + level) / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _normal_quantile(q: float) -> float:
+    from statistics import NormalDist
+    return NormalDist().inv_cdf(q)
+
+
+def mean_ci(values: Sequence[float] | np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and its bootstrap interval."""
+    x = np.asarray(values, dtype=float)
+    lo, hi = bootstrap_ci(x, seed=seed)
+    return float(x.mean()), lo, hi
+
+
+@dataclass
+class Check:
+    """One pre-registered test of a claim.
+
+    ``value`` is compared with ``threshold`` by ``comparator``. ``ci_low``/``ci_high``
+    (both or neither) make it a check on a random quantity. ``theory`` is the value a
+    theory predicts, shown beside the measurement; ``reference`` a published number.
+    """
+
+    claim: str
+    check: str
+    description: str
+    value: float
+    comparator: str
+    threshold: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_seeds: int | None = None
+    unit: str = ""
+    theory: float | None = None
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if self.comparator not in COMPARATORS:
+            raise ValueError(f"unknown comparator {self.comparator!r}; valid: {', '.join(COMPARATORS)}")
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError(f"check {self.check!r}: give both ends of the interval or neither")
+        self.value = float(self.value)
+        self.threshold = float(self.threshold)
+
+    @property
+    def random(self) -> bool:
+        return self.ci_low is not None
+
+    @property
+    def outcome(self) -> str:
+        ok = COMPARATORS[self.comparator]
+        if self.random:
+            ends = [ok(v, self.threshold) for v in (self.ci_low, self.ci_high) if not math.isnan(v)]
+            if len(ends) < 2:
+                return "inconclusive"
+            return "pass" if all(ends) else "fail" if not any(ends) else "inconclusive"
+        if math.isnan(self.value):
+            return "inconclusive"
+        return "pass" if ok(self.value, self.threshold) else "fail"
+
+    @property
+    def passed(self) -> bool | None:
+        return {"pass": True, "fail": False}.get(self.outcome)
+
+    def row(self) -> dict:
+        return {**asdict(self), "passed": self.passed, "outcome": self.outcome}
+
+
+def verdict(outcomes: Sequence[str]) -> str:
+    """Reproduced if every check passes, not reproduced if any fails, else inconclusive."""
+    if not outcomes:
+        return "inconclusive"
+    if any(o == "fail" for o in outcomes):
+        return "not reproduced"
+    if all(o == "pass" for o in outcomes):
+        return "reproduced"
+    return "inconclusive"
+
+
+def group_ci(frame, by: str | list[str], value: str, seed: int = 0):
+    """Mean and 95% bootstrap interval of ``value`` over the rows (seeds) of each group.
+
+    Non-finite values (diverged runs) are left out and counted in ``n_dropped``; a group
+    with fewer than two finite values gets a NaN interval.
+    """
+    import pandas as pd
+
+    keys = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, group in frame.groupby(keys, sort=True):
+        v = group[value].to_numpy(dtype=float)
+        finite = v[np.isfinite(v)]
+        lo, hi = bootstrap_ci(finite, seed=seed) if len(finite) > 1 else (np.nan, np.nan)
+        rows.append({**dict(zip(keys, key)), "mean": finite.mean() if len(finite) else np.nan,
+                     "low": lo, "high": hi, "n": len(finite), "n_dropped": len(v) - len(finite)})
+    return pd.DataFrame(rows)

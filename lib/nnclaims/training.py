@@ -1,0 +1,306 @@
+"""One training entry point, two engines.
+
+``train(spec, X, y, seeds, schedule)`` trains one network per seed and returns their
+final parameters and recorded history. ``engine="batched"`` trains all seeds as one
+stacked computation (`nnclaims.batched`); ``engine="loop"`` trains them one at a time
+with an ordinary `torch.nn.Module` and `torch.optim` loop. The loop is the reference:
+from the same seeds, init and data order the two agree to float64 round-off (tests).
+
+A network whose loss stops being finite is marked diverged and frozen from that step on;
+the others carry on. Nothing raises because one seed blew up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from . import losses
+from .batched import BatchedNet
+from .models import MLPSpec, TorchMLP, init_params
+from .optim import make_optimizer, make_torch_optimizer
+from .seeding import torch_generator
+
+ENGINES = ("batched", "loop")
+_engine = "batched"
+
+Monitor = Callable[[BatchedNet, int], dict[str, Tensor]]
+
+
+@contextlib.contextmanager
+def use_engine(name: str) -> Iterator[None]:
+    """Make ``name`` the engine `train` uses when it is not told one (the config's ``engine``)."""
+    global _engine
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; valid engines are: {', '.join(ENGINES)}")
+    previous, _engine = _engine, name
+    try:
+        yield
+    finally:
+        _engine = previous
+
+
+def default_engine() -> str:
+    return _engine
+
+
+@dataclass
+class Schedule:
+    """How to train: steps of an optimizer on a loss, full-batch unless batch_size is set.
+
+    l1 and l2 penalize the weights (not biases): ``l1 * sum|W| + l2 / 2 * sum W^2``, so
+    that l2 equals SGD weight decay. ``record_every`` records the monitors every so many
+    steps (and always at step 0 and the last step).
+    """
+
+    steps: int
+    lr: float
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    loss: str = "mse"
+    batch_size: int | None = None
+    l1: float = 0.0
+    l2: float = 0.0
+    record_every: int = 0
+
+    def record_steps(self) -> list[int]:
+        every = self.record_every or self.steps or 1
+        return sorted(set(range(0, self.steps + 1, every)) | {0, self.steps})
+
+
+@dataclass
+class TrainResult:
+    """Final networks and the recorded history.
+
+    history[key] has shape ``(len(steps), S, ...)``; ``diverged_step`` is -1 for networks
+    that never diverged.
+    """
+
+    net: BatchedNet
+    seeds: list[int]
+    steps: np.ndarray
+    history: dict[str, np.ndarray]
+    diverged_step: np.ndarray
+    engine: str
+    wall_s: float
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_step >= 0
+
+    def final(self, key: str) -> np.ndarray:
+        return self.history[key][-1]
+
+    def tidy(self, keys: Sequence[str] | None = None, **constant: object) -> list[dict]:
+        """One record per (recorded step, seed) with the scalar histories as columns."""
+        keys = [k for k in (keys or self.history) if self.history[k].ndim == 2]
+        rows = []
+        for t, step in enumerate(self.steps):
+            for s, seed in enumerate(self.seeds):
+                row = {**constant, "seed": seed, "step": int(step)}
+                row.update({k: float(self.history[k][t, s]) for k in keys})
+                row["diverged"] = bool(0 <= self.diverged_step[s] <= step)
+                rows.append(row)
+        return rows
+
+
+class MinibatchOrder:
+    """Each network's own shuffled order of examples, reshuffled every epoch."""
+
+    def __init__(self, n: int, batch_size: int, seeds: Sequence[int]) -> None:
+        if not 0 < batch_size <= n:
+            raise ValueError(f"batch_size must lie in 1..{n}, got {batch_size}")
+        self.n, self.batch_size = n, batch_size
+        self.per_epoch = n // batch_size  # the last partial batch is dropped
+        self.generators = [torch_generator(s, "data") for s in seeds]
+        self.perm: Tensor | None = None
+
+    def indices(self, step: int) -> Tensor:
+        pos = step % self.per_epoch
+        if pos == 0 or self.perm is None:
+            self.perm = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
+        return self.perm[:, pos * self.batch_size:(pos + 1) * self.batch_size]
+
+
+def penalty(weights: Sequence[Tensor], l1: float, l2: float) -> Tensor | float:
+    """Per-network weight penalty for stacked weights ``(S, in, out)``."""
+    total: Tensor | float = 0.0
+    for w in weights:
+        if l1:
+            total = total + l1 * w.abs().sum(dim=(1, 2))
+        if l2:
+            total = total + 0.5 * l2 * (w * w).sum(dim=(1, 2))
+    return total
+
+
+def loss_monitor(X: Tensor, y: Tensor, loss: str, name: str = "loss") -> Monitor:
+    """Records each network's loss on (X, y) with the network in evaluation mode."""
+    def monitor(net: BatchedNet, step: int) -> dict[str, Tensor]:
+        with torch.no_grad():
+            return {name: losses.per_network(loss, net(X), y)}
+    return monitor
+
+
+def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: Schedule, *,
+          dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
+          engine: str | None = None, monitors: Sequence[Monitor] = (),
+          net: BatchedNet | None = None) -> TrainResult:
+    """Train one network per seed on (X, y).
+
+    X is ``(N, in)`` shared by all networks or ``(S, N, in)`` per network; y likewise.
+    ``monitors`` are called at the recorded steps on the networks in evaluation mode and
+    return ``(S, ...)`` tensors; the training loss on (X, y) is always recorded as
+    ``loss``. ``net`` starts from given networks instead of fresh ones (batched engine).
+    """
+    engine = engine or _engine
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid engines are: {', '.join(ENGINES)}")
+    losses._check(schedule.loss)
+    X, y = X.to(device=device, dtype=dtype), _targets(y, schedule.loss, device, dtype)
+    monitors = [loss_monitor(X, y, schedule.loss), *monitors]
+    start = time.perf_counter()
+    if engine == "batched":
+        result = _train_batched(spec, X, y, list(seeds), schedule, dtype, device, monitors, net)
+    else:
+        if net is not None:
+            raise ValueError("the loop engine starts from fresh networks; pass net=None")
+        result = _train_loop(spec, X, y, list(seeds), schedule, dtype, device, monitors)
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _targets(y: Tensor, loss: str, device, dtype) -> Tensor:
+    return y.to(device=device, dtype=torch.long if loss == "ce" else dtype)
+
+
+def _batch(X: Tensor, y: Tensor, idx: Tensor | None, per_network: bool) -> tuple[Tensor, Tensor]:
+    if idx is None:
+        return X, y
+    idx = idx.to(X.device)
+    if per_network:
+        rows = torch.arange(idx.shape[0], device=X.device)[:, None]
+        return X[rows, idx], y[rows, idx]
+    return X[idx], y[idx]
+
+
+def _record(history: dict[str, list], monitors: Sequence[Monitor], net: BatchedNet, step: int) -> None:
+    for monitor in monitors:
+        for key, value in monitor(net, step).items():
+            history.setdefault(key, []).append(value.detach().to("cpu", torch.float64).numpy())
+
+
+def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) -> TrainResult:
+    S = len(seeds)
+    net = net if net is not None else BatchedNet.init(spec, seeds, dtype, device)
+    if net.S != S:
+        raise ValueError(f"net holds {net.S} networks but {S} seeds were given")
+    params = net.requires_grad_(True).parameters()
+    opt = make_optimizer(schedule.optimizer, schedule.lr, schedule.momentum)
+    per_network = X.dim() == 3
+    order = (MinibatchOrder(X.shape[-2], schedule.batch_size, seeds)
+             if schedule.batch_size else None)
+    dropout = [torch_generator(s, "dropout") for s in seeds] if spec.dropout else None
+    diverged_step = torch.full((S,), -1, dtype=torch.long)
+    records = set(schedule.record_steps())
+    history: dict[str, list] = {}
+    for step in range(schedule.steps + 1):
+        if step in records:
+            _record(history, monitors, net, step)
+        if step == schedule.steps:
+            break
+        xb, yb = _batch(X, y, order.indices(step) if order else None, per_network)
+        loss = losses.per_network(schedule.loss, net(xb, train=True, dropout_generators=dropout), yb)
+        loss = loss + penalty(net.weight, schedule.l1, schedule.l2)
+        finite = torch.isfinite(loss.detach()).cpu()
+        newly = (~finite) & (diverged_step < 0)
+        diverged_step[newly] = step
+        active = (diverged_step < 0).to(loss.device)
+        grads = torch.autograd.grad(torch.where(active, loss, 0.0).sum(), params, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+        opt.step(params, grads, active)
+    net.requires_grad_(False)
+    return TrainResult(net, seeds, np.array(sorted(records)), _stack(history),
+                       diverged_step.numpy(), "batched", 0.0)
+
+
+def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainResult:
+    per_network = X.dim() == 3
+    histories, nets, diverged = [], [], []
+    for s, seed in enumerate(seeds):
+        Xs, ys = (X[s], y[s]) if per_network else (X, y)
+        model = TorchMLP(spec, init_params(spec, seed), torch_generator(seed, "dropout"))
+        model = model.to(device=device, dtype=dtype)
+        opt = make_torch_optimizer(schedule.optimizer, model.parameters(), schedule.lr, schedule.momentum)
+        order = MinibatchOrder(Xs.shape[0], schedule.batch_size, [seed]) if schedule.batch_size else None
+        records = set(schedule.record_steps())
+        history: dict[str, list] = {}
+        diverged_at = -1
+        for step in range(schedule.steps + 1):
+            if step in records:
+                model.eval()
+                _record(history, monitors, to_batched(model), step)
+                model.train()
+            if step == schedule.steps:
+                break
+            if order is None:
+                xb, yb = Xs, ys
+            else:
+                idx = order.indices(step)[0].to(Xs.device)
+                xb, yb = Xs[idx], ys[idx]
+            loss = losses.single(schedule.loss, model(xb), yb)
+            loss = loss + _loop_penalty(model, schedule.l1, schedule.l2)
+            if diverged_at < 0 and not torch.isfinite(loss):
+                diverged_at = step
+            if diverged_at >= 0:
+                continue  # frozen, as the batched engine freezes a diverged network
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        histories.append(history)
+        nets.append(to_batched(model))
+        diverged.append(diverged_at)
+    history = {k: np.concatenate([np.stack(h[k]) for h in histories], axis=1) for k in histories[0]}
+    net = BatchedNet.stack(spec, [n.seed_params(0) for n in nets], dtype, device)
+    net.buffers = {k: [torch.cat([n.buffers[k][i] for n in nets]) for i in range(len(nets[0].buffers[k]))]
+                   for k in nets[0].buffers}
+    return TrainResult(net, seeds, np.array(schedule.record_steps()), history,
+                       np.array(diverged), "loop", 0.0)
+
+
+def _loop_penalty(model: TorchMLP, l1: float, l2: float) -> Tensor | float:
+    total: Tensor | float = 0.0
+    for lin in model.linears:
+        if l1:
+            total = total + l1 * lin.weight.abs().sum()
+        if l2:
+            total = total + 0.5 * l2 * (lin.weight * lin.weight).sum()
+    return total
+
+
+def to_batched(model: TorchMLP) -> BatchedNet:
+    """A one-network `BatchedNet` view of a `TorchMLP` (a copy), so probes serve both engines."""
+    params: dict[str, list[Tensor]] = {
+        "weight": [lin.weight.detach() for lin in model.linears],
+        "bias": [lin.bias.detach() for lin in model.linears],
+    }
+    if model.spec.act.learned_slope:
+        params["slope"] = [a.slope.detach() for a in model.acts]
+    if model.spec.norm != "none":
+        params["gain"] = [n.weight.detach() for n in model.norms]
+        params["shift"] = [n.bias.detach() for n in model.norms]
+    w = params["weight"][0]
+    net = BatchedNet.stack(model.spec, [params], w.dtype, w.device)
+    if model.spec.norm == "batch":
+        net.buffers = {"running_mean": [n.running_mean.detach().clone().view(1, 1, -1) for n in model.norms],
+                       "running_var": [n.running_var.detach().clone().view(1, 1, -1) for n in model.norms]}
+    return net
+
+
+def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
+    return {k: np.stack(v) for k, v in history.items()}

@@ -1,0 +1,15 @@
+# Stage 3: figures from the tables. Editing a figure (or the shared style) reruns only
+# this rule: the experiment file and the style module are inputs here, not of `run`.
+
+
+rule plot:
+    input:
+        tables="results/{experiment}/tables",
+        code=experiment_source,
+        style=LIBRARY_DIR / "plotting.py",
+    output:
+        figures=directory("results/{experiment}/figures"),
+    log:
+        "logs/plot/{experiment}.log",
+    shell:
+        "{NNCLAIMS} plot {wildcards.experiment} --tables {input.tables} --outdir {output.figures} > {log} 2>&1"

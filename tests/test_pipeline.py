@@ -1,0 +1,67 @@
+"""The whole workflow in the quick profile, in a temporary working directory."""
+
+import csv
+import re
+
+import pytest
+
+from conftest import snakemake
+
+EXACT = {"param-count", "sigmoid-derivative", "bias-shifts-boundary", "linear-collapse"}
+VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total"]
+CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "threshold", "passed",
+                 "n_seeds", "unit"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("quick")
+    result = snakemake("--cores", "2", "--config", "profile=quick", "device=cpu", cwd=work, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work
+
+
+def _rows(path):
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.slow
+def test_results_tables(quick_run):
+    verdicts = _rows(quick_run / "results" / "verdicts.csv")
+    checks = _rows(quick_run / "results" / "checks.csv")
+    assert list(verdicts[0])[:7] == VERDICT_COLUMNS
+    assert list(checks[0])[:10] == CHECK_COLUMNS
+    by_claim = {v["claim"]: v for v in verdicts}
+    assert {"perceptron-convergence", "xor-not-separable"} | EXACT <= set(by_claim)
+    for claim in EXACT:
+        assert by_claim[claim]["verdict"] == "reproduced", by_claim[claim]
+    for v in verdicts:
+        assert v["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+        assert int(v["checks_total"]) == sum(c["claim"] == v["claim"] for c in checks) > 0
+    for name in {v["experiment"] for v in verdicts}:
+        prov = quick_run / "results" / name / "provenance.json"
+        text = prov.read_text()
+        for key in ('"seeds"', '"config"', '"commit"', '"torch"', '"device"', '"threads"', '"wall_s"'):
+            assert key in text, f"{prov} lacks {key}"
+
+
+@pytest.mark.slow
+def test_report_pages(quick_run):
+    index = (quick_run / "reports" / "index.html").read_text()
+    verdicts = _rows(quick_run / "results" / "verdicts.csv")
+    for v in verdicts:
+        page = quick_run / "reports" / "claims" / f"{v['claim']}.html"
+        assert page.is_file()
+        assert f'href="claims/{v["claim"]}.html"' in index
+        html = page.read_text()
+        for src in re.findall(r'<img src="([^"]+)"', html):
+            assert (page.parent / src).resolve().is_file(), f"{page.name}: missing image {src}"
+    assert "http://" not in index and "https://" not in index, "the report must work offline"
+
+
+@pytest.mark.slow
+def test_second_run_does_nothing(quick_run):
+    result = snakemake("--cores", "2", "--config", "profile=quick", "device=cpu", "-n", cwd=quick_run)
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
