@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install test quick bench report-snakemake clean
+.PHONY: all install test quick bench clean
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -30,3 +30,10 @@ quick: $(STAMP)
 
 clean:
 	rm -rf results reports logs .snakemake
+
+# Speed, measured side by side in one run: engines (loop against batched, at 1 torch
+# thread and at all cores), then the whole pipeline. Takes several minutes.
+bench: $(STAMP)
+	$(BIN)/python bench/engines.py --threads 1
+	$(BIN)/python bench/engines.py --threads $$(nproc)
+	$(BIN)/python bench/pipeline.py --cores 2

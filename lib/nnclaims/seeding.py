@@ -9,9 +9,12 @@ numbers for the same seed.
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def stream_seed(seed: int, stream: str) -> int:
@@ -22,8 +25,10 @@ def stream_seed(seed: int, stream: str) -> int:
     return int(state[0] >> np.uint64(1))
 
 
-def torch_generator(seed: int, stream: str) -> torch.Generator:
+def torch_generator(seed: int, stream: str) -> "torch.Generator":
     """A CPU generator for the named stream of ``seed``."""
+    import torch  # here, not at the top: data generation and plotting need no torch
+
     return torch.Generator().manual_seed(stream_seed(seed, stream))
 
 

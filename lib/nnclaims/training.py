@@ -180,13 +180,22 @@ def _targets(y: Tensor, loss: str, device, dtype) -> Tensor:
 
 
 def _batch(X: Tensor, y: Tensor, idx: Tensor | None, per_network: bool) -> tuple[Tensor, Tensor]:
+    """The minibatch of every network: ``idx`` is ``(S, B)``.
+
+    Gathers with `index_select` on flattened rows, several times faster on the CPU than
+    advanced indexing (``X[idx]``), which matters when a batch of MNIST digits for ten
+    networks is four megabytes.
+    """
     if idx is None:
         return X, y
     idx = idx.to(X.device)
+    S, B = idx.shape
     if per_network:
-        rows = torch.arange(idx.shape[0], device=X.device)[:, None]
-        return X[rows, idx], y[rows, idx]
-    return X[idx], y[idx]
+        idx = idx + torch.arange(S, device=X.device)[:, None] * X.shape[1]
+        X, y = X.flatten(0, 1), y.flatten(0, 1)
+    flat = idx.reshape(-1)
+    return (X.index_select(0, flat).view(S, B, *X.shape[1:]),
+            y.index_select(0, flat).view(S, B, *y.shape[1:]))
 
 
 def _record(history: dict[str, list], monitors: Sequence[Monitor], net: BatchedNet, step: int) -> None:
@@ -207,6 +216,7 @@ def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) ->
              if schedule.batch_size else None)
     dropout = [torch_generator(s, "dropout") for s in seeds] if spec.dropout else None
     diverged_step = torch.full((S,), -1, dtype=torch.long)
+    frozen = False  # whether some network has diverged (and is frozen from then on)
     records = set(schedule.record_steps())
     history: dict[str, list] = {}
     for step in range(schedule.steps + 1):
@@ -216,14 +226,18 @@ def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) ->
             break
         xb, yb = _batch(X, y, order.indices(step) if order else None, per_network)
         loss = losses.per_network(schedule.loss, net(xb, train=True, dropout_generators=dropout), yb)
-        loss = loss + penalty(net.weight, schedule.l1, schedule.l2)
+        if schedule.l1 or schedule.l2:
+            loss = loss + penalty(net.weight, schedule.l1, schedule.l2)
         finite = torch.isfinite(loss.detach()).cpu()
-        newly = (~finite) & (diverged_step < 0)
-        diverged_step[newly] = step
-        active = (diverged_step < 0).to(loss.device)
-        grads = torch.autograd.grad(torch.where(active, loss, 0.0).sum(), params, allow_unused=True)
+        if bool(finite.all()) and not frozen:
+            total = loss.sum()  # the common case: every network trains
+        else:
+            diverged_step[(~finite) & (diverged_step < 0)] = step
+            frozen = True
+            total = torch.where((diverged_step < 0).to(loss.device), loss, 0.0).sum()
+        grads = torch.autograd.grad(total, params, allow_unused=True)
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
-        opt.step(params, grads, active)
+        opt.step(params, grads, (diverged_step < 0).to(loss.device))
     net.requires_grad_(False)
     return TrainResult(net, seeds, np.array(sorted(records)), _stack(history),
                        diverged_step.numpy(), "batched", 0.0)
