@@ -13,6 +13,7 @@ rule report:
         index="reports/index.html",
         verdicts="results/verdicts.csv",
         checks="results/checks.csv",
+        measurements="results/measurements.csv",
     log:
         "logs/report.log",
     params:

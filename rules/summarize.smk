@@ -8,6 +8,7 @@ rule summarize:
     output:
         tables=directory("results/{experiment}/tables"),
         checks="results/{experiment}/checks.csv",
+        measurements="results/{experiment}/measurements.csv",
         verdicts="results/{experiment}/verdicts.csv",
         provenance="results/{experiment}/provenance.json",
     log:

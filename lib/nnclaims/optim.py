@@ -40,20 +40,21 @@ class SGD(StackedOptimizer):
     @torch.no_grad()
     def step(self, params: Sequence[Tensor], grads: Sequence[Tensor], active: Tensor) -> None:
         everyone = bool(active.all())
+        params, grads = list(params), list(grads)
         if self.momentum:
             if self.buffers is None:
                 self.buffers = [g.clone() for g in grads]
-            elif everyone:
-                for b, g in zip(self.buffers, grads):
-                    b.mul_(self.momentum).add_(g)
+            elif everyone:  # one fused call per operation for all layers: deep nets have many tensors
+                torch._foreach_mul_(self.buffers, self.momentum)
+                torch._foreach_add_(self.buffers, grads)
             else:
                 for b, g in zip(self.buffers, grads):
                     b.copy_(torch.where(self._mask(active, b), b * self.momentum + g, b))
             grads = self.buffers
-        for p, g in zip(params, grads):
-            if everyone:  # the common case, in place: no masked copies
-                p.add_(g, alpha=-self.lr)
-            else:
+        if everyone:
+            torch._foreach_add_(params, grads, alpha=-self.lr)
+        else:
+            for p, g in zip(params, grads):
                 p.copy_(torch.where(self._mask(active, p), p - self.lr * g, p))
 
 

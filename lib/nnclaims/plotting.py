@@ -78,3 +78,14 @@ def band(ax, x: Sequence[float], mean: Sequence[float], low: Sequence[float], hi
     ax.plot(x, mean, color=color(i), marker=marker(i), label=label, **line)
     ax.fill_between(x, low, high, color=color(i), alpha=0.2, linewidth=0)
 
+
+
+def log_ticks(ax, values, axis: str = "x", fmt: str = "{:g}") -> None:
+    """A log axis labelled at the given values in plain numbers (no 2×10⁰ clutter)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    target.set_major_locator(FixedLocator(list(values)))
+    target.set_minor_locator(NullLocator())
+    (ax.set_xticklabels if axis == "x" else ax.set_yticklabels)([fmt.format(v) for v in values])

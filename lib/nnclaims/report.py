@@ -40,6 +40,7 @@ class ClaimPage:
     source: str
     checks_passed: int = 0
     checks_total: int = 0
+    measurements: list[dict] = field(default_factory=list)
     decisive: dict | None = None
     reason: str = ""
     thumbnail: str | None = None
@@ -114,6 +115,8 @@ def collect(results_dir: Path, experiments_dir: Path, only: list[str] | None) ->
         verdicts = pd.read_csv(base / "verdicts.csv").set_index("claim")
         checks = pd.read_csv(base / "checks.csv", keep_default_na=True)
         checks = checks.astype(object).where(checks.notna(), None)
+        measured = pd.read_csv(base / "measurements.csv") if (base / "measurements.csv").is_file() else None
+        measured = [] if measured is None else measured.astype(object).where(measured.notna(), None).to_dict("records")
         figures = results.read_json(base / "figures" / "figures.json") if (base / "figures" / "figures.json").is_file() else []
         provenance = results.read_json(base / "provenance.json")
         tables = sorted(p.name for p in (base / "tables").glob("*.csv"))
@@ -127,6 +130,7 @@ def collect(results_dir: Path, experiments_dir: Path, only: list[str] | None) ->
             main = next((f for f in figs if f.get("main")), figs[0] if figs else None)
             pages.append(ClaimPage(
                 claim=claim, experiment=name, verdict=row["verdict"], checks=mine, figures=figs,
+                measurements=[m for m in measured if m["claim"] == claim.id],
                 provenance=provenance, tables=tables, source=exp.path.name,
                 checks_passed=int(row["checks_passed"]), checks_total=int(row["checks_total"]),
                 decisive=decisive, reason=reason(row["verdict"], int(row["checks_passed"]),
@@ -144,6 +148,8 @@ def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
     pd.DataFrame(verdicts, columns=results.VERDICT_COLUMNS).to_csv(results_dir / "verdicts.csv", index=False)
     checks = [c for p in pages for c in p.checks]
     results.checks_frame(checks).to_csv(results_dir / "checks.csv", index=False)
+    measured = [m for p in pages for m in p.measurements]
+    results.checks_frame(measured, results.MEASUREMENT_COLUMNS).to_csv(results_dir / "measurements.csv", index=False)
 
 
 def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path, experiments_dir: Path) -> None:

@@ -26,6 +26,8 @@ import numpy as np
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "nnclaims")
 CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "threshold", "passed",
                  "n_seeds", "unit", "outcome", "theory", "reference", "description"]
+MEASUREMENT_COLUMNS = ["claim", "name", "value", "ci_low", "ci_high", "n_seeds", "unit", "theory", "reference",
+                       "description"]
 VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total"]
 
 
@@ -85,11 +87,12 @@ def as_tables(output: Any) -> dict[str, list[dict]]:
     return {name: [clean_record(r) for r in rows] for name, rows in tables.items()}
 
 
-def checks_frame(rows: list[dict]):
-    """Check rows as a table in the column order of ``checks.csv`` (counts as integers)."""
+def checks_frame(rows: list[dict], columns: list[str] = CHECK_COLUMNS):
+    """Check (or measurement) rows as a table in the column order of ``checks.csv``
+    (``measurements.csv``), with counts as integers."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    frame = pd.DataFrame(rows, columns=columns)
     frame["n_seeds"] = frame["n_seeds"].astype("Int64")
     return frame
 

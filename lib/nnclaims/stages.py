@@ -13,7 +13,7 @@ from typing import Any
 
 from . import results
 from .experiment import Experiment, ExperimentError, Figure
-from .stats import Check, verdict
+from .stats import Check, Measurement, verdict
 
 
 def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 1, seed: int = 0,
@@ -85,10 +85,16 @@ def merge_shards(shard_files: list[str | Path]) -> tuple[dict, list[dict]]:
     return tables, [p["provenance"] for p in payloads]
 
 
-def evaluate(exp: Experiment, tables: dict) -> tuple[list[Check], list[dict]]:
-    """Run the experiment's checks and turn them into one verdict per claim."""
+def evaluate(exp: Experiment, tables: dict) -> tuple[list[Check], list[dict], list[Measurement]]:
+    """Run the experiment's checks and turn them into one verdict per claim; also collect
+    its reported measurements (optional ``measurements(tables)``)."""
     checks = list(exp.checks(tables))
+    measured = list(getattr(exp.module, "measurements", lambda t: [])(tables))
     ids = {c.id for c in exp.claims}
+    for m in measured:
+        if not isinstance(m, Measurement) or m.claim not in ids:
+            raise ExperimentError(f"{exp.name}: measurements must be nnclaims.stats.Measurement objects "
+                                  f"naming a claim in CLAIMS; got {m!r}")
     seen = set()
     for check in checks:
         if not isinstance(check, Check):
@@ -107,7 +113,7 @@ def evaluate(exp: Experiment, tables: dict) -> tuple[list[Check], list[dict]]:
         rows.append({"claim": claim.id, "title": claim.title, "section": claim.section,
                      "experiment": exp.name, "verdict": verdict([c.outcome for c in mine]),
                      "checks_passed": sum(c.outcome == "pass" for c in mine), "checks_total": len(mine)})
-    return checks, rows
+    return checks, rows, measured
 
 
 def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path) -> list[dict]:
@@ -116,9 +122,11 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
 
     outdir = Path(outdir)
     tables, provenance = merge_shards(shard_files)
-    checks, verdicts = evaluate(exp, tables)
+    checks, verdicts, measured = evaluate(exp, tables)
     results.write_tables(tables, outdir / "tables")
     results.checks_frame([c.row() for c in checks]).to_csv(outdir / "checks.csv", index=False)
+    results.checks_frame([m.row() for m in measured], results.MEASUREMENT_COLUMNS).to_csv(
+        outdir / "measurements.csv", index=False)
     pd.DataFrame(verdicts, columns=results.VERDICT_COLUMNS).to_csv(outdir / "verdicts.csv", index=False)
     first = provenance[0]
     results.write_json(outdir / "provenance.json", {

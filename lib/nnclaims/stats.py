@@ -26,18 +26,24 @@ N_BOOT = 10_000
 LEVEL = 0.95
 
 
-def bootstrap_ci(values: Sequence[float] | np.ndarray, stat: Callable[[np.ndarray], np.ndarray] = np.mean,
+def bootstrap_ci(values: Sequence[float] | np.ndarray, stat: Callable[[np.ndarray], np.ndarray] | None = None,
                  level: float = LEVEL, n_boot: int = N_BOOT, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``stat`` over independent values (one per seed).
+    """Percentile bootstrap interval of a statistic over independent units (seeds).
 
-    ``stat`` must reduce along the last axis (np.mean, np.median). Seeded, so the same
-    values always give the same interval.
+    ``values`` has the seeds on axis 0 (further axes, e.g. layers or grid points, are
+    resampled together with their seed). ``stat`` maps the resampled array, shape
+    ``(n_boot, n_seeds, ...)``, to ``(n_boot,)``; the default is the mean of 1-D values.
+    Seeded, so the same values always give the same interval.
     """
     x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or len(x) < 2:
-        raise ValueError(f"a bootstrap interval needs at least two values, got {x.shape}")
+    if len(x) < 2:
+        raise ValueError(f"a bootstrap interval needs at least two seeds, got {x.shape}")
+    if stat is None:
+        if x.ndim != 1:
+            raise ValueError("give a statistic for multi-dimensional values")
+        stat = lambda r: r.mean(axis=1)  # noqa: E731
     rng = np.random.default_rng(seed)
-    resampled = stat(x[rng.integers(0, len(x), size=(n_boot, len(x)))], axis=-1)
+    resampled = stat(x[rng.integers(0, len(x), size=(n_boot, len(x)))])
     lo, hi = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
 
@@ -55,6 +61,15 @@ def proportion_ci(successes: int, n: int, level: float = LEVEL) -> tuple[float, 
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def difference_ci(k1: int, n1: int, k2: int, n2: int, level: float = LEVEL) -> tuple[float, float]:
+    """Interval for p1 - p2 from two independent success counts (Newcombe's hybrid Wilson)."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = proportion_ci(k1, n1, level)
+    l2, u2 = proportion_ci(k2, n2, level)
+    d = p1 - p2
+    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
 
 
 def _normal_quantile(q: float) -> float:
@@ -121,6 +136,26 @@ class Check:
 
     def row(self) -> dict:
         return {**asdict(self), "passed": self.passed, "outcome": self.outcome}
+
+
+@dataclass
+class Measurement:
+    """A number worth reporting beside the checks that does not decide the verdict
+    (a per-layer factor, an accuracy, a probability at one grid point)."""
+
+    claim: str
+    name: str
+    description: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_seeds: int | None = None
+    unit: str = ""
+    theory: float | None = None
+    reference: str = ""
+
+    def row(self) -> dict:
+        return asdict(self)
 
 
 def verdict(outcomes: Sequence[str]) -> str:
