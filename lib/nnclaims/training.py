@@ -147,6 +147,18 @@ def loss_monitor(X: Tensor, y: Tensor, loss: str, name: str = "loss") -> Monitor
     return monitor
 
 
+def classification_monitor(X: Tensor, y: Tensor, prefix: str) -> Monitor:
+    """Records each network's cross-entropy and accuracy on (X, y) as ``<prefix>_loss``
+    and ``<prefix>_accuracy``, in evaluation mode."""
+    def monitor(net: BatchedNet, step: int) -> dict[str, Tensor]:
+        with torch.no_grad():
+            logits = net(X)
+            target = y.to(logits.device)
+            return {f"{prefix}_loss": losses.per_network("ce", logits, target),
+                    f"{prefix}_accuracy": (logits.argmax(dim=-1) == target).to(logits.dtype).mean(dim=1)}
+    return monitor
+
+
 def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: Schedule, *,
           dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
           engine: str | None = None, monitors: Sequence[Monitor] = (),
