@@ -16,6 +16,9 @@ min_version("9.0")
 configfile: f"{workflow.basedir}/config/config.yaml"
 
 
+report: "rules/captions/workflow.rst"  # for `snakemake --report`; our own HTML is reports/index.html
+
+
 include: "rules/experiments.smk"  # checks the config, discovers experiments/*.py
 
 

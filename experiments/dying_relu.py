@@ -47,18 +47,18 @@ CLAIMS = [
         core=True,
     )
 ]
-SEEDS = {"quick": 4, "full": 10}
+SEEDS = {"quick": 3, "full": 8}
 SHARDS = {"full": 3}
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}
 SHIFT_LR = 0.1
-STEPS = {"quick": 100, "full": 1000}
+STEPS = {"quick": 60, "full": 1000}
 SIZES = (64, 64, 64, 64, 64, 10)
 BATCH = 64
 BORN_WIDTHS = {"quick": [2, 3, 5, 10], "full": list(range(2, 11))}
 BORN_DEPTHS = {"quick": [2, 5, 10, 20, 50], "full": [2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50]}
-BORN_NETS = {"quick": 200, "full": 2000}
+BORN_NETS = {"quick": 100, "full": 2000}
 MODEL_Z = 4.0
 
 
@@ -103,7 +103,7 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
         return {"dead_fraction": torch.cat(dead, dim=1).float().mean(dim=1), "first_dead": dead[0].float(),
                 "max_dead_grad": dead_grad}
 
-    schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH, record_every=point["steps"] // 20)
+    schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH, record_every=point["steps"] // 10)
     result = train(spec, X, y, seeds, schedule, device=device, monitors=[monitor])
     # A first-layer unit "revives" if it is dead at some recorded step and alive at a later one.
     first = result.history["first_dead"].astype(bool)  # (steps, S, units)

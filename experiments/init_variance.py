@@ -43,7 +43,7 @@ CLAIMS = [
 SEEDS = {"quick": 3, "full": 12}
 SHARDS = {"full": 4}
 DEPTH = 50
-WIDTH = {"quick": 256, "full": 512}
+WIDTH = {"quick": 128, "full": 512}
 INPUTS = 256
 INITS = {  # label: (init name, parameters)
     "He": ("he_normal", {}),

@@ -62,7 +62,7 @@ NETS = {  # label: (sizes, activation, init)
     "784-256-128-10 ReLU": ((784, 256, 128, 10), "relu", "he_normal"),
 }
 SMALL = ("784-16-16-10 sigmoid", "784-16-16-10 ReLU")
-STEPS = {"quick": 200, "full": 3000}
+STEPS = {"quick": 150, "full": 3000}
 EVERY = {"quick": 50, "full": 100}
 LR, MOMENTUM, BATCH = 0.05, 0.9, 64
 TARGET_ACC = 0.85

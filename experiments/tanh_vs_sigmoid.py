@@ -33,7 +33,7 @@ CLAIMS = [
 ]
 SEEDS = {"quick": 8, "full": 16}
 LRS = {"quick": [0.1, 1.0], "full": [0.03, 0.1, 0.3, 1.0, 3.0]}
-STEPS = {"quick": 150, "full": 1000}
+STEPS = {"quick": 100, "full": 1000}
 SIZES = (64, 32, 32, 32, 32, 32, 10)
 SHARDS = {"full": 2}
 BATCH = 64

@@ -36,14 +36,14 @@ CLAIMS = [
     )
 ]
 SEEDS = {"quick": 24, "full": 200}
-WIDTHS = (2, 3, 4, 8)
+WIDTHS = {"quick": (2, 4), "full": (2, 3, 4, 8)}
 MLP = dict(steps=5000, lr=1.0, activation="sigmoid", init="xavier_normal")
 PERCEPTRON_EPOCHS = 1000
 LP_TOL = 1e-9
 
 
 def grid(profile: str) -> list[dict]:
-    return [{"part": "linear"}, {"part": "perceptron"}] + [{"part": "mlp", "width": w} for w in WIDTHS]
+    return [{"part": "linear"}, {"part": "perceptron"}] + [{"part": "mlp", "width": w} for w in WIDTHS[profile]]
 
 
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:

@@ -8,7 +8,14 @@ rule plot:
         code=experiment_source,
         style=LIBRARY_DIR / "plotting.py",
     output:
-        figures=directory("results/{experiment}/figures"),
+        figures=report(
+            directory("results/{experiment}/figures"),
+            patterns=["{name}.svg"],
+            caption="captions/figures.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "{name}"},
+        ),
     log:
         "logs/plot/{experiment}.log",
     shell:

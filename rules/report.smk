@@ -11,8 +11,8 @@ rule report:
         renderer=LIBRARY_DIR / "report.py",
     output:
         index="reports/index.html",
-        verdicts="results/verdicts.csv",
-        checks="results/checks.csv",
+        verdicts=report("results/verdicts.csv", caption="captions/verdicts.rst", category="Results"),
+        checks=report("results/checks.csv", caption="captions/checks.rst", category="Results"),
         measurements="results/measurements.csv",
     log:
         "logs/report.log",

@@ -6,7 +6,14 @@ rule summarize:
     input:
         shards=shard_files,
     output:
-        tables=directory("results/{experiment}/tables"),
+        tables=report(
+            directory("results/{experiment}/tables"),
+            patterns=["{name}.csv"],
+            caption="captions/tables.rst",
+            category="Data",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "table": "{name}"},
+        ),
         checks="results/{experiment}/checks.csv",
         measurements="results/{experiment}/measurements.csv",
         verdicts="results/{experiment}/verdicts.csv",

@@ -13,14 +13,6 @@ CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "
                  "n_seeds", "unit"]
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("quick")
-    result = snakemake("--cores", "2", "--config", "profile=quick", "device=cpu", cwd=work, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return work
-
-
 def _rows(path):
     with open(path) as fh:
         return list(csv.DictReader(fh))

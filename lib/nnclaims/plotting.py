@@ -41,7 +41,9 @@ RC = {
     "lines.markersize": 5,
     "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
     "svg.hashsalt": "nnclaims",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: smaller files, faster to write, selectable
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],  # ships with matplotlib; browsers fall back to their sans-serif
 }
 
 

@@ -169,8 +169,9 @@ def verdict(outcomes: Sequence[str]) -> str:
     return "inconclusive"
 
 
-def group_ci(frame, by: str | list[str], value: str, seed: int = 0):
-    """Mean and 95% bootstrap interval of ``value`` over the rows (seeds) of each group.
+def group_ci(frame, by: str | list[str], value: str, seed: int = 0, n_boot: int = 2000):
+    """Mean and 95% bootstrap interval of ``value`` over the rows (seeds) of each group,
+    for drawing bands (2,000 resamples: figures have many groups; checks use 10,000).
 
     Non-finite values (diverged runs) are left out and counted in ``n_dropped``; a group
     with fewer than two finite values gets a NaN interval.
@@ -182,7 +183,7 @@ def group_ci(frame, by: str | list[str], value: str, seed: int = 0):
     for key, group in frame.groupby(keys, sort=True):
         v = group[value].to_numpy(dtype=float)
         finite = v[np.isfinite(v)]
-        lo, hi = bootstrap_ci(finite, seed=seed) if len(finite) > 1 else (np.nan, np.nan)
+        lo, hi = bootstrap_ci(finite, seed=seed, n_boot=n_boot) if len(finite) > 1 else (np.nan, np.nan)
         rows.append({**dict(zip(keys, key)), "mean": finite.mean() if len(finite) else np.nan,
                      "low": lo, "high": hi, "n": len(finite), "n_dropped": len(v) - len(finite)})
     return pd.DataFrame(rows)
