@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install test quick bench clean
+.PHONY: all install test chromium quick bench clean
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -21,8 +21,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The browser test drives Debian's chromium (no browser is downloaded by a test tool).
+# Installing it needs root and apt; elsewhere the test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "could not install chromium: the browser test will be skipped"; }
 
 quick: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --config profile=quick

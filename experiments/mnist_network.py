@@ -187,8 +187,8 @@ def checks(tables: dict) -> list[Check]:
         lo, hi = bootstrap_ci(v)
         theory = autocorrelation(ref, np.ones(784, bool)) if column == "autocorrelation" else effective_area(ref)
         out.append(Check("weights-as-templates", name,
-                         f"Trained first-layer templates of 784-16-16-10 (both activations): mean {what}; "
-                         f"the theory column shows a Gabor edge filter's value",
+                         f"Trained first-layer templates of 784-16-16-10 (both activations): mean {what} "
+                         f"(theory column: a Gabor edge filter's)",
                          value=float(v.mean()), ci_low=lo, ci_high=hi, comparator=comparator, threshold=threshold,
                          n_seeds=len(v), theory=theory))
     return out

@@ -9,6 +9,7 @@ experiments, configs and data is HTML-escaped by the template engine.
 
 from __future__ import annotations
 
+import inspect
 import math
 import shutil
 from collections import Counter
@@ -38,6 +39,7 @@ class ClaimPage:
     provenance: dict
     tables: list[str]
     source: str
+    expected: str = ""
     checks_passed: int = 0
     checks_total: int = 0
     measurements: list[dict] = field(default_factory=list)
@@ -75,6 +77,18 @@ def fmt(x: Any, digits: int = 4) -> str:
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+COMPARATOR_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
+
+
+def comparator(symbol: str) -> str:
+    return COMPARATOR_SYMBOL.get(symbol, symbol)
+
+
+def point(p: dict) -> str:
+    """A grid point as ``key=value`` pairs."""
+    return ", ".join(f"{k}={v}" for k, v in p.items())
+
+
 def interval(check: dict) -> str:
     if check.get("ci_low") is None or _nan(check.get("ci_low")):
         return ""
@@ -96,12 +110,19 @@ def decisive_check(checks: list[dict]) -> dict | None:
 
 
 def reason(verdict: str, passed: int, total: int, decisive: dict | None) -> str:
+    """The verdict in one sentence, with the number that decided it."""
     if verdict == "reproduced":
         return f"All {total} pre-registered check{'s' if total != 1 else ''} passed."
-    what = decisive["description"] if decisive else "a check"
+    if decisive is None:
+        return "No check could be evaluated."
+    measured = f"{fmt(decisive['value'])}{' ' + decisive['unit'] if decisive.get('unit') else ''}"
+    if interval(decisive):
+        measured += f" (95% interval {interval(decisive)})"
+    needed = f"{comparator(decisive['comparator'])} {fmt(decisive['threshold'])}"
     if verdict == "not reproduced":
-        return f"The data contradict the claim: {what} — failed."
-    return f"{passed} of {total} checks passed; not decided: {what}."
+        return f"The data contradict the claim. {decisive['description']}: {measured}, where the check needed {needed}."
+    return (f"{passed} of {total} checks passed; one is not settled either way. {decisive['description']}: "
+            f"{measured}, and the check needs {needed} for the whole interval.")
 
 
 def collect(results_dir: Path, experiments_dir: Path, only: list[str] | None) -> list[ClaimPage]:
@@ -132,6 +153,7 @@ def collect(results_dir: Path, experiments_dir: Path, only: list[str] | None) ->
                 claim=claim, experiment=name, verdict=row["verdict"], checks=mine, figures=figs,
                 measurements=[m for m in measured if m["claim"] == claim.id],
                 provenance=provenance, tables=tables, source=exp.path.name,
+                expected=inspect.cleandoc(exp.module.__doc__ or ""),
                 checks_passed=int(row["checks_passed"]), checks_total=int(row["checks_total"]),
                 decisive=decisive, reason=reason(row["verdict"], int(row["checks_passed"]),
                                                  int(row["checks_total"]), decisive),
@@ -177,12 +199,12 @@ def build_report(results_dir: str | Path = "results", reports_dir: str | Path = 
 
     env = Environment(loader=PackageLoader("nnclaims", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=fmt, interval=interval)
+    env.filters.update(fmt=fmt, interval=interval, cmp=comparator, point=point)
     env.globals.update(VERDICT_STYLE=VERDICT_STYLE, OUTCOME_SYMBOL=OUTCOME_SYMBOL)
 
     tally = Counter(p.verdict for p in pages)
     sections: dict[str, list[ClaimPage]] = {}
-    for page in sorted(pages, key=lambda p: (p.claim.section, p.claim.id)):
+    for page in sorted(pages, key=lambda p: (p.claim.section, not p.claim.core, p.claim.id)):
         sections.setdefault(SECTIONS.get(page.claim.section, page.claim.section), []).append(page)
     made = _how_made(pages)
     (reports_dir / "claims").mkdir(exist_ok=True)
@@ -190,8 +212,10 @@ def build_report(results_dir: str | Path = "results", reports_dir: str | Path = 
         html = env.get_template("claim.html").render(page=page, made=made, root="../")
         (reports_dir / page.href).write_text(html)
     index = reports_dir / "index.html"
+    open_questions = [p for p in pages if p.verdict != "reproduced"]
+    open_questions.sort(key=lambda p: (p.verdict != "not reproduced", p.claim.section, p.claim.id))
     index.write_text(env.get_template("index.html").render(
-        sections=sections, tally=tally, total=len(pages), made=made, root=""))
+        sections=sections, tally=tally, total=len(pages), made=made, root="", open_questions=open_questions))
     return index
 
 

@@ -51,7 +51,7 @@ def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 
                 tables.setdefault(name, []).extend(rows)
     provenance = {
         "experiment": exp.name, "profile": profile, "shard": shard, "n_shards": n_shards,
-        "points": [grid[i] for i in mine], "seeds": seeds, "engine": engine,
+        "points": [grid[i] for i in mine], "point_index": mine, "seeds": seeds, "engine": engine,
         "config": {"profile": profile, "seed": seed, "n_seeds": len(seeds), "device": device,
                    "threads": threads, "engine": engine},
         "code": results.git_info(exp.path.parent), "versions": results.versions(),
@@ -135,7 +135,8 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         "machine": first["machine"], "device": first["device"], "threads": first["threads"],
         "engine": first["engine"], "started": min(p["started"] for p in provenance),
         "wall_s": round(sum(p["wall_s"] for p in provenance), 3),
-        "points": [pt for p in provenance for pt in p["points"]],
+        "points": [pt for _, pt in sorted((i, pt) for p in provenance
+                                            for i, pt in zip(p["point_index"], p["points"]))],
         "shards": [{k: p[k] for k in ("shard", "n_shards", "wall_s", "started", "point_timings")}
                    for p in provenance],
     })
