@@ -87,7 +87,7 @@ def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     start = BatchedNet.init(spec, seeds, dtype=torch.float64, device=device)
     grads = probes.gradient_norms(start, X.double().to(device), y.to(device), "ce")["weight_grad"].cpu().numpy()
     schedule = Schedule(point["steps"], LR, momentum=MOMENTUM, loss="ce", batch_size=BATCH,
-                        record_every=max(1, point["steps"] // 20))
+                        record_every=max(25, point["steps"] // 20))
     result = train(spec, X, y, seeds, schedule, device=device)
     rows = result.tidy(["loss"])
     for row in rows:
@@ -173,8 +173,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
             r = rec[(rec["part"] == part) & (rec[key] == label)]
             s = group_ci(r, "step", "loss")
             name = label if part == "init" else ("residual" if label else "plain")
-            P.band(ax, s["step"], s["mean"], s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]), i=i,
-                   label=name, markevery=4)
+            P.band_ci(ax, s, "step", i=i, label=name, markevery=4)
         ax.axhline(np.log(10), **P.THEORY, label="ln 10: chance")
         ax.set_yscale("log")
         ax.set_xlabel("training step")

@@ -221,8 +221,8 @@ def figures(tables: dict, outdir) -> list[Figure]:
         r["log"] = np.log10(r["test_nmse"])
         for i, depth in enumerate(sorted(r["depth"].unique())):
             s = group_ci(r[r["depth"] == depth], "params", "log")
-            P.band(ax, s["params"], 10 ** s["mean"], 10 ** s["low"].fillna(s["mean"]), 10 ** s["high"].fillna(s["mean"]),
-                   i=i, label=f"{depth} hidden layer{'s' if depth > 1 else ''}")
+            label = f"{depth} hidden layer{'s' if depth > 1 else ''}"
+            P.band_ci(ax, s, "params", log10=True, i=i, label=label)
         ax.set_xscale("log"), ax.set_yscale("log")
         ax.set_xlabel("parameters (log)")
         ax.set_title(target)

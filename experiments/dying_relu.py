@@ -103,7 +103,8 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
         return {"dead_fraction": torch.cat(dead, dim=1).float().mean(dim=1), "first_dead": dead[0].float(),
                 "max_dead_grad": dead_grad}
 
-    schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH, record_every=point["steps"] // 10)
+    schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH,
+                        record_every=max(25, point["steps"] // 10))
     result = train(spec, X, y, seeds, schedule, device=device, monitors=[monitor])
     # A first-layer unit "revives" if it is dead at some recorded step and alive at a later one.
     first = result.history["first_dead"].astype(bool)  # (steps, S, units)
@@ -255,7 +256,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
             f = rec[(rec["activation"] == a) & (rec["step"] == rec["step"].max()) & ~rec["diverged"].astype(bool)]
             f = f[(f["part"] == part) | ((part == "shift") & (f["part"] == "lr") & (f["lr"] == SHIFT_LR))]
             s = group_ci(f, key, "dead_fraction")
-            P.band(ax, s[key], s["mean"], s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]), i=i, label=names[a])
+            P.band_ci(ax, s, key, i=i, label=names[a])
         ax.set_xlabel(label)
         ax.set_ylabel("dead fraction of hidden units")
         ax.legend(fontsize=8)
@@ -266,7 +267,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     relu = rec[(rec["activation"] == "relu") & (rec["part"] == "lr")]
     for i, lr in enumerate(sorted(relu["lr"].unique())):
         s = group_ci(relu[relu["lr"] == lr], "step", "dead_first")
-        P.band(ax, s["step"], s["mean"], s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]), i=i, label=f"lr {lr:g}")
+        P.band_ci(ax, s, "step", i=i, label=f"lr {lr:g}")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"dead units in hidden layer 1 (of {SIZES[1]})")
     ax.set_title("ReLU: the first layer's dead set only grows")

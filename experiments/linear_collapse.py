@@ -140,8 +140,8 @@ def figures(tables: dict, outdir) -> list[Figure]:
     ax = axes[1]
     for i, (act, g) in enumerate(curves.groupby("activation")):
         s = group_ci(g, "step", "loss")
-        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, markevery=10,
-               label="no nonlinearity (identity)" if act == "identity" else "tanh units")
+        label = "no nonlinearity (identity)" if act == "identity" else "tanh units"
+        P.band_ci(ax, s, "step", i=i, markevery=10, label=label)
     ax.axhline(BEST_LINEAR_MSE, **P.THEORY, label="best linear map: 0.25")
     ax.set_yscale("log")
     ax.set_xlabel("training step")

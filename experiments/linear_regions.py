@@ -193,8 +193,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         ax.grid(False)
     ax = axes[-1]
     s = group_ci(budget, "depth", "regions")
-    P.band(ax, s["depth"], s["mean"], s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]), i=0,
-           label=f"about {BUDGET} parameters")
+    P.band_ci(ax, s, "depth", i=0, label=f"about {BUDGET} parameters")
     ax.set_yscale("log")
     ax.set_xlabel("hidden layers")
     ax.set_ylabel("linear regions in the square (log)")

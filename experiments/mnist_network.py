@@ -230,8 +230,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         r = rec[rec["net"] == n]
         for ax, split in zip(axes, ("train", "test")):
             s = group_ci(r, "step", f"{split}_accuracy")
-            P.band(ax, s["step"], s["mean"], s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]), i=i, label=n,
-                   markevery=5)
+            P.band_ci(ax, s, "step", i=i, label=n, markevery=5)
     for ax, split in zip(axes, ("training", "test")):
         ax.axhline(TARGET_ACC, **P.THEORY, label=f"{TARGET_ACC:.0%}")
         ax.axhline(CHANCE_ACC, color="#888888", linestyle=":", linewidth=1, label="chance")

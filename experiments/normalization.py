@@ -73,7 +73,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
     spec = MLPSpec(SIZES, activation="relu", init="he_normal", norm=point["norm"])
     result = train(spec, X, y, seeds, Schedule(point["steps"], point["lr"], loss="ce", batch_size=64,
-                                               record_every=point["steps"] // 10), device=device)
+                                               record_every=max(25, point["steps"] // 10)), device=device)
     return {"records": result.tidy(["loss"])}
 
 

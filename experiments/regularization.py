@@ -90,7 +90,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     X, y = torch.tensor(d.X_train[small]), torch.tensor(d.y_train[small])
     spec = MLPSpec((784, 128, 128, 10), activation="relu", init="he_normal", dropout=point["dropout"])
     result = train(spec, X, y, seeds, Schedule(point["steps"], 1e-3, optimizer="adam", loss="ce", batch_size=64,
-                                               record_every=point["steps"] // 10),
+                                               record_every=max(25, point["steps"] // 10)),
                    device=device, monitors=[classification_monitor(X.to(device), y.to(device), "train"),
                                             classification_monitor(Xt, yt, "test")])
     rows = result.tidy(["train_accuracy", "test_accuracy", "train_loss", "test_loss"])

@@ -63,7 +63,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
         return {"post_mean": stats["post_mean"]}
 
     result = train(spec, X, y, seeds, Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH,
-                                               record_every=max(1, point["steps"] // 15)),
+                                               record_every=max(25, point["steps"] // 15)),
                    device=device, monitors=[activations])
     rows = result.tidy(["loss"])
     for row in rows:
@@ -139,7 +139,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     ax = axes[0]
     for i, a in enumerate(CENTRE):
         s = group_ci(final[(final["activation"] == a) & final["seed"].isin(tune)], "lr", "loss")
-        P.band(ax, s["lr"], s["mean"], s["low"], s["high"], i=i, label=f"{a} (tuned: {best[a]:g})")
+        P.band_ci(ax, s, "lr", i=i, label=f"{a} (tuned: {best[a]:g})")
     ax.set_xscale("log"), ax.set_yscale("log")
     ax.set_xlabel("learning rate (log)"), ax.set_ylabel("final training loss (log)")
     ax.set_title("Tuning on half of the seeds")
@@ -148,7 +148,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     for i, a in enumerate(CENTRE):
         r = rec[(rec["activation"] == a) & (rec["lr"] == best[a]) & rec["seed"].isin(evaluate)]
         s = group_ci(r, "step", "loss")
-        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, label=a)
+        P.band_ci(ax, s, "step", i=i, label=a)
     ax.set_yscale("log")
     ax.set_xlabel("training step"), ax.set_ylabel("training loss (log)")
     ax.set_title("Held-out seeds, each at its tuned rate")
@@ -157,7 +157,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     for i, a in enumerate(CENTRE):
         r = rec[(rec["activation"] == a) & (rec["lr"] == best[a])]
         s = group_ci(r, "step", "mean_activation")
-        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, label=a)
+        P.band_ci(ax, s, "step", i=i, label=a)
         ax.axhline(CENTRE[a], color=P.color(i), linestyle=":", linewidth=1)
     ax.set_xlabel("training step"), ax.set_ylabel("mean hidden activation")
     ax.set_title("Where the units' outputs sit")

@@ -161,8 +161,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         r = rec[rec["target"] == name].copy()
         r["log"] = np.log10(r["max_error"])
         s = group_ci(r, "width", "log")
-        P.band(ax, s["width"], 10 ** s["mean"], 10 ** s["low"].fillna(s["mean"]), 10 ** s["high"].fillna(s["mean"]),
-               i=i, label=f"{name}, trained")
+        P.band_ci(ax, s, "width", log10=True, i=i, label=f"{name}, trained")
         c = con[con["target"] == name]
         if len(c):
             ax.plot(c["units"], c["eps"], color=P.color(i), linestyle="--", marker=P.marker(i), markerfacecolor="white",

@@ -179,8 +179,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         r = rec[(rec["activation"] == a) & (rec["step"] == 0) & (rec["layer"] <= HIDDEN)].copy()
         r["log"] = np.log10(r["weight_grad"])
         s = group_ci(r, "layer", "log")
-        P.band(ax, s["layer"], 10 ** s["mean"], 10 ** s["low"], 10 ** s["high"], i=i,
-               label=f"{a} ({SETUPS[a].replace('_normal', '')})")
+        P.band_ci(ax, s, "layer", log10=True, i=i, label=f"{a} ({SETUPS[a].replace('_normal', '')} init)")
         if a == "sigmoid":
             top = 10 ** s["mean"].iloc[-1]
             ax.plot(s["layer"], top * 0.25 ** (HIDDEN - s["layer"]), **P.THEORY, label="0.25ᵏ from layer 10")
@@ -196,7 +195,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     sig = sig.assign(cumulative=prod.to_numpy())
     for i, step in enumerate(sorted({0, last})):
         s = group_ci(sig[sig["step"] == step], "layer", "cumulative")
-        P.band(ax, s["layer"], s["mean"], s["low"], s["high"], i=i, label=f"step {step}")
+        P.band_ci(ax, s, "layer", i=i, label=f"step {step}")
     k = np.arange(1, HIDDEN + 1)
     ax.plot(k, 0.25**k, **P.THEORY, label="bound 0.25ᵏ")
     ax.set_yscale("log")
@@ -208,7 +207,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     ax = axes[2]
     for i, a in enumerate(SETUPS):
         s = group_ci(change[change["activation"] == a], "layer", "relative_change")
-        P.band(ax, s["layer"], s["mean"], s["low"], s["high"], i=i, label=a)
+        P.band_ci(ax, s, "layer", i=i, label=a)
     ax.set_yscale("log")
     ax.set_xlabel("layer (11 = output)")
     ax.set_ylabel("|W_end − W_start| / |W_start| (log)")
@@ -231,7 +230,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         piv = r.pivot_table(index=["seed", "step"], columns="layer", values="weight_grad").reset_index()
         piv["ratio"] = np.log10(piv[1] / piv[HIDDEN])
         s = group_ci(piv, "step", "ratio")
-        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, label=a)
+        P.band_ci(ax, s, "step", i=i, label=a)
     ax.axhline(ORDERS, **P.THEORY, label="two orders of magnitude")
     ax.set_xlabel("training step")
     ax.set_ylabel("log10(|∇W₁| / |∇W₁₀|)")

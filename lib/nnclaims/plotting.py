@@ -91,3 +91,15 @@ def log_ticks(ax, values, axis: str = "x", fmt: str = "{:g}") -> None:
     target.set_major_locator(FixedLocator(list(values)))
     target.set_minor_locator(NullLocator())
     (ax.set_xticklabels if axis == "x" else ax.set_yticklabels)([fmt.format(v) for v in values])
+
+
+def band_ci(ax, summary, x: str, i: int = 0, label: str | None = None, log10: bool = False, **line) -> None:
+    """Draw a `nnclaims.stats.group_ci` summary: the mean and its interval as a band.
+
+    Where a group has no interval (one seed), the band closes onto the mean. ``log10``:
+    the summary holds log10 values (a geometric mean and its interval), drawn as 10**value.
+    """
+    mean, low, high = summary["mean"], summary["low"].fillna(summary["mean"]), summary["high"].fillna(summary["mean"])
+    if log10:
+        mean, low, high = 10**mean, 10**low, 10**high
+    band(ax, summary[x], mean, low, high, i=i, label=label, **line)

@@ -76,7 +76,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     fig, ax = P.plt.subplots()
     for i, (width, group) in enumerate(rec.groupby("width")):
         s = group_ci(group, "step", "loss")
-        P.band(ax, s["step"], s["mean"], s["low"], s["high"], i=i, label=f"width {{width}}")
+        P.band_ci(ax, s, "step", i=i, label=f"width {{width}}")
     ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel("mean squared error (log scale)")
