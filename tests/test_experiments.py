@@ -71,3 +71,12 @@ def test_checks_must_name_declared_claims(tmp_path):
     run_shard(exp, profile="quick", device="cpu", out=shard)
     with pytest.raises(ExperimentError, match="names claim 'typo'"):
         summarize(exp, [shard], tmp_path / "out")
+
+
+def test_resources_per_profile_or_for_all(tmp_path):
+    exp = load(write_skeleton("res", tmp_path))
+    assert exp.resources("full") == {"mem_mb": 2000, "runtime": 30}
+    exp.module.RESOURCES = {"full": {"mem_mb": 4000}}
+    assert exp.resources("full")["mem_mb"] == 4000 and exp.resources("quick")["mem_mb"] == 2000
+    exp.module.RESOURCES = {"runtime": 90}
+    assert exp.resources("quick")["runtime"] == 90

@@ -105,8 +105,11 @@ class Experiment:
         return list(self.module.grid(profile))
 
     def resources(self, profile: str) -> dict[str, int]:
+        """``RESOURCES`` may be one dict for all profiles or one per profile."""
         declared = getattr(self.module, "RESOURCES", {})
-        return {**DEFAULT_RESOURCES, **declared.get(profile, declared if "mem_mb" in declared else {})}
+        if set(declared) <= set(PROFILES):
+            declared = declared.get(profile, {})
+        return {**DEFAULT_RESOURCES, **declared}
 
     @property
     def run(self) -> Callable[..., Any]:
