@@ -1,13 +1,16 @@
-# Stage 4: collect every experiment's verdicts into results/verdicts.csv and
-# results/checks.csv, and render reports/index.html with one page per claim.
+# Stage 4: collect every experiment's verdicts into results/verdicts.csv,
+# results/checks.csv and results/measurements.csv, and render reports/index.html with
+# one page per claim.
 
 
 rule report:
     input:
         verdicts=expand("results/{experiment}/verdicts.csv", experiment=EXPERIMENTS),
         checks=expand("results/{experiment}/checks.csv", experiment=EXPERIMENTS),
+        measurements=expand("results/{experiment}/measurements.csv", experiment=EXPERIMENTS),
+        provenance=expand("results/{experiment}/provenance.json", experiment=EXPERIMENTS),
         figures=expand("results/{experiment}/figures", experiment=EXPERIMENTS),
-        templates=LIBRARY_DIR / "templates",
+        templates=sorted((LIBRARY_DIR / "templates").glob("*.html")),  # files: editing one reruns this
         renderer=LIBRARY_DIR / "report.py",
     output:
         index="reports/index.html",
