@@ -22,8 +22,11 @@ Expected:
 - Leaky ReLU and PReLU have no zero-gradient units at all;
 - the born-dead probability at width 2 is larger at depth 50 than at depth 2, and at
   depth 50 it is larger at width 2 than at width 10 (Newcombe interval above 0);
-- the frequency of death at a point stays within 4 binomial standard errors of the model in
-  every cell (the model is exact here, so only sampling noise separates them).
+- the probability of being dead at a point stays within 0.05 of the model in every cell.
+  (After a quick run with 300 networks per cell missed this by sampling noise, a later
+  change measured the gap in binomial standard errors instead; that was changing a check
+  after seeing its result, so the 0.05 check is back and decides. The gap in standard
+  errors is reported.)
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ BATCH = 64
 BORN_WIDTHS = {"quick": [2, 3, 5, 10], "full": list(range(2, 11))}
 BORN_DEPTHS = {"quick": [2, 5, 10, 20, 50], "full": [2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50]}
 BORN_NETS = {"quick": 100, "full": 2000}
-MODEL_Z = 4.0
+MODEL_TOL = 0.05
 
 
 def grid(profile: str) -> list[dict]:
@@ -126,6 +129,7 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
 def _born(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
+    from nnclaims import probes
     from nnclaims.batched import BatchedNet
     from nnclaims.models import MLPSpec
     from nnclaims.seeding import torch_generator
@@ -138,8 +142,7 @@ def _born(point, seeds, device) -> dict[str, list[dict]]:
         spec = MLPSpec((1,) + (width,) * (depth - 1) + (1,), activation="relu", init="he_normal")
         net = BatchedNet.random(spec, n, torch_generator(seeds[0], f"born-{width}-{depth}"),
                                 dtype=torch.float64, device=device)
-        out = net(x)
-        constant = (out.amax(dim=1) == out.amin(dim=1)).all(dim=-1)
+        constant = probes.constant_output(net, x)
         _, trace = net(one, trace=True)
         dead_at_one = torch.stack([(h == 0).all(dim=-1).squeeze(-1) for h in trace.post], dim=1).any(dim=1)
         rows.append({"depth": depth, "nets": n, "constant": int(constant.sum()),
@@ -201,19 +204,22 @@ def checks(tables: dict) -> list[Check]:
         out.append(Check("dying-relu", name, f"Probability of a constant network at birth, {what} (Newcombe interval)",
                          value=a["constant"] / a["nets"] - b["constant"] / b["nets"], ci_low=lo, ci_high=hi,
                          comparator=">", threshold=0.0, n_seeds=int(a["nets"])))
-    p, n = born["model"], born["nets"]
-    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
-    z = ((born["dead_at_point"] / n - p) / se).abs()
+    gap = (born["dead_at_point"] / born["nets"] - born["model"]).abs()
     out.append(Check("dying-relu", "pointwise-death-matches-model",
-                     f"Largest |P(dead at x = 1) − (1 − (1 − 2^−w)^(d−1))| over {len(born)} width × depth cells, "
-                     f"in binomial standard errors",
-                     value=z.max(), comparator="<=", threshold=MODEL_Z, n_seeds=int(n.min()), unit="standard errors"))
+                     f"Largest |P(dead at x = 1) − (1 − (1 − 2^−w)^(d−1))| over {len(born)} width × depth cells",
+                     value=gap.max(), comparator="<=", threshold=MODEL_TOL, n_seeds=int(born["nets"].min())))
     return out
 
 
 def measurements(tables: dict) -> list[Measurement]:
     rec, born = tables["records"], tables["born"]
-    out = []
+    p, n = born["model"], born["nets"]
+    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
+    out = [Measurement("dying-relu", "pointwise-gap-in-standard-errors",
+                       "Largest gap between P(dead at x = 1) and the model, in binomial standard errors (sampling noise "
+                       "alone gives about 3 over this many cells)",
+                       value=float(((born["dead_at_point"] / n - p) / se).abs().max()), n_seeds=int(n.min()),
+                       unit="standard errors")]
     for a in ACTS:
         f = _final(rec, "lr", a)
         top = f[(f["lr"] == f["lr"].max()) & ~f["diverged"].astype(bool)]["dead_fraction"].to_numpy()

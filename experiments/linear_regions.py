@@ -7,20 +7,21 @@ are counted as distinct patterns on a 700 x 700 grid (a lower bound: cells small
 than the grid spacing can be missed).
 
 Expected:
-- one hidden layer of m = 2..16 neurons: the regions are cells of the arrangement of its
-  m lines, whose number inside the square Euler's formula gives (1 + lines crossing the
-  square + crossings inside it, for lines in general position); the grid never shows more
-  regions than that;
-- on each region the network is one affine map: at every grid point the output equals
-  the affine map read off the point's activation pattern (largest gap below 1e-9);
+- one hidden layer: the regions are the cells of the arrangement of its m lines, whose
+  number inside the square Euler's formula gives (1 + lines crossing the square +
+  crossings inside it, for lines in general position); for the 125-neuron layer of the
+  500-parameter budget the grid count matches it to within 2% in every network;
 - every further layer only subdivides: counting regions with the patterns of the first l
   layers never decreases with l, in every network.
-Two earlier versions of the first check asked the grid count to equal Euler's count: to
-2% for the 125-neuron layer of the 500-parameter budget (the grid found 8% fewer), then
-exactly in 90% of the small networks (85% did). Both measured the grid's resolution, not
-the claim: a line clipping a corner, or three lines crossing close together, makes cells
-smaller than the grid spacing. The shares are reported; the checks above do not depend
-on resolution.
+Added after the first run (they can only make the verdict stricter): for one hidden layer
+of m = 2..16 neurons the grid never shows more regions than Euler's count, and at every
+grid point the output equals the affine map read off the point's activation pattern
+(largest gap below 1e-9).
+The first run found the grid 8% short of Euler's count: with 7,750 crossings, many cells
+are smaller than the grid spacing. A later change swapped the 2% check for checks that do
+not depend on resolution, which then passed; that was changing a check after seeing its
+result, so the 2% check is back and decides. The shares of cells the grid misses are
+reported.
 At equal parameter counts (about 500) for depth 1 to 6 the region counts are reported; at
 initialization they grow with the number of neurons rather than exponentially with depth
 (Hanin and Rolnick 2019), so no ordering by depth is predicted.
@@ -55,6 +56,7 @@ MAP_DEPTHS = (1, 3, 6)  # drawn in the figure
 GRID = {"quick": 300, "full": 700}
 BIAS_STD = 0.5
 AFFINE_TOL = 1e-9
+MATCH = 0.02
 
 
 def width_for(depth: int, budget: int = BUDGET) -> int:
@@ -132,7 +134,13 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 def checks(tables: dict) -> list[Check]:
     rec = tables["records"]
     small = rec[rec["part"] == "arrangement"]
+    shallow = rec[(rec["part"] == "budget") & (rec["depth"] == 1)]
+    gap = (np.abs(shallow["regions"] - shallow["arrangement"]) / shallow["arrangement"]).max()
     return [
+        Check("linear-regions", "shallow-equals-arrangement",
+              f"One hidden layer ({int(shallow['width'].iloc[0])} neurons): largest relative gap between the grid's "
+              f"region count and the line arrangement's cell count, over {len(shallow)} networks",
+              value=float(gap), comparator="<=", threshold=MATCH, n_seeds=len(shallow)),
         Check("linear-regions", "never-more-than-arrangement",
               f"One hidden layer of {', '.join(map(str, ARRANGEMENT_WIDTHS))} neurons: networks (of {len(small)}) whose "
               f"grid shows more regions than their line arrangement has cells",

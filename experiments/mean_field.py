@@ -9,13 +9,13 @@ and the squared norms of the backpropagated gradients with respect to the
 pre-activations, for a mean-squared-error loss against random targets.
 
 Expected (Poole et al. 2016; Schoenholz et al. 2017):
-- measured q_l (mean over seeds) lies within 5% of the map
-  q_l = sw^2 E[tanh(sqrt(q_{l-1}) Z)^2] + sb^2: for every sw^2, the relative gap averaged over
-  the 30 layers is below 0.05 (whole interval). A first version of this check took the
-  largest gap over all 240 layer x sw^2 cells with 8 seeds; sampling noise alone (a network
-  of width 512 fluctuates by about 6% around the map in deep layers, so 2.4% per cell)
-  put that maximum at 8.5%, and the check could not tell theory from noise. It now averages
-  over layers, with 12 seeds;
+- measured q_l lies within 5% of the map q_l = sw^2 E[tanh(sqrt(q_{l-1}) Z)^2] + sb^2 at
+  every layer and every sw^2 (geometric mean over 8 seeds; whole interval below 0.05).
+  After this check failed in a first run (8.5%), a later change replaced it with the gap
+  averaged over layers and doubled the seeds, which passed. That was tuning a check after
+  seeing its result, so the check above is the one that decides; the averaged gap is
+  reported beside it as a measurement, since sampling noise (a width-512 network wanders
+  about 6% around the map in deep layers) inflates a maximum over 240 cells;
 - the per-layer growth of the squared gradient, measured over layers 10-29 as
   |d_l|^2 / |d_{l+1}|^2, is below 1 for every sw^2 whose chi is below 1 and above 1 for every
   sw^2 whose chi is above 1 (whole intervals), and within 10% of chi for every sw^2.
@@ -42,7 +42,7 @@ CLAIMS = [
                    "Deep information propagation."),
     )
 ]
-SEEDS = {"quick": 3, "full": 12}
+SEEDS = {"quick": 3, "full": 8}
 SHARDS = {"full": 2}
 SB2 = 0.05
 SW2 = {"quick": [0.5, 1.25, 2.5, 4.0], "full": [0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0]}
@@ -102,12 +102,12 @@ def checks(tables: dict) -> list[Check]:
     sw2 = np.array(sorted(rec["sw2"].unique()))
     chi_th = rec.groupby("sw2")["chi_theory"].first().loc[sw2].to_numpy()
     ratio = _by_seed(rec, "q") / _by_seed(rec, "q_map")  # (seeds, sw2, layers)
-    worst = lambda r: np.abs(r.mean(axis=1) - 1).mean(axis=-1).max(axis=-1)  # noqa: E731
+    worst = lambda r: np.abs(np.exp(np.log(r).mean(axis=1)) - 1).max(axis=(-2, -1))  # noqa: E731
     lo, hi = bootstrap_ci(ratio, stat=worst)
     out = [Check("mean-field-variance", "q-matches-map",
-                 f"Relative gap between measured q_l and the map, averaged over the {DEPTH} layers: the largest over "
-                 f"{len(sw2)} values of σw² ({sw2.min():g}–{sw2.max():g})", value=float(worst(ratio[None])[0]),
-                 ci_low=lo, ci_high=hi, comparator="<=", threshold=Q_TOL, n_seeds=ratio.shape[0])]
+                 f"Largest relative gap between measured q_l and the map, over {DEPTH} layers and {len(sw2)} values "
+                 f"of σw² ({sw2.min():g}–{sw2.max():g})", value=float(worst(ratio[None])[0]), ci_low=lo, ci_high=hi,
+                 comparator="<=", threshold=Q_TOL, n_seeds=ratio.shape[0])]
     chi = measured_chi(_by_seed(rec, "grad2"))  # (seeds, sw2)
     ordered, chaotic = chi_th < 1, chi_th > 1
     for name, mask, stat, comparator, what in (
@@ -135,7 +135,13 @@ def measurements(tables: dict) -> list[Measurement]:
     rec = tables["records"]
     sw2 = sorted(rec["sw2"].unique())
     chi = measured_chi(_by_seed(rec, "grad2"))
-    out = []
+    ratio = _by_seed(rec, "q") / _by_seed(rec, "q_map")
+    averaged = lambda r: np.abs(r.mean(axis=1) - 1).mean(axis=-1).max(axis=-1)  # noqa: E731
+    lo, hi = bootstrap_ci(ratio, stat=averaged)
+    out = [Measurement("mean-field-variance", "q-gap-averaged-over-layers",
+                       "Relative gap between measured q_l (mean over seeds) and the map, averaged over the layers: "
+                       "the largest over the values of σw²", value=float(averaged(ratio[None])[0]), ci_low=lo,
+                       ci_high=hi, n_seeds=ratio.shape[0])]
     for j, s in enumerate(sw2):
         lo, hi = bootstrap_ci(chi[:, j])
         out.append(Measurement("mean-field-variance", f"chi-sw2-{s:g}", f"σw² = {s:g}: measured χ",

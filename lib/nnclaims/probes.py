@@ -74,21 +74,10 @@ def dead_units(net: BatchedNet, X: Tensor) -> list[Tensor]:
 
 
 @torch.no_grad()
-def zero_output_units(net: BatchedNet, X: Tensor) -> list[Tensor]:
-    """Per hidden layer, ``(S, width)`` masks of units that output exactly zero on every example."""
-    _, trace = net(X, trace=True)
-    return [(_activate(net, i, z) == 0).all(dim=1) for i, z in enumerate(trace.pre)]
-
-
-@torch.no_grad()
 def constant_output(net: BatchedNet, X: Tensor) -> Tensor:
     """``(S,)``: whether each network computes one constant over all inputs X ("born dead")."""
     out = net(X)
     return (out.amax(dim=1) == out.amin(dim=1)).all(dim=-1)
-
-
-def _activate(net: BatchedNet, layer: int, z: Tensor) -> Tensor:
-    return net.act(z, net.params["slope"][layer]) if net.act.learned_slope else net.act(z)
 
 
 def _derivative(net: BatchedNet, layer: int, z: Tensor) -> Tensor:

@@ -12,7 +12,6 @@ Across experiments: ``results/checks.csv`` and ``results/verdicts.csv``.
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import subprocess
@@ -145,10 +144,6 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def finite_or_none(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
 def concat_records(parts: Iterable[list[dict]]) -> list[dict]:

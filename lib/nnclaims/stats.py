@@ -77,13 +77,6 @@ def _normal_quantile(q: float) -> float:
     return NormalDist().inv_cdf(q)
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, seed: int = 0) -> tuple[float, float, float]:
-    """Mean and its bootstrap interval."""
-    x = np.asarray(values, dtype=float)
-    lo, hi = bootstrap_ci(x, seed=seed)
-    return float(x.mean()), lo, hi
-
-
 @dataclass
 class Check:
     """One pre-registered test of a claim.
