@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
-from nnclaims.models import MLPSpec
-from nnclaims.training import Schedule, train
+from nnclaims.nn.models import MLPSpec
+from nnclaims.nn.training import Schedule, train
 
 
 @dataclass

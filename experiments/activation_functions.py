@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check
 
 CLAIMS = [
     Claim(
@@ -73,7 +73,7 @@ def true_minimum(name: str) -> tuple[float, float]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.activations import get_activation
+    from nnclaims.nn.activations import get_activation
 
     name = point["activation"]
     act = get_activation(name)
@@ -136,7 +136,7 @@ def checks(tables: dict) -> list[Check]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
+    from nnclaims.report import plotting as P
 
     curves, rec = tables["curves"], tables["records"].set_index("activation")
     out = []

@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -84,7 +84,7 @@ def grid(profile: str) -> list[dict]:
 
 
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    from nnclaims import pieces
+    from nnclaims.numeric import pieces
 
     if point["part"] == "construction":
         rows = []
@@ -97,7 +97,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
                          "params": params, "units": 2 * k, "shallow_units_needed": 2**k - 1})
         return {"construction": rows}
     if point["part"] == "shallow-bound":
-        from nnclaims.seeding import numpy_rng
+        from nnclaims.numeric.seeding import numpy_rng
 
         rng = numpy_rng(seeds[0], "shallow")
         rows = []
@@ -112,10 +112,10 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 def _trained(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims import pieces
-    from nnclaims.models import MLPSpec
-    from nnclaims.seeding import numpy_rng
-    from nnclaims.training import Schedule, train
+    from nnclaims.numeric import pieces
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.numeric.seeding import numpy_rng
+    from nnclaims.nn.training import Schedule, train
 
     names = list(TARGETS)
     x = np.linspace(0, 1, N_TRAIN)
@@ -210,8 +210,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec, con, fits = tables["records"], tables["construction"], tables["fits"]
     out = []

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci, difference_ci, proportion_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci, difference_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -86,11 +86,12 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 def _train(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims import losses, probes
-    from nnclaims.batched import BatchedNet
-    from nnclaims.data import load_sklearn_digits
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.nn import losses
+    from nnclaims.nn import probes
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.numeric.data import load_sklearn_digits
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     d = load_sklearn_digits()
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
@@ -129,10 +130,10 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
 def _born(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims import probes
-    from nnclaims.batched import BatchedNet
-    from nnclaims.models import MLPSpec
-    from nnclaims.seeding import torch_generator
+    from nnclaims.nn import probes
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.numeric.seeding import torch_generator
 
     width, n = point["width"], point["nets"]
     x = torch.linspace(-1, 1, 257, dtype=torch.float64, device=device)[:, None]
@@ -249,8 +250,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec, born, slopes = tables["records"], tables["born"], tables.get("slopes")
     out = []

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -62,7 +62,7 @@ def grid(profile: str) -> list[dict]:
 
 def sw2(init: str, width: int) -> float:
     """fan_in * Var(W) at equal widths."""
-    from nnclaims.inits import get_init
+    from nnclaims.nn.inits import get_init
 
     name, params = INITS[init]
     return width * get_init(name, **params).variance(width, width)
@@ -71,11 +71,11 @@ def sw2(init: str, width: int) -> float:
 def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     import torch
 
-    from nnclaims import theory
-    from nnclaims.batched import BatchedNet
-    from nnclaims.models import MLPSpec
-    from nnclaims.probes import activation_stats
-    from nnclaims.seeding import torch_generator
+    from nnclaims.numeric import theory
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.probes import activation_stats
+    from nnclaims.numeric.seeding import torch_generator
 
     width, (name, params) = point["width"], INITS[point["init"]]
     spec = MLPSpec((width,) * (DEPTH + 1) + (1,), activation=point["activation"], init=name, init_params=params)
@@ -145,7 +145,7 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
+    from nnclaims.report import plotting as P
 
     rec = tables["records"]
     fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)

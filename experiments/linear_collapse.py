@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, bootstrap_ci, proportion_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, bootstrap_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -47,9 +47,9 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 def _stack(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.batched import BatchedNet
-    from nnclaims.models import MLPSpec
-    from nnclaims.seeding import numpy_rng, torch_generator
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.numeric.seeding import numpy_rng, torch_generator
 
     rows = []
     for seed in seeds:
@@ -73,9 +73,9 @@ def _stack(point, seeds, device) -> dict[str, list[dict]]:
 def _xor(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.data import gate
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.numeric.data import gate
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     X, y = gate("XOR")
     X, y = torch.tensor(X), torch.tensor(y, dtype=torch.float64)[:, None]
@@ -122,8 +122,8 @@ def checks(tables: dict) -> list[Check]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     stacks, curves = tables["stacks"], tables["curves"]
     fig, axes = P.plt.subplots(1, 2, figsize=(10, 3.8))

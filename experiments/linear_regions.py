@@ -33,8 +33,8 @@ import math
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -89,7 +89,7 @@ def arrangement_cells(W: np.ndarray, b: np.ndarray, lo: float = -1.0, hi: float 
 
 def affine_gap(layers, pts: np.ndarray) -> float:
     """Largest |network output - the affine map its activation pattern defines| over the points."""
-    from nnclaims import pieces
+    from nnclaims.numeric import pieces
 
     out = pieces.forward(layers, pts)[:, 0]
     A = np.broadcast_to(np.eye(2), (len(pts), 2, 2))  # d(activation)/dx, per point
@@ -106,8 +106,8 @@ def affine_gap(layers, pts: np.ndarray) -> float:
 
 
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    from nnclaims import pieces
-    from nnclaims.seeding import numpy_rng
+    from nnclaims.numeric import pieces
+    from nnclaims.numeric.seeding import numpy_rng
 
     depth, width, n = point["depth"], point["width"], point["grid"]
     sizes = (2,) + (width,) * depth + (1,)
@@ -181,8 +181,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec, maps = tables["records"], tables["maps"]
     budget = rec[rec["part"] == "budget"]

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -59,11 +59,11 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     import torch
 
-    from nnclaims import theory
-    from nnclaims.batched import BatchedNet
-    from nnclaims.models import MLPSpec
-    from nnclaims.probes import activation_stats, gradient_norms
-    from nnclaims.seeding import torch_generator
+    from nnclaims.numeric import theory
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.probes import activation_stats, gradient_norms
+    from nnclaims.numeric.seeding import torch_generator
 
     sw2, width = point["sw2"], point["width"]
     spec = MLPSpec((width,) * (DEPTH + 1) + (10,), activation="tanh", init="variance_scaling",
@@ -151,8 +151,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims import theory
+    from nnclaims.report import plotting as P
+    from nnclaims.numeric import theory
 
     rec = tables["records"]
     sw2 = sorted(rec["sw2"].unique())

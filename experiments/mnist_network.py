@@ -30,8 +30,8 @@ import math
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -78,10 +78,10 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.batched import BatchedNet
-    from nnclaims.data import load_mnist
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, classification_monitor, train
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.numeric.data import load_mnist
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, classification_monitor, train
 
     d = load_mnist()
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
@@ -220,8 +220,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec, images = tables["records"], tables["images"]
     out = []

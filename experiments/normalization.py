@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -53,10 +53,10 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.batched import BatchedNet
-    from nnclaims.data import load_mnist
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.numeric.data import load_mnist
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     d = load_mnist()
     if point["part"] == "layer-norm":
@@ -127,7 +127,7 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
+    from nnclaims.report import plotting as P
 
     o = outcomes(tables["records"])
     fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.0))

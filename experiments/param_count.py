@@ -8,8 +8,8 @@ engine's stacked parameters must all equal the stated numbers.
 
 from __future__ import annotations
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check
 
 CLAIMS = [
     Claim(
@@ -31,8 +31,8 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.batched import BatchedNet
-    from nnclaims.models import MLPSpec, build_mlp, mlp_param_count
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.nn.models import MLPSpec, build_mlp, mlp_param_count
 
     sizes = [int(s) for s in point["network"].split("-")]
     model = build_mlp(sizes, activation="sigmoid", init="xavier_normal")
@@ -62,7 +62,7 @@ def checks(tables: dict) -> list[Check]:
 def figures(tables: dict, outdir) -> list[Figure]:
     import numpy as np
 
-    from nnclaims import plotting as P
+    from nnclaims.report import plotting as P
 
     layers = tables["layers"]
     fig, axes = P.plt.subplots(1, 2, figsize=(9, 3.6))

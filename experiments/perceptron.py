@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check
 
 CLAIMS = [
     Claim(
@@ -55,7 +55,7 @@ def grid(profile: str) -> list[dict]:
 
 
 def _dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from nnclaims.data import gate, separable_cloud
+    from nnclaims.numeric.data import gate, separable_cloud
 
     if name in CLOUDS:
         n, dim, margin = CLOUDS[name]
@@ -64,7 +64,7 @@ def _dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    from nnclaims.perceptron import predict, step_unit_lp
+    from nnclaims.numeric.separability import predict, step_unit_lp
 
     name = point["dataset"]
     if point["task"] == "boundary":
@@ -79,8 +79,8 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 
 
 def _converge(name: str, seed: int) -> dict:
-    from nnclaims.perceptron import max_margin, novikoff_bound, train_perceptron
-    from nnclaims.seeding import numpy_rng
+    from nnclaims.numeric.separability import max_margin, novikoff_bound, train_perceptron
+    from nnclaims.numeric.seeding import numpy_rng
 
     # Gates are fixed; clouds are drawn from the seed. The seed also fixes the visiting order.
     X, y = _dataset(name, seed)
@@ -121,8 +121,8 @@ def checks(tables: dict) -> list[Check]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.data import gate
+    from nnclaims.report import plotting as P
+    from nnclaims.numeric.data import gate
 
     out = []
     # The AND boundary with and without bias.

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -66,9 +66,9 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.data import load_mnist
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, classification_monitor, train
+    from nnclaims.numeric.data import load_mnist
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, classification_monitor, train
 
     d = load_mnist()
     Xt, yt = torch.tensor(d.X_test).to(device), torch.tensor(d.y_test).to(device)
@@ -95,7 +95,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
                                             classification_monitor(Xt, yt, "test")])
     rows = result.tidy(["train_accuracy", "test_accuracy", "train_loss", "test_loss"])
     if point["dropout"]:
-        from nnclaims.seeding import torch_generator
+        from nnclaims.numeric.seeding import torch_generator
 
         gens = [torch_generator(s, "dropout-probe") for s in seeds]
         with torch.no_grad():
@@ -174,8 +174,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     hist, pen, rec = tables["histograms"], tables["penalties"], tables["records"]
     out = []

@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -72,7 +72,7 @@ def grid(profile: str) -> list[dict]:
 
 
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    from nnclaims import pieces
+    from nnclaims.numeric import pieces
 
     x = np.linspace(0, 1, 100_001)
     if point["part"] == "construction":
@@ -91,8 +91,8 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 def _trained(point, seeds, device) -> list[dict]:
     import torch
 
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     names = list(TARGETS)
     x = np.linspace(0, 1, N_TRAIN)
@@ -152,8 +152,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     con, rec = tables["construction"], tables["records"]
     fig, ax = P.plt.subplots(figsize=(7.2, 4.4))

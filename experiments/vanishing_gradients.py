@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -63,11 +63,11 @@ def grid(profile: str) -> list[dict]:
 def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims import probes
-    from nnclaims.batched import BatchedNet
-    from nnclaims.data import load_sklearn_digits
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.nn import probes
+    from nnclaims.nn.batched import BatchedNet
+    from nnclaims.numeric.data import load_sklearn_digits
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     d = load_sklearn_digits()
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
@@ -167,8 +167,8 @@ def measurements(tables: dict) -> list[Measurement]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec, change = tables["records"], tables["change"]
     last = int(rec["step"].max())

@@ -19,8 +19,8 @@ import itertools
 
 import numpy as np
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, proportion_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -51,8 +51,8 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 
 
 def _linear(point, seeds, device) -> dict[str, list[dict]]:
-    from nnclaims.data import gate
-    from nnclaims.perceptron import gordan_certificate, step_unit_lp
+    from nnclaims.numeric.data import gate
+    from nnclaims.numeric.separability import gordan_certificate, step_unit_lp
 
     X, y = gate("XOR")
     lp = step_unit_lp(X, y, bias=True)
@@ -69,9 +69,9 @@ def _linear(point, seeds, device) -> dict[str, list[dict]]:
 
 
 def _perceptron(point, seeds, device) -> dict[str, list[dict]]:
-    from nnclaims.data import gate
-    from nnclaims.perceptron import predict, train_perceptron
-    from nnclaims.seeding import numpy_rng
+    from nnclaims.numeric.data import gate
+    from nnclaims.numeric.separability import predict, train_perceptron
+    from nnclaims.numeric.seeding import numpy_rng
 
     X, y = gate("XOR")
     rows, cycle = [], []
@@ -90,9 +90,9 @@ def _perceptron(point, seeds, device) -> dict[str, list[dict]]:
 def _mlp(point, seeds, device) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.data import gate
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.numeric.data import gate
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     X, y = gate("XOR")
     X, y = torch.tensor(X), torch.tensor(y, dtype=torch.float64)[:, None]
@@ -162,9 +162,9 @@ def _net(nets, seed) -> tuple[list[np.ndarray], list[np.ndarray]]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.data import gate
-    from nnclaims.reference import forward
+    from nnclaims.report import plotting as P
+    from nnclaims.numeric.data import gate
+    from nnclaims.numeric.reference import forward
 
     X, y = gate("XOR")
     per, mlp, nets = tables["perceptron"], tables["records"], tables["nets"]

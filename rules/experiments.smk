@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 import nnclaims
-from nnclaims import config as nnconfig
-from nnclaims.experiment import discover, fingerprint
-from nnclaims.results import shard_name
+from nnclaims.evidence import settings as nnconfig
+from nnclaims.evidence.experiment import discover, fingerprint
+from nnclaims.evidence.results import shard_name
 
 EXPERIMENTS_DIR = Path(workflow.basedir) / "experiments"
 LIBRARY_DIR = Path(nnclaims.__file__).parent

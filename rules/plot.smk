@@ -6,7 +6,7 @@ rule plot:
     input:
         tables="results/{experiment}/tables",
         code=experiment_source,
-        style=LIBRARY_DIR / "plotting.py",
+        style=LIBRARY_DIR / "report" / "plotting.py",
     output:
         figures=report(
             directory("results/{experiment}/figures"),

@@ -10,8 +10,8 @@ rule report:
         measurements=expand("results/{experiment}/measurements.csv", experiment=EXPERIMENTS),
         provenance=expand("results/{experiment}/provenance.json", experiment=EXPERIMENTS),
         figures=expand("results/{experiment}/figures", experiment=EXPERIMENTS),
-        templates=sorted((LIBRARY_DIR / "templates").glob("*.html")),  # files: editing one reruns this
-        renderer=LIBRARY_DIR / "report.py",
+        templates=sorted((LIBRARY_DIR / "report" / "templates").glob("*.html")),  # files: editing one reruns this
+        renderer=LIBRARY_DIR / "report" / "html.py",
     output:
         index="reports/index.html",
         verdicts=report("results/verdicts.csv", caption="captions/verdicts.rst", category="Results"),

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import REPO, snakemake
-from nnclaims.config import ConfigError, check, defaults, load_schema
+from nnclaims.evidence.settings import ConfigError, check, defaults, load_schema
 
 SCHEMA = load_schema(REPO / "config" / "schema.yaml")
 

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from nnclaims.data import load_mnist, load_sklearn_digits, read_idx, separable_cloud
+from nnclaims.numeric.data import load_mnist, load_sklearn_digits, read_idx, separable_cloud
 
 
 def test_sklearn_digits_read_without_sklearn_match_load_digits():

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from conftest import REPO
-from nnclaims import device as devices
-from nnclaims.experiment import load
-from nnclaims.models import MLPSpec
+from nnclaims.nn import device as devices
+from nnclaims.evidence.experiment import load
+from nnclaims.nn.models import MLPSpec
 from nnclaims.stages import run_shard
-from nnclaims.training import Schedule, train
+from nnclaims.nn.training import Schedule, train
 
 
 def test_same_config_seed_and_threads_give_the_same_bits(tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from nnclaims.experiment import PROFILES, ExperimentError, discover, fingerprint, load
+from nnclaims.evidence.experiment import PROFILES, ExperimentError, discover, fingerprint, load
 from nnclaims.scaffold import write_skeleton
 from nnclaims.stages import plot, run_shard, summarize
 

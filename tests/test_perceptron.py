@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from nnclaims.data import GATES, gate, separable_cloud
-from nnclaims.perceptron import (gordan_certificate, max_margin, novikoff_bound, predict, step_unit_lp,
+from nnclaims.numeric.data import GATES, gate, separable_cloud
+from nnclaims.numeric.separability import (gordan_certificate, max_margin, novikoff_bound, predict, step_unit_lp,
                                  train_perceptron)
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from nnclaims import pieces
-from nnclaims.batched import BatchedNet
-from nnclaims.models import MLPSpec
+from nnclaims.numeric import pieces
+from nnclaims.nn.batched import BatchedNet
+from nnclaims.nn.models import MLPSpec
 
 
 @pytest.mark.parametrize("k", range(1, 11))

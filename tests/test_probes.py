@@ -2,9 +2,9 @@
 
 import torch
 
-from nnclaims.batched import BatchedNet
-from nnclaims.models import MLPSpec
-from nnclaims.probes import activation_stats, constant_output, dead_units, derivative_factors
+from nnclaims.nn.batched import BatchedNet
+from nnclaims.nn.models import MLPSpec
+from nnclaims.nn.probes import activation_stats, constant_output, dead_units, derivative_factors
 
 X = torch.randn(200, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
 

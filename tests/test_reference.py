@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from nnclaims import reference
-from nnclaims.activations import activation_names, get_activation
-from nnclaims.batched import BatchedNet
-from nnclaims.models import MLPSpec, TorchMLP, init_params, mlp_param_count
+from nnclaims.numeric import reference
+from nnclaims.nn.activations import activation_names, get_activation
+from nnclaims.nn.batched import BatchedNet
+from nnclaims.nn.models import MLPSpec, TorchMLP, init_params, mlp_param_count
 
 ACTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 
@@ -36,7 +36,7 @@ def test_numpy_backward_matches_torch_autograd(activation, loss):
     spec = MLPSpec(sizes, activation=activation)
     params = {"weight": [torch.tensor(w) for w in W], "bias": [torch.tensor(b) for b in B]}
     model = TorchMLP(spec, params)
-    from nnclaims import losses
+    from nnclaims.nn import losses
 
     target = torch.tensor(t)
     out = losses.single(loss, model(torch.tensor(x)), target)
@@ -96,7 +96,7 @@ def test_param_count_formula_matches_module():
 
 
 def test_init_variances_match_their_definition():
-    from nnclaims.inits import get_init
+    from nnclaims.nn.inits import get_init
 
     g = torch.Generator().manual_seed(0)
     fan_in, fan_out = 400, 300

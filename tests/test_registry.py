@@ -2,10 +2,10 @@
 
 import pytest
 
-from nnclaims.activations import activation_names, get_activation
-from nnclaims.inits import get_init, init_names
-from nnclaims.models import MLPSpec, build_mlp
-from nnclaims.registry import UnknownNameError
+from nnclaims.nn.activations import activation_names, get_activation
+from nnclaims.nn.inits import get_init, init_names
+from nnclaims.nn.models import MLPSpec, build_mlp
+from nnclaims.nn.registry import UnknownNameError
 
 
 def test_unknown_activation_lists_valid_names():

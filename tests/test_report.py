@@ -1,8 +1,8 @@
 """The HTML report: escaping, number formatting, and what decides a claim's headline."""
 
 from conftest import REPO
-from nnclaims.experiment import load
-from nnclaims.report import build_report, decisive_check, fmt
+from nnclaims.evidence.experiment import load
+from nnclaims.report.html import build_report, decisive_check, fmt
 from nnclaims.scaffold import write_skeleton
 from nnclaims.stages import plot, run_shard, summarize
 

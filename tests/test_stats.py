@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnclaims.stats import Check, bootstrap_ci, difference_ci, group_ci, proportion_ci, verdict
+from nnclaims.evidence.stats import Check, bootstrap_ci, difference_ci, group_ci, proportion_ci, verdict
 
 
 def test_exact_check_outcomes():

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from nnclaims import theory
-from nnclaims.batched import BatchedNet
-from nnclaims.models import MLPSpec
-from nnclaims.probes import activation_stats, gradient_norms
+from nnclaims.numeric import theory
+from nnclaims.nn.batched import BatchedNet
+from nnclaims.nn.models import MLPSpec
+from nnclaims.nn.probes import activation_stats, gradient_norms
 
 RNG = np.random.default_rng(0)
 Z = RNG.standard_normal(2_000_000)

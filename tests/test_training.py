@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from nnclaims.batched import BatchedNet
-from nnclaims.models import MLPSpec
-from nnclaims.training import Schedule, train
+from nnclaims.nn.batched import BatchedNet
+from nnclaims.nn.models import MLPSpec
+from nnclaims.nn.training import Schedule, train
 
 G = torch.Generator().manual_seed(0)
 X = torch.randn(64, 5, dtype=torch.float64, generator=G)

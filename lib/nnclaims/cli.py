@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .experiment import PROFILES, ExperimentError, discover, load
+from .evidence.experiment import PROFILES, ExperimentError, discover, load
 
 
 def _experiment(args: argparse.Namespace):
@@ -36,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from .results import shard_name
+    from .evidence.results import shard_name
     from .stages import run_shard
 
     exp = _experiment(args)
@@ -71,7 +71,7 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from .report import build_report
+    from .report.html import build_report
 
     index = build_report(args.results, args.reports, args.experiments_dir, only=args.only or None)
     print(f"report: {index.resolve()}")
@@ -131,8 +131,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import ConfigError
-    from .registry import UnknownNameError
+    from .evidence.settings import ConfigError
+    from .nn.registry import UnknownNameError
 
     args = parser().parse_args(argv)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .experiment import EXPERIMENT_NAME, ExperimentError
+from .evidence.experiment import EXPERIMENT_NAME, ExperimentError
 
 SKELETON = '''"""{claim_id}: replace with the claim this experiment tests.
 
@@ -16,8 +16,8 @@ of the paired difference below zero.
 
 from __future__ import annotations
 
-from nnclaims.experiment import Claim, Figure
-from nnclaims.stats import Check, bootstrap_ci
+from nnclaims.evidence.experiment import Claim, Figure
+from nnclaims.evidence.stats import Check, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -42,8 +42,8 @@ def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     # of a second, since they never import torch.
     import torch
 
-    from nnclaims.models import MLPSpec
-    from nnclaims.training import Schedule, train
+    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.training import Schedule, train
 
     x = torch.linspace(-2, 2, 128)[:, None]
     y = torch.sin(3 * x)
@@ -69,8 +69,8 @@ def checks(tables: dict) -> list[Check]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims import plotting as P
-    from nnclaims.stats import group_ci
+    from nnclaims.report import plotting as P
+    from nnclaims.evidence.stats import group_ci
 
     rec = tables["records"]
     fig, ax = P.plt.subplots()

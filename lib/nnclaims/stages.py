@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import results
-from .experiment import Experiment, ExperimentError, Figure
-from .stats import Check, Measurement, verdict
+from .evidence import results
+from .evidence.experiment import Experiment, ExperimentError, Figure
+from .evidence.stats import Check, Measurement, verdict
 
 
 def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 1, seed: int = 0,
@@ -25,8 +25,8 @@ def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 
     Each record gets its grid point's keys as columns (unless it set them itself) and
     ``_point``, the point's position in the grid, which keeps merged tables in grid order.
     """
-    from . import device as devices  # imports torch: only this stage needs it
-    from .training import use_engine
+    from .nn import device as devices  # imports torch: only this stage needs it
+    from .nn.training import use_engine
 
     devices.pin_threads(threads)
     device = devices.resolve(device)
@@ -145,7 +145,7 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
 
 def plot(exp: Experiment, tables_dir: str | Path, outdir: str | Path) -> list[Figure]:
     """Draw the experiment's figures from its tables and list them in ``figures.json``."""
-    from . import plotting
+    from .report import plotting
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)

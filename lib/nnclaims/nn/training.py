@@ -25,7 +25,7 @@ from . import losses
 from .batched import BatchedNet
 from .models import MLPSpec, TorchMLP, init_params
 from .optim import make_optimizer, make_torch_optimizer
-from .seeding import torch_generator
+from ..numeric.seeding import torch_generator
 
 ENGINES = ("batched", "loop")
 _engine = "batched"

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .activations import Activation, get_activation
 from .inits import Init, get_init
-from .seeding import torch_generator
+from ..numeric.seeding import torch_generator
 
 NORMS = ("none", "batch", "layer")
 NORM_EPS = 1e-5

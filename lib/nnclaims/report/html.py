@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import results
-from .experiment import SECTIONS, Claim, discover
+from ..evidence import results
+from ..evidence.experiment import SECTIONS, Claim, discover
 
 VERDICT_STYLE = {  # symbol + word, so the verdict never rests on colour alone
     "reproduced": ("✓", "ok"),
@@ -197,7 +197,7 @@ def build_report(results_dir: str | Path = "results", reports_dir: str | Path = 
     reports_dir.mkdir(parents=True, exist_ok=True)
     copy_assets(pages, results_dir, reports_dir, experiments_dir)
 
-    env = Environment(loader=PackageLoader("nnclaims", "templates"), autoescape=select_autoescape(default=True),
+    env = Environment(loader=PackageLoader("nnclaims.report", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fmt=fmt, interval=interval, cmp=comparator, point=point)
     env.globals.update(VERDICT_STYLE=VERDICT_STYLE, OUTCOME_SYMBOL=OUTCOME_SYMBOL)

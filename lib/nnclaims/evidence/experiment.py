@@ -186,13 +186,13 @@ def fingerprint(experiment_path: str | Path, stage: str) -> str:
     ``plot*``, plus the statistics module. Comments and formatting do not count: the
     hash is taken over syntax trees.
     """
-    lib = Path(__file__).parent
+    lib = Path(__file__).parents[1]
     if stage == "run":
         drop = PRESENTATION
-        library = [p for p in sorted(lib.glob("*.py")) if p.stem not in PRESENTATION_MODULES]
+        library = [p for p in sorted(lib.rglob("*.py")) if p.stem not in PRESENTATION_MODULES and "report" not in p.parts]
     elif stage == "summarize":
         drop = re.compile(r"^_?(figures?|plot.*)$")  # checks and measurements stay
-        library = [lib / "stats.py", lib / "results.py"]
+        library = [lib / "evidence" / "stats.py", lib / "evidence" / "results.py"]
     else:
         raise ValueError(f"unknown stage {stage!r}; valid stages are: run, summarize")
     digest = hashlib.sha256()
