@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check
+from nnclaims.evidence import Claim, Check, Figure
 
 CLAIMS = [
     Claim(

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -160,7 +159,7 @@ def measurements(tables: dict) -> list[Measurement]:
 
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report import plotting as P
-    from nnclaims.evidence.stats import group_ci
+    from nnclaims.evidence import group_ci
 
     rec = tables["records"]
     out = []

@@ -27,8 +27,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -211,7 +210,7 @@ def measurements(tables: dict) -> list[Measurement]:
 
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report import plotting as P
-    from nnclaims.evidence.stats import group_ci
+    from nnclaims.evidence import group_ci
 
     rec, con, fits = tables["records"], tables["construction"], tables["fits"]
     out = []

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
 
 CLAIMS = [
     Claim(

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, bootstrap_ci, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, bootstrap_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -123,7 +122,7 @@ def checks(tables: dict) -> list[Check]:
 
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report import plotting as P
-    from nnclaims.evidence.stats import group_ci
+    from nnclaims.evidence import group_ci
 
     stacks, curves = tables["stacks"], tables["curves"]
     fig, axes = P.plt.subplots(1, 2, figsize=(10, 3.8))

@@ -8,8 +8,7 @@ engine's stacked parameters must all equal the stated numbers.
 
 from __future__ import annotations
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check
+from nnclaims.evidence import Claim, Check, Figure
 
 CLAIMS = [
     Claim(

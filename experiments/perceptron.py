@@ -16,8 +16,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check
+from nnclaims.evidence import Claim, Check, Figure
 
 CLAIMS = [
     Claim(

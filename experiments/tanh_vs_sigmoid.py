@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, Measurement, bootstrap_ci, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -130,7 +129,7 @@ def measurements(tables: dict) -> list[Measurement]:
 
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report import plotting as P
-    from nnclaims.evidence.stats import group_ci
+    from nnclaims.evidence import group_ci
 
     rec = tables["records"]
     best, tune, evaluate = tuned(rec)

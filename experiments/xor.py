@@ -19,8 +19,7 @@ import itertools
 
 import numpy as np
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, proportion_ci
 
 CLAIMS = [
     Claim(

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnclaims.evidence.stats import Check, bootstrap_ci, difference_ci, group_ci, proportion_ci, verdict
+from nnclaims.evidence.checks import Check, verdict
+from nnclaims.evidence.stats import bootstrap_ci, difference_ci, group_ci, proportion_ci
 
 
 def test_exact_check_outcomes():

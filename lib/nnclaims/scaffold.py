@@ -16,8 +16,7 @@ of the paired difference below zero.
 
 from __future__ import annotations
 
-from nnclaims.evidence.experiment import Claim, Figure
-from nnclaims.evidence.stats import Check, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -70,7 +69,7 @@ def checks(tables: dict) -> list[Check]:
 
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report import plotting as P
-    from nnclaims.evidence.stats import group_ci
+    from nnclaims.evidence import group_ci
 
     rec = tables["records"]
     fig, ax = P.plt.subplots()

@@ -13,7 +13,7 @@ from typing import Any
 
 from .evidence import results
 from .evidence.experiment import Experiment, ExperimentError, Figure
-from .evidence.stats import Check, Measurement, verdict
+from .evidence.checks import Check, Measurement, verdict
 
 
 def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 1, seed: int = 0,

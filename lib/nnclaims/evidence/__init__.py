@@ -1,1 +1,12 @@
+"""The evidence: the experiment contract, checks and verdicts, statistics, results.
 
+Experiments import their vocabulary from here: ``from nnclaims.evidence import Claim,
+Check, Figure, ...``. Nothing here imports torch.
+"""
+
+from .checks import Check, Measurement, verdict
+from .experiment import Claim, Figure
+from .stats import bootstrap_ci, difference_ci, group_ci, proportion_ci
+
+__all__ = ["Claim", "Check", "Figure", "Measurement", "verdict", "bootstrap_ci", "difference_ci", "group_ci",
+           "proportion_ci"]
