@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure
+from nnclaims.evidence import Claim, Check, Figure, RunContext
 
 CLAIMS = [
     Claim(
@@ -69,7 +69,8 @@ def true_minimum(name: str) -> tuple[float, float]:
     return where, where * ndtr(where)
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.activations import get_activation

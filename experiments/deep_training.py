@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -65,7 +65,8 @@ def grid(profile: str) -> list[dict]:
     return points + [{"part": "skip", "init": "Xavier", "residual": r, "steps": steps} for r in (False, True)]
 
 
-def run(point: dict, seeds: list[int], device: str) -> list[dict]:
+def run(point: dict, ctx: RunContext) -> list[dict]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import probes
@@ -87,7 +88,7 @@ def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     grads = probes.gradient_norms(start, X.double().to(device), y.to(device), "ce")["weight_grad"].cpu().numpy()
     schedule = Schedule(point["steps"], LR, momentum=MOMENTUM, loss="ce", batch_size=BATCH,
                         record_every=max(25, point["steps"] // 20))
-    result = train(spec, X, y, seeds, schedule, device=device)
+    result = train(spec, X, y, seeds, schedule, device=device, engine=ctx.engine)
     rows = result.tidy(["loss"])
     for row in rows:
         s = seeds.index(row["seed"])

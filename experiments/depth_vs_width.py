@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -82,7 +82,8 @@ def grid(profile: str) -> list[dict]:
     return points
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric import pieces
 
     if point["part"] == "construction":
@@ -105,10 +106,11 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
             rows.append({"units": m, "max_pieces": max(counts), "mean_pieces": float(np.mean(counts)),
                          "bound": m + 1, "source": "random"})
         return {"bound": rows}
-    return _trained(point, seeds, device)
+    return _trained(point, ctx)
 
 
-def _trained(point, seeds, device) -> dict[str, list[dict]]:
+def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric import pieces
@@ -126,7 +128,7 @@ def _trained(point, seeds, device) -> dict[str, list[dict]]:
     spec = MLPSpec((1,) + (point["width"],) * point["depth"] + (1,), activation="relu", init="he_normal",
                    bias_std=BIAS_STD)
     result = train(spec, X.float(), Y.float(), [s for _, s in runs],
-                   Schedule(point["steps"], LR, optimizer="adam", batch_size=BATCH), device=device)
+                   Schedule(point["steps"], LR, optimizer="adam", batch_size=BATCH), device=device, engine=ctx.engine)
     with torch.no_grad():
         pred = result.net(torch.tensor(xt, dtype=torch.float32, device=device)[:, None])[..., 0].cpu().numpy()
         curve_x = np.linspace(0, 1, 400)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci, difference_ci, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci, difference_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -78,11 +78,13 @@ def model(width: int, depth: int) -> float:
     return 1 - (1 - 2.0**-width) ** (depth - 1)
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    return _born(point, seeds, device) if point["part"] == "born" else _train(point, seeds, device)
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
+    return _born(point, ctx) if point["part"] == "born" else _train(point, ctx)
 
 
-def _train(point, seeds, device) -> dict[str, list[dict]]:
+def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import losses
@@ -108,7 +110,7 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
 
     schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH,
                         record_every=max(25, point["steps"] // 10))
-    result = train(spec, X, y, seeds, schedule, device=device, monitors=[monitor])
+    result = train(spec, X, y, seeds, schedule, device=device, engine=ctx.engine, monitors=[monitor])
     # A first-layer unit "revives" if it is dead at some recorded step and alive at a later one.
     first = result.history["first_dead"].astype(bool)  # (steps, S, units)
     ever = np.logical_or.accumulate(first, axis=0)
@@ -126,7 +128,8 @@ def _train(point, seeds, device) -> dict[str, list[dict]]:
     return {"records": rows, "slopes": slopes}
 
 
-def _born(point, seeds, device) -> dict[str, list[dict]]:
+def _born(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import probes

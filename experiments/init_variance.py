@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -67,7 +67,8 @@ def sw2(init: str, width: int) -> float:
     return width * get_init(name, **params).variance(width, width)
 
 
-def run(point: dict, seeds: list[int], device: str) -> list[dict]:
+def run(point: dict, ctx: RunContext) -> list[dict]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric import theory

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, bootstrap_ci, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, RunContext, bootstrap_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -39,11 +39,13 @@ def grid(profile: str) -> list[dict]:
     return stacks + [{"part": "xor", "activation": a} for a in ("identity", "tanh")]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    return _stack(point, seeds, device) if point["part"] == "stack" else _xor(point, seeds, device)
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
+    return _stack(point, ctx) if point["part"] == "stack" else _xor(point, ctx)
 
 
-def _stack(point, seeds, device) -> dict[str, list[dict]]:
+def _stack(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.batched import BatchedNet
@@ -69,7 +71,8 @@ def _stack(point, seeds, device) -> dict[str, list[dict]]:
     return {"stacks": rows}
 
 
-def _xor(point, seeds, device) -> dict[str, list[dict]]:
+def _xor(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric.data import gate
@@ -81,7 +84,7 @@ def _xor(point, seeds, device) -> dict[str, list[dict]]:
     spec = MLPSpec(DEEP["sizes"], activation=point["activation"], init=DEEP["init"])
     result = train(spec, X, y, seeds, Schedule(DEEP["steps"], DEEP["lr"], optimizer=DEEP["optimizer"],
                                                loss="mse", record_every=50),
-                   dtype=torch.float64, device=device)
+                   dtype=torch.float64, device=device, engine=ctx.engine)
     with torch.no_grad():
         out = result.net(X.to(device)).squeeze(-1).cpu()
     correct = ((out > 0.5).double() == y.T).sum(dim=1)

@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -104,7 +104,8 @@ def affine_gap(layers, pts: np.ndarray) -> float:
     return float(np.abs(affine - out).max())
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric import pieces
     from nnclaims.numeric.seeding import numpy_rng
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -55,7 +55,8 @@ def grid(profile: str) -> list[dict]:
     return [{"sw2": s, "width": WIDTH[profile]} for s in SW2[profile]]
 
 
-def run(point: dict, seeds: list[int], device: str) -> list[dict]:
+def run(point: dict, ctx: RunContext) -> list[dict]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric import theory

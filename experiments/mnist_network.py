@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -74,7 +74,8 @@ def grid(profile: str) -> list[dict]:
     return [{"net": label, "steps": STEPS[profile], "every": EVERY[profile]} for label in NETS]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.batched import BatchedNet
@@ -82,7 +83,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, classification_monitor, train
 
-    d = load_mnist()
+    d = load_mnist(ctx.mnist_path)
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
     Xt, yt = torch.tensor(d.X_test).to(device), torch.tensor(d.y_test).to(device)
     sizes, act, init = NETS[point["net"]]
@@ -90,7 +91,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     start = BatchedNet.init(spec, seeds, device=device)
     result = train(spec, X, y, seeds, Schedule(point["steps"], LR, momentum=MOMENTUM, loss="ce", batch_size=BATCH,
                                                record_every=point["every"]),
-                   device=device, monitors=[classification_monitor(X.to(device), y.to(device), "train"),
+                   device=device, engine=ctx.engine, monitors=[classification_monitor(X.to(device), y.to(device), "train"),
                                             classification_monitor(Xt, yt, "test")])
     curves = result.tidy(["train_loss", "train_accuracy", "test_loss", "test_accuracy"])
     if point["net"] not in SMALL:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -49,7 +49,8 @@ def grid(profile: str) -> list[dict]:
     return points + [{"part": "layer-norm"}]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.batched import BatchedNet
@@ -57,7 +58,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, train
 
-    d = load_mnist()
+    d = load_mnist(ctx.mnist_path)
     if point["part"] == "layer-norm":
         spec = MLPSpec(SIZES, activation="relu", init="he_normal", norm="layer")
         net = BatchedNet.init(spec, seeds, dtype=torch.float64, device=device)
@@ -72,7 +73,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
     spec = MLPSpec(SIZES, activation="relu", init="he_normal", norm=point["norm"])
     result = train(spec, X, y, seeds, Schedule(point["steps"], point["lr"], loss="ce", batch_size=64,
-                                               record_every=max(25, point["steps"] // 10)), device=device)
+                                               record_every=max(25, point["steps"] // 10)), device=device, engine=ctx.engine)
     return {"records": result.tidy(["loss"])}
 
 

@@ -8,7 +8,7 @@ engine's stacked parameters must all equal the stated numbers.
 
 from __future__ import annotations
 
-from nnclaims.evidence import Claim, Check, Figure
+from nnclaims.evidence import Claim, Check, Figure, RunContext
 
 CLAIMS = [
     Claim(
@@ -27,7 +27,8 @@ def grid(profile: str) -> list[dict]:
     return [{"network": name, "stated": count} for name, count in STATED.items()]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.batched import BatchedNet

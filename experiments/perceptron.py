@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure
+from nnclaims.evidence import Claim, Check, Figure, RunContext
 
 CLAIMS = [
     Claim(
@@ -62,7 +62,8 @@ def _dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return gate(name)
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric.separability import predict, step_unit_lp
 
     name = point["dataset"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -62,21 +62,22 @@ def grid(profile: str) -> list[dict]:
     return points + [{"part": "dropout", "dropout": d, "steps": DROPOUT_STEPS[profile]} for d in (0.0, P_DROP)]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric.data import load_mnist
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, classification_monitor, train
 
-    d = load_mnist()
+    d = load_mnist(ctx.mnist_path)
     Xt, yt = torch.tensor(d.X_test).to(device), torch.tensor(d.y_test).to(device)
     if point["part"] == "penalty":
         X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
         l1, l2 = PENALTIES[point["penalty"]]
         spec = MLPSpec((784, 64, 10), activation="relu", init="he_normal")
         result = train(spec, X, y, seeds, Schedule(point["steps"], 0.1, loss="ce", batch_size=64, l1=l1, l2=l2),
-                       device=device, monitors=[classification_monitor(Xt, yt, "test")])
+                       device=device, engine=ctx.engine, monitors=[classification_monitor(Xt, yt, "test")])
         W = result.net.weight[0].detach().cpu().numpy()  # (S, 784, 64)
         rows = [{"seed": seed, "near_zero": float((np.abs(W[s]) < NEAR_ZERO).mean()),
                  "norm": float(np.linalg.norm(W[s])), "test_accuracy": float(result.final("test_accuracy")[s]),
@@ -90,7 +91,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
     spec = MLPSpec((784, 128, 128, 10), activation="relu", init="he_normal", dropout=point["dropout"])
     result = train(spec, X, y, seeds, Schedule(point["steps"], 1e-3, optimizer="adam", loss="ce", batch_size=64,
                                                record_every=max(25, point["steps"] // 10)),
-                   device=device, monitors=[classification_monitor(X.to(device), y.to(device), "train"),
+                   device=device, engine=ctx.engine, monitors=[classification_monitor(X.to(device), y.to(device), "train"),
                                             classification_monitor(Xt, yt, "test")])
     rows = result.tidy(["train_accuracy", "test_accuracy", "train_loss", "test_loss"])
     if point["dropout"]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -44,7 +44,8 @@ def grid(profile: str) -> list[dict]:
     return [{"activation": a, "lr": lr, "steps": STEPS[profile]} for a in CENTRE for lr in LRS[profile]]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import probes
@@ -63,7 +64,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 
     result = train(spec, X, y, seeds, Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH,
                                                record_every=max(25, point["steps"] // 15)),
-                   device=device, monitors=[activations])
+                   device=device, engine=ctx.engine, monitors=[activations])
     rows = result.tidy(["loss"])
     for row in rows:
         t = list(result.steps).index(row["step"])

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -70,7 +70,8 @@ def grid(profile: str) -> list[dict]:
                                          for w in WIDTHS[profile]]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric import pieces
 
     x = np.linspace(0, 1, 100_001)
@@ -84,10 +85,11 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
                 err = np.abs(pieces.forward(interpolation_net(f, n), x[:, None])[:, 0] - f(x)).max()
                 rows.append({"target": name, "eps": eps, "units": n, "max_error": float(err)})
         return {"construction": rows}
-    return _trained(point, seeds, device)
+    return _trained(point, ctx)
 
 
-def _trained(point, seeds, device) -> list[dict]:
+def _trained(point: dict, ctx: RunContext) -> list[dict]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.models import MLPSpec
@@ -102,7 +104,7 @@ def _trained(point, seeds, device) -> list[dict]:
     runs = [(n, s) for n in names for s in seeds]
     spec = MLPSpec((1, point["width"], 1), activation="relu", init="he_normal", bias_std=BIAS_STD)
     result = train(spec, X, Y, [s for _, s in runs], Schedule(point["steps"], LR, optimizer="adam", batch_size=BATCH),
-                   device=device)
+                   device=device, engine=ctx.engine)
     with torch.no_grad():
         pred = result.net(torch.tensor(xe, dtype=torch.float32, device=device)[:, None])[..., 0].cpu().numpy()
     return [{"target": n, "seed": s, "max_error": float(np.abs(pred[i] - TARGETS[n][0](xe)).max()),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -59,7 +59,8 @@ def grid(profile: str) -> list[dict]:
             for a, i in SETUPS.items()]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import probes
@@ -79,7 +80,7 @@ def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
 
     result = train(spec, X, y, seeds, Schedule(point["steps"], LR, loss="ce", batch_size=BATCH,
                                                record_every=point["every"]),
-                   device=device, monitors=[monitor])
+                   device=device, engine=ctx.engine, monitors=[monitor])
     rows = []
     for t, step in enumerate(result.steps):
         for s, seed in enumerate(seeds):

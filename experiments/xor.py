@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, proportion_ci
+from nnclaims.evidence import Claim, Check, Figure, RunContext, proportion_ci
 
 CLAIMS = [
     Claim(
@@ -45,11 +45,13 @@ def grid(profile: str) -> list[dict]:
     return [{"part": "linear"}, {"part": "perceptron"}] + [{"part": "mlp", "width": w} for w in WIDTHS[profile]]
 
 
-def run(point: dict, seeds: list[int], device: str) -> dict[str, list[dict]]:
-    return {"linear": _linear, "perceptron": _perceptron, "mlp": _mlp}[point["part"]](point, seeds, device)
+def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
+    return {"linear": _linear, "perceptron": _perceptron, "mlp": _mlp}[point["part"]](point, ctx)
 
 
-def _linear(point, seeds, device) -> dict[str, list[dict]]:
+def _linear(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric.data import gate
     from nnclaims.numeric.separability import gordan_certificate, step_unit_lp
 
@@ -67,7 +69,8 @@ def _linear(point, seeds, device) -> dict[str, list[dict]]:
     return {"linear": [row]}
 
 
-def _perceptron(point, seeds, device) -> dict[str, list[dict]]:
+def _perceptron(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric.data import gate
     from nnclaims.numeric.separability import predict, train_perceptron
     from nnclaims.numeric.seeding import numpy_rng
@@ -86,7 +89,8 @@ def _perceptron(point, seeds, device) -> dict[str, list[dict]]:
     return {"perceptron": rows, "cycle": cycle}
 
 
-def _mlp(point, seeds, device) -> dict[str, list[dict]]:
+def _mlp(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric.data import gate
@@ -97,7 +101,7 @@ def _mlp(point, seeds, device) -> dict[str, list[dict]]:
     X, y = torch.tensor(X), torch.tensor(y, dtype=torch.float64)[:, None]
     spec = MLPSpec((2, point["width"], 1), activation=MLP["activation"], init=MLP["init"])
     result = train(spec, X, y, seeds, Schedule(MLP["steps"], MLP["lr"], loss="bce"),
-                   dtype=torch.float64, device=device)
+                   dtype=torch.float64, device=device, engine=ctx.engine)
     with torch.no_grad():
         logits = result.net(X.to(device)).squeeze(-1).cpu()  # (S, 4)
     correct = ((logits > 0).double() == y.T).sum(dim=1)

@@ -1,12 +1,11 @@
 # Stage 3: figures from the tables. Editing a figure (or the shared style) reruns only
-# this rule: the experiment file and the style module are inputs here, not of `run`.
+# this rule: the figure code's fingerprint is a param here, not of `run`.
 
 
 rule plot:
     input:
         tables="results/{experiment}/tables",
-        code=experiment_source,
-        style=LIBRARY_DIR / "report" / "plotting.py",
+        provenance="results/{experiment}/provenance.json",
     output:
         figures=report(
             directory("results/{experiment}/figures"),
@@ -18,5 +17,10 @@ rule plot:
         ),
     log:
         "logs/plot/{experiment}.log",
+    params:
+        cli=nnclaims_cli(),
+        code=figures_code,
+    conda:
+        "../environment.yml"
     shell:
-        "{NNCLAIMS} plot {wildcards.experiment} --tables {input.tables} --outdir {output.figures} > {log} 2>&1"
+        "{params.cli} plot {wildcards.experiment} --outdir {output.figures} > {log} 2>&1"

@@ -1,17 +1,18 @@
 # Stage 4: collect every experiment's verdicts into results/verdicts.csv,
 # results/checks.csv and results/measurements.csv, and render reports/index.html with
-# one page per claim.
+# one page per claim. It checks that every result it shows is today's.
 
 
 rule report:
     input:
-        verdicts=expand("results/{experiment}/verdicts.csv", experiment=EXPERIMENTS),
-        checks=expand("results/{experiment}/checks.csv", experiment=EXPERIMENTS),
-        measurements=expand("results/{experiment}/measurements.csv", experiment=EXPERIMENTS),
-        provenance=expand("results/{experiment}/provenance.json", experiment=EXPERIMENTS),
-        figures=expand("results/{experiment}/figures", experiment=EXPERIMENTS),
-        templates=sorted((LIBRARY_DIR / "report" / "templates").glob("*.html")),  # files: editing one reruns this
-        renderer=LIBRARY_DIR / "report" / "html.py",
+        verdicts=summarized("verdicts.csv"),
+        checks=summarized("checks.csv"),
+        measurements=summarized("measurements.csv"),
+        provenance=summarized("provenance.json"),
+        figures=summarized("figures"),
+        sources=[str(e.path) for e in EXPERIMENTS.values()],  # the claims and expectations shown
+        templates=sorted((LIBRARY_DIR / "report" / "templates").glob("*.html")),
+        renderer=[LIBRARY_DIR / "report" / "html.py", LIBRARY_DIR / "report" / "format.py"],
     output:
         index="reports/index.html",
         verdicts=report("results/verdicts.csv", caption="captions/verdicts.rst", category="Results"),
@@ -20,7 +21,12 @@ rule report:
     log:
         "logs/report.log",
     params:
+        cli=nnclaims_cli(),
+        settings=config_json(),
         reports=subpath(output.index, parent=True),
         experiments=list(EXPERIMENTS),
+    conda:
+        "../environment.yml"
     shell:
-        "{NNCLAIMS} report --reports {params.reports} --only {params.experiments} > {log} 2>&1"
+        "{params.cli} report --config-json {params.settings:q} --reports {params.reports}"
+        " --only {params.experiments} > {log} 2>&1"

@@ -1,5 +1,6 @@
-# Stage 2: merge an experiment's shards into tidy tables, run its pre-registered
-# checks, and decide one verdict per claim. Cheap: no training.
+# Stage 2: merge an experiment's shards into tidy tables, run its pre-registered checks
+# and their controls, and decide one verdict per claim. Cheap: no training. It refuses a
+# shard whose settings or code differ from today's.
 
 
 rule summarize:
@@ -21,8 +22,12 @@ rule summarize:
     log:
         "logs/summarize/{experiment}.log",
     params:
-        code=summarize_code,
+        cli=nnclaims_cli(),
+        settings=config_json(),
+        code=summary_code,
         outdir=subpath(output.checks, parent=True),
+    conda:
+        "../environment.yml"
     shell:
-        "{NNCLAIMS} summarize {wildcards.experiment} --shard-files {input.shards}"
-        " --outdir {params.outdir} > {log} 2>&1"
+        "{params.cli} summarize {wildcards.experiment} --config-json {params.settings:q}"
+        " --shard-files {input.shards} --outdir {params.outdir} > {log} 2>&1"

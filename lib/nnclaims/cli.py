@@ -2,78 +2,119 @@
 
     nnclaims list                         experiments and their claims
     nnclaims run xor --profile quick      one experiment (or one shard of it)
-    nnclaims summarize xor                merge shards, run checks, write verdicts
+    nnclaims summarize xor --profile quick   merge its shards, run checks, write verdicts
     nnclaims plot xor                     draw its figures
-    nnclaims report                       collect all verdicts, write the HTML report
+    nnclaims report --profile quick       collect all verdicts, write the HTML report
     nnclaims new my_claim                 write a working skeleton experiment
 
-Errors a user can fix (an unknown name, a broken experiment module) print one line and
-exit with status 2; anything else is a bug and shows its traceback.
+Settings come from the same schema as the workflow's (config/schema.yaml), with the same
+defaults and the same messages; by hand, give them as flags. The workflow passes all of
+them at once (--config-json). Errors a user can fix (a bad setting, an unknown name, a
+missing or corrupt file, a broken experiment module) print one line and exit with status
+2; anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from .evidence.experiment import PROFILES, ExperimentError, discover, load
+from .evidence.errors import UserError
+
+# Flags that set a config key of the schema (the key's name with - for _).
+CONFIG_FLAGS = ("profile", "device", "engine", "threads", "seed_block", "mnist_path")
+
+
+def _settings(args: argparse.Namespace, name: str | None = None):
+    from .evidence.experiment import available
+    from .evidence.settings import ConfigError, settings_from
+
+    try:
+        config = json.loads(args.config_json) if args.config_json else {}
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"--config-json is not valid JSON: {err.msg}") from None
+    for key in CONFIG_FLAGS:
+        value = getattr(args, key, None)
+        if value is not None:
+            config[key] = value
+    for key in ("seeds", "shards"):
+        value = getattr(args, key, None)
+        if value is not None and name is not None:
+            config.setdefault("overrides", {}).setdefault(name, {})[key] = value
+    return settings_from(config, experiments=available(args.experiments_dir))
 
 
 def _experiment(args: argparse.Namespace):
-    path = Path(args.experiments_dir) / f"{args.name}.py"
-    if not path.is_file():
-        names = sorted(discover(args.experiments_dir))
-        raise ExperimentError(f"no experiment {args.name!r} in {args.experiments_dir}; available: {', '.join(names)}")
-    return load(path)
+    from .evidence.experiment import discover
+
+    return discover(args.experiments_dir, [args.name])[args.name]
+
+
+def _plan(args: argparse.Namespace):
+    from .plan import plan
+
+    exp = _experiment(args)
+    return plan(_settings(args, exp.name), {exp.name: exp})[exp.name]
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    for name, exp in discover(args.experiments_dir).items():
+    from .evidence.experiment import available, discover
+
+    for name in available(args.experiments_dir):
+        exp = discover(args.experiments_dir, [name])[name]
         print(name)
         for claim in exp.claims:
             print(f"  {claim.id:32s} {claim.title}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from .evidence.results import shard_name
     from .stages import run_shard
 
-    exp = _experiment(args)
-    if args.mnist_path:
-        import os
-        os.environ["NNCLAIMS_MNIST_PATH"] = args.mnist_path
-    out = args.out or Path(args.results) / exp.name / "shards" / f"{shard_name(args.shard, args.shards)}.json"
-    payload = run_shard(exp, profile=args.profile, shard=args.shard, n_shards=args.shards, seed=args.seed,
-                        n_seeds=args.seeds, device=args.device, threads=args.threads, engine=args.engine, out=out)
-    rows = sum(len(t) for t in payload["tables"].values())
-    print(f"{exp.name} shard {args.shard}/{args.shards}: {rows} records in "
-          f"{payload['provenance']['wall_s']:.2f} s -> {out}")
+    p = _plan(args)
+    if args.shard is not None and not 0 <= args.shard < p.n_shards:
+        raise UserError(f"--shard {args.shard}: shards are numbered 0 to {p.n_shards - 1} (--shards {p.n_shards})")
+    todo = [args.shard] if args.shard is not None else range(p.n_shards)
+    for shard in todo:
+        out = args.out or p.shard_files(args.results)[shard]
+        payload = run_shard(p.experiment, p.settings, shard=shard, n_shards=p.n_shards, key=args.key or p.key, out=out)
+        rows = sum(len(t) for t in payload["tables"].values())
+        print(f"{p.name} shard {shard}/{p.n_shards}: {rows} records in {payload['provenance']['wall_s']:.2f} s -> {out}")
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
     from .stages import summarize
 
-    exp = _experiment(args)
-    outdir = Path(args.outdir or Path(args.results) / exp.name)
-    shards = args.shard_files or sorted((outdir / "shards").glob("*.json"))
-    for row in summarize(exp, shards, outdir):
-        print(f"{row['claim']:32s} {row['verdict']:15s} ({row['checks_passed']}/{row['checks_total']} checks pass)")
+    p = _plan(args)
+    files = args.shard_files or p.shard_files(args.results)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise UserError(f"{p.name}: no shard {missing[0]} for today's code and settings; run it first "
+                        f"(nnclaims run {p.name} with the same flags)")
+    outdir = Path(args.outdir or Path(args.results) / p.name)
+    for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key):
+        print(f"{row['claim']:32s} {row['verdict']:18s} ({row['checks_passed']}/{row['checks_total']} checks pass)")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
     from .stages import plot
 
     exp = _experiment(args)
-    base = Path(args.results) / exp.name
-    figures = plot(exp, args.tables or base / "tables", args.outdir or base / "figures")
+    figures = plot(exp, Path(args.results) / exp.name, args.outdir)
     print(f"{exp.name}: {len(figures)} figures")
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from .evidence.experiment import available, discover
+    from .plan import plan
     from .report.html import build_report
 
-    index = build_report(args.results, args.reports, args.experiments_dir, only=args.only or None)
+    settings = _settings(args)
+    names = args.only if args.only is not None else (list(settings.experiments) or available(args.experiments_dir))
+    experiments = discover(args.experiments_dir, names)
+    index = build_report(plan(settings, experiments), args.results, args.reports, extra=args.extra or [],
+                         partial=args.partial, logs=args.logs)
     print(f"report: {index.resolve()}")
 
 
@@ -82,6 +123,30 @@ def cmd_new(args: argparse.Namespace) -> None:
 
     path = write_skeleton(args.name, args.experiments_dir, force=args.force)
     print(f"wrote {path}; run it with: nnclaims run {args.name} --profile quick")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _settings_flags(p: argparse.ArgumentParser, per_experiment: bool) -> None:
+    g = p.add_argument_group("settings (defaults and allowed values: config/schema.yaml)")
+    g.add_argument("--profile")
+    g.add_argument("--device")
+    g.add_argument("--engine")
+    g.add_argument("--threads", type=_positive)
+    g.add_argument("--seed-block", dest="seed_block")
+    g.add_argument("--mnist-path", dest="mnist_path")
+    g.add_argument("--config-json", help="every setting as one JSON object (what the workflow passes)")
+    if per_experiment:
+        g.add_argument("--seeds", type=_positive, help="number of seeds (default: the experiment's)")
+        g.add_argument("--shards", type=_positive, help="jobs the grid is split into (default: the experiment's)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,33 +159,32 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one experiment, or one shard of its grid")
     r.add_argument("name")
-    r.add_argument("--profile", choices=PROFILES, default="full")
-    r.add_argument("--shard", type=int, default=0, help="which shard (0-based)")
-    r.add_argument("--shards", type=int, default=1, help="how many shards the grid is split into")
-    r.add_argument("--seed", type=int, default=0, help="base seed")
-    r.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the experiment's)")
-    r.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    r.add_argument("--threads", type=int, default=1, help="torch threads")
-    r.add_argument("--engine", choices=("batched", "loop"), default="batched")
-    r.add_argument("--mnist-path", default="", help="folder with the official MNIST IDX files")
-    r.add_argument("--out", type=Path, default=None, help="output file (default: results/NAME/shards/)")
+    _settings_flags(r, per_experiment=True)
+    r.add_argument("--shard", type=_positive, default=None, help="run only this shard (0-based); default: all")
+    r.add_argument("--key", default=None, help="the run key the workflow planned (the job stops if it changed)")
+    r.add_argument("--out", type=Path, default=None, help="output file (default: results/NAME/runs/KEY/)")
     r.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("summarize", help="merge shards, run the checks, write verdicts")
     s.add_argument("name")
+    _settings_flags(s, per_experiment=True)
     s.add_argument("--shard-files", nargs="*", type=Path, default=None)
     s.add_argument("--outdir", type=Path, default=None)
     s.set_defaults(fn=cmd_summarize)
 
     f = sub.add_parser("plot", help="draw an experiment's figures")
     f.add_argument("name")
-    f.add_argument("--tables", type=Path, default=None)
     f.add_argument("--outdir", type=Path, default=None)
     f.set_defaults(fn=cmd_plot)
 
     rep = sub.add_parser("report", help="collect verdicts and write the HTML report")
+    _settings_flags(rep, per_experiment=False)
     rep.add_argument("--reports", default="reports", help="report folder")
-    rep.add_argument("--only", nargs="*", default=None, help="experiments to include (default: all with results)")
+    rep.add_argument("--only", nargs="*", default=None, help="experiments to include (default: the selected ones)")
+    rep.add_argument("--extra", nargs="*", default=None, help="results folders written by rules of your own")
+    rep.add_argument("--partial", action="store_true",
+                     help="show experiments without current results as 'did not run' instead of stopping")
+    rep.add_argument("--logs", default="logs", help="logs folder, linked for experiments that did not run")
     rep.set_defaults(fn=cmd_report)
 
     n = sub.add_parser("new", help="write a working skeleton experiment")
@@ -131,13 +195,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .evidence.settings import ConfigError
     from .nn.registry import UnknownNameError
 
     args = parser().parse_args(argv)
     try:
         args.fn(args)
-    except (ExperimentError, ConfigError, UnknownNameError, FileNotFoundError) as err:
+    except (UserError, UnknownNameError) as err:
         print(f"nnclaims: error: {err}", file=sys.stderr)
         return 2
     return 0

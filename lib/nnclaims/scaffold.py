@@ -16,7 +16,7 @@ of the paired difference below zero.
 
 from __future__ import annotations
 
-from nnclaims.evidence import Claim, Check, Figure, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Figure, RunContext, bootstrap_ci
 
 CLAIMS = [
     Claim(
@@ -36,7 +36,7 @@ def grid(profile: str) -> list[dict]:
     return [{{"width": w}} for w in WIDTHS[profile]]
 
 
-def run(point: dict, seeds: list[int], device: str) -> list[dict]:
+def run(point: dict, ctx: RunContext) -> list[dict]:
     # Heavy imports inside run: the summarize and plot steps then start in a fraction
     # of a second, since they never import torch.
     import torch
@@ -47,8 +47,8 @@ def run(point: dict, seeds: list[int], device: str) -> list[dict]:
     x = torch.linspace(-2, 2, 128)[:, None]
     y = torch.sin(3 * x)
     spec = MLPSpec((1, point["width"], 1), activation="tanh", init="xavier_normal")
-    result = train(spec, x, y, seeds, Schedule(steps=STEPS, lr=0.01, optimizer="adam", record_every=100),
-                   device=device)
+    result = train(spec, x, y, ctx.seeds, Schedule(steps=STEPS, lr=0.01, optimizer="adam", record_every=100),
+                   device=ctx.device, engine=ctx.engine)
     # Tidy records: one row per (seed, recorded step); the grid point's keys are added for you.
     return result.tidy(["loss"])
 

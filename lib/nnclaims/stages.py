@@ -1,7 +1,8 @@
 """The pipeline's per-experiment stages as plain functions: run a shard, summarize, plot.
 
 The workflow calls these through the command line (`nnclaims.cli`); tests and users
-can call them directly. Each reads and writes only files under the paths it is given.
+can call them directly. Each reads and writes only files under the paths it is given,
+and refuses inputs that were not made by today's code and settings.
 """
 
 from __future__ import annotations
@@ -11,145 +12,143 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .evidence import results
-from .evidence.experiment import Experiment, ExperimentError, Figure
-from .evidence.checks import Check, Measurement, verdict
+from .evidence import results, shards
+from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
+from .evidence.settings import ConfigError, RunSettings
+from .evidence.shards import ResultsError
+from .evidence.summary import evaluate
 
 
-def run_shard(exp: Experiment, *, profile: str, shard: int = 0, n_shards: int = 1, seed: int = 0,
-              n_seeds: int | None = None, device: str = "cpu", threads: int = 1,
-              engine: str = "batched", out: str | Path | None = None) -> dict[str, Any]:
+def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shards: int = 1,
+              key: str | None = None, out: str | Path | None = None) -> dict[str, Any]:
     """Run every ``n_shards``-th grid point starting at ``shard``, for all seeds.
 
-    Returns (and writes to ``out``, atomically) ``{"tables": ..., "provenance": ...}``.
-    Each record gets its grid point's keys as columns (unless it set them itself) and
-    ``_point``, the point's position in the grid, which keeps merged tables in grid order.
+    ``key``: the run key the workflow planned this job under; if the code changed since,
+    the job stops rather than file today's results under yesterday's key. Returns (and
+    writes to ``out``, atomically) the shard: tables, provenance and a checksum.
     """
     from .nn import device as devices  # imports torch: only this stage needs it
-    from .nn.training import use_engine
 
-    devices.pin_threads(threads)
-    device = devices.resolve(device)
-    seeds = exp.seeds(profile, seed, n_seeds)
-    grid = exp.grid(profile)
+    if not 0 <= shard < n_shards:
+        raise ExperimentError(f"shard {shard} does not exist: shards are numbered 0 to {n_shards - 1}")
+    manifest = exp.run_manifest(shards.run_versions())
+    actual = shards.run_key(manifest, settings)
+    if key is not None and key != actual:
+        raise ResultsError(f"{exp.name}: its code or settings changed after the workflow planned this job "
+                           f"(key {key}, now {actual}); run snakemake again")
+    devices.pin_threads(settings.threads)
+    try:
+        device = devices.resolve(settings.device)
+    except ValueError as err:
+        raise ConfigError(f"config key 'device': {err}") from None
+    ctx = RunContext(seeds=list(settings.seeds), device=device, engine=settings.engine,
+                     mnist_path=settings.mnist_path, profile=settings.profile)
+    grid = exp.grid(settings.profile)
     mine = list(range(shard, len(grid), n_shards))
     tables: dict[str, list[dict]] = {}
     timings = []
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    with use_engine(engine):
-        for index in mine:
-            point = grid[index]
-            t = time.perf_counter()
-            output = results.as_tables(exp.run(dict(point), list(seeds), device))
-            timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
-            for name, rows in output.items():
-                for row in rows:
-                    for key, value in point.items():
-                        row.setdefault(key, value if _scalar(value) else str(value))
-                    row["_point"] = index
-                tables.setdefault(name, []).extend(rows)
+    for index in mine:
+        point = grid[index]
+        t = time.perf_counter()
+        output = shards.as_tables(exp.run(dict(point), ctx))
+        timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
+        shards.add_point(output, point, index)
+        for name, rows in output.items():
+            tables.setdefault(name, []).extend(rows)
     provenance = {
-        "experiment": exp.name, "profile": profile, "shard": shard, "n_shards": n_shards,
-        "points": [grid[i] for i in mine], "point_index": mine, "seeds": seeds, "engine": engine,
-        "config": {"profile": profile, "seed": seed, "n_seeds": len(seeds), "device": device,
-                   "threads": threads, "engine": engine},
-        "code": results.git_info(exp.path.parent), "versions": results.versions(),
-        "machine": results.machine(), "device": devices.describe(device), "threads": threads,
+        "experiment": exp.name, "key": actual, "settings": settings.as_dict(), "manifest": manifest.as_dict(),
+        "shard": shard, "n_shards": n_shards, "n_points": len(grid), "points": [grid[i] for i in mine],
+        "point_index": mine, "device": devices.describe(device), "code": results.git_info(exp.path.parent),
+        "versions": results.versions(), "machine": results.machine(),
         "started": started.isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - t0, 3),
         "point_timings": timings,
     }
-    payload = {"tables": tables, "provenance": provenance}
+    payload = shards.payload(tables, provenance)
     if out is not None:
         results.write_json(out, payload)
     return payload
 
 
-def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str))
-
-
-def merge_shards(shard_files: list[str | Path]) -> tuple[dict, list[dict]]:
-    """Tables (as DataFrames, in grid order) and the provenance of every shard."""
+def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -> tuple[dict, list[dict]]:
+    """Tables (as DataFrames, in grid order) and the provenance of every shard, after
+    checking that the shards were made by today's code and settings and cover the grid."""
     import pandas as pd
 
-    payloads = [results.read_json(p) for p in shard_files]
+    if not shard_files:
+        raise ResultsError(f"{expect.experiment}: no shards to summarize; run it first")
+    payloads = [shards.read_shard(p) for p in shard_files]
+    for path, p in zip(shard_files, payloads):
+        prov = p["provenance"]
+        made = RunSettings.from_dict(prov["settings"])
+        if made != expect:
+            raise ResultsError(f"{path} was made with other settings than today's "
+                               f"({'; '.join(expect.differences(made))}); delete it or rerun it "
+                               f"(snakemake --forcerun run)")
+        if prov["key"] != key:
+            raise ResultsError(f"{path} was made by other code than today's (key {prov['key']}, today {key}); "
+                               f"delete it or rerun it (snakemake --forcerun run)")
+    covered = sorted(i for p in payloads for i in p["provenance"]["point_index"])
+    n_points = payloads[0]["provenance"]["n_points"]
+    if covered != list(range(n_points)):
+        raise ResultsError(f"{expect.experiment}: the shards {', '.join(map(str, shard_files))} do not cover its "
+                           f"{n_points} grid points exactly once; delete them and rerun")
+    devices = sorted({p["provenance"]["device"]["device"] for p in payloads})
+    if len(devices) > 1:
+        raise ResultsError(f"{expect.experiment}: its shards were computed on different devices ({', '.join(devices)}); "
+                           f"set device to cpu or cuda and rerun")
     names = list(dict.fromkeys(name for p in payloads for name in p["tables"]))
     tables = {}
     for name in names:
-        rows = results.concat_records(p["tables"].get(name, []) for p in payloads)
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame([row for p in payloads for row in p["tables"].get(name, [])])
         if "_point" in frame:
             frame = frame.sort_values("_point", kind="stable").drop(columns="_point").reset_index(drop=True)
         tables[name] = frame
     return tables, [p["provenance"] for p in payloads]
 
 
-def evaluate(exp: Experiment, tables: dict) -> tuple[list[Check], list[dict], list[Measurement]]:
-    """Run the experiment's checks and turn them into one verdict per claim; also collect
-    its reported measurements (optional ``measurements(tables)``)."""
-    checks = list(exp.checks(tables))
-    measured = list(getattr(exp.module, "measurements", lambda t: [])(tables))
-    ids = {c.id for c in exp.claims}
-    for m in measured:
-        if not isinstance(m, Measurement) or m.claim not in ids:
-            raise ExperimentError(f"{exp.name}: measurements must be nnclaims.stats.Measurement objects "
-                                  f"naming a claim in CLAIMS; got {m!r}")
-    seen = set()
-    for check in checks:
-        if not isinstance(check, Check):
-            raise ExperimentError(f"{exp.name}: checks must return nnclaims.stats.Check objects")
-        if check.claim not in ids:
-            raise ExperimentError(f"{exp.name}: check {check.check!r} names claim {check.claim!r}, "
-                                  f"which is not in CLAIMS ({', '.join(sorted(ids))})")
-        if (check.claim, check.check) in seen:
-            raise ExperimentError(f"{exp.name}: check {check.check!r} of {check.claim!r} appears twice")
-        seen.add((check.claim, check.check))
-    rows = []
-    for claim in exp.claims:
-        mine = [c for c in checks if c.claim == claim.id]
-        if not mine:
-            raise ExperimentError(f"{exp.name}: claim {claim.id!r} has no checks")
-        rows.append({"claim": claim.id, "title": claim.title, "section": claim.section,
-                     "experiment": exp.name, "verdict": verdict([c.outcome for c in mine]),
-                     "checks_passed": sum(c.outcome == "pass" for c in mine), "checks_total": len(mine)})
-    return checks, rows, measured
-
-
-def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path) -> list[dict]:
-    """Merge shards into tables, run the checks, write tables, checks, verdicts, provenance."""
-    import pandas as pd
-
+def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path, *, expect: RunSettings,
+              key: str) -> list[dict]:
+    """Merge shards into tables, run the checks and their controls, write tables, checks,
+    measurements, verdicts and provenance (with every file's checksum)."""
     outdir = Path(outdir)
-    tables, provenance = merge_shards(shard_files)
-    checks, verdicts, measured = evaluate(exp, tables)
-    results.write_tables(tables, outdir / "tables")
-    results.checks_frame([c.row() for c in checks]).to_csv(outdir / "checks.csv", index=False)
-    results.checks_frame([m.row() for m in measured], results.MEASUREMENT_COLUMNS).to_csv(
-        outdir / "measurements.csv", index=False)
-    pd.DataFrame(verdicts, columns=results.VERDICT_COLUMNS).to_csv(outdir / "verdicts.csv", index=False)
+    tables, provenance = merge_shards(shard_files, expect, key)
+    summary = evaluate(exp, tables)
+    files = results.write_tables(tables, outdir / "tables")
+    check_rows = []
+    for c in summary.checks:
+        row = c.row()
+        row.update({f"{kind}_control": outcome for kind, outcome in summary.controls[c.check].items()})
+        check_rows.append(row)
+    files["checks.csv"] = results.write_csv(outdir / "checks.csv", results.frame(check_rows, results.CHECK_COLUMNS))
+    files["measurements.csv"] = results.write_csv(
+        outdir / "measurements.csv", results.frame([m.row() for m in summary.measurements], results.MEASUREMENT_COLUMNS))
+    files["verdicts.csv"] = results.write_csv(outdir / "verdicts.csv",
+                                              results.frame(summary.verdicts, results.VERDICT_COLUMNS))
     first = provenance[0]
     results.write_json(outdir / "provenance.json", {
-        "experiment": exp.name, "profile": first["profile"], "seeds": first["seeds"],
-        "config": first["config"], "code": first["code"], "versions": first["versions"],
-        "machine": first["machine"], "device": first["device"], "threads": first["threads"],
-        "engine": first["engine"], "started": min(p["started"] for p in provenance),
+        "experiment": exp.name, "key": key, "settings": expect.as_dict(), "manifest": first["manifest"],
+        "summary_code": exp.summary_manifest().digest, "device": first["device"], "code": first["code"],
+        "versions": first["versions"], "machine": first["machine"],
+        "started": min(p["started"] for p in provenance),
         "wall_s": round(sum(p["wall_s"] for p in provenance), 3),
-        "points": [pt for _, pt in sorted((i, pt) for p in provenance
-                                            for i, pt in zip(p["point_index"], p["points"]))],
-        "shards": [{k: p[k] for k in ("shard", "n_shards", "wall_s", "started", "point_timings")}
-                   for p in provenance],
+        "points": [pt for _, pt in sorted((i, pt) for p in provenance for i, pt in zip(p["point_index"], p["points"]))],
+        "shards": [{k: p[k] for k in ("shard", "n_shards", "wall_s", "started", "point_timings")} for p in provenance],
+        "files": files,
     })
-    return verdicts
+    return summary.verdicts
 
 
-def plot(exp: Experiment, tables_dir: str | Path, outdir: str | Path) -> list[Figure]:
-    """Draw the experiment's figures from its tables and list them in ``figures.json``."""
+def plot(exp: Experiment, base: str | Path, outdir: str | Path | None = None) -> list[Figure]:
+    """Draw the experiment's figures from its verified tables; list them in ``figures.json``."""
     from .report import plotting
 
-    outdir = Path(outdir)
+    base = Path(base)
+    outdir = Path(outdir) if outdir is not None else base / "figures"
+    provenance = results.read_json(base / "provenance.json")
+    tables = results.read_tables(base / "tables", provenance["files"])
     outdir.mkdir(parents=True, exist_ok=True)
-    tables = results.read_tables(tables_dir)
     with plotting.style():
         figures = list(exp.figures(tables, outdir))
     ids = {c.id for c in exp.claims}
@@ -158,5 +157,8 @@ def plot(exp: Experiment, tables_dir: str | Path, outdir: str | Path) -> list[Fi
             raise ExperimentError(f"{exp.name}: figure {fig.file!r} names unknown claim {fig.claim!r}")
         if not (outdir / fig.file).is_file():
             raise ExperimentError(f"{exp.name}: figures() listed {fig.file!r} but did not write it")
-    results.write_json(outdir / "figures.json", [vars(f) for f in figures])
+    results.write_json(outdir / "figures.json", {
+        "key": provenance["key"], "tables": {k: v for k, v in provenance["files"].items() if k.startswith("tables/")},
+        "code": exp.figures_manifest().digest, "figures": [vars(f) for f in figures],
+        "files": {f.file: results.file_record(outdir / f.file) for f in figures}})
     return figures

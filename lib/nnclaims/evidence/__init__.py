@@ -5,8 +5,8 @@ Check, Figure, ...``. Nothing here imports torch.
 """
 
 from .checks import Check, Measurement, verdict
-from .experiment import Claim, Figure
+from .experiment import Change, Claim, Control, Figure, RunContext
 from .stats import bootstrap_ci, difference_ci, group_ci, proportion_ci
 
-__all__ = ["Claim", "Check", "Figure", "Measurement", "verdict", "bootstrap_ci", "difference_ci", "group_ci",
-           "proportion_ci"]
+__all__ = ["Claim", "Check", "Change", "Control", "Figure", "Measurement", "RunContext", "verdict", "bootstrap_ci",
+           "difference_ci", "group_ci", "proportion_ci"]

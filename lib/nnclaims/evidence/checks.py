@@ -2,9 +2,15 @@
 
 A `Check` is a measured value, a comparator and a threshold written before the result
 is known. An exact check (a count, an identity, a certificate) passes or fails on its
-value. A check on a random quantity carries a 95% interval over seeds and passes only
-when the whole interval lies on the passing side, fails when the whole interval lies on
-the failing side, and is inconclusive otherwise.
+value. A check on a random quantity carries an interval over seeds and passes only when
+the whole interval lies on the passing side, fails when the whole interval lies on the
+failing side, and is inconclusive otherwise. The comparator ``within`` is the
+equivalence test of "agrees with theory within tol": the interval of the signed gap must
+lie inside [-tol, tol] to pass, and fails when it lies wholly outside.
+
+Verdicts (Protocol 2, rule 8): reproduced when every check passes, not reproduced when
+none passes and one fails, partly reproduced when at least one passes and one fails,
+inconclusive otherwise.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    from .stats import Interval
 
 COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+    "within": lambda v, tol: abs(v) <= tol,
 }
 OUTCOMES = ("pass", "fail", "inconclusive")
-VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
+DID_NOT_RUN = "did not run"
 
 
 @dataclass
@@ -26,8 +37,9 @@ class Check:
     """One pre-registered test of a claim.
 
     ``value`` is compared with ``threshold`` by ``comparator``. ``ci_low``/``ci_high``
-    (both or neither) make it a check on a random quantity. ``theory`` is the value a
-    theory predicts, shown beside the measurement; ``reference`` a published number.
+    (both or neither) make it a check on a random quantity; ``method`` names how the
+    interval was computed. ``theory`` is the value a theory predicts, shown beside the
+    measurement; ``reference`` a published number.
     """
 
     claim: str
@@ -42,6 +54,7 @@ class Check:
     unit: str = ""
     theory: float | None = None
     reference: str = ""
+    method: str = ""
 
     def __post_init__(self) -> None:
         if self.comparator not in COMPARATORS:
@@ -50,6 +63,18 @@ class Check:
             raise ValueError(f"check {self.check!r}: give both ends of the interval or neither")
         self.value = float(self.value)
         self.threshold = float(self.threshold)
+        if self.ci_low is not None:
+            self.ci_low, self.ci_high = float(self.ci_low), float(self.ci_high)
+        if not self.method:
+            self.method = "exact" if self.ci_low is None else ""
+
+    @classmethod
+    def of(cls, claim: str, check: str, description: str, interval: "Interval", comparator: str,
+           threshold: float, **kw) -> "Check":
+        """A check on a random quantity, from an `nnclaims.evidence.stats.Interval`."""
+        return cls(claim, check, description, value=interval.estimate, comparator=comparator, threshold=threshold,
+                   ci_low=interval.low, ci_high=interval.high, n_seeds=interval.n,
+                   method=f"{interval.method}, {interval.level:.0%}", **kw)
 
     @property
     def random(self) -> bool:
@@ -57,28 +82,43 @@ class Check:
 
     @property
     def outcome(self) -> str:
-        ok = COMPARATORS[self.comparator]
         if self.random:
-            ends = [ok(v, self.threshold) for v in (self.ci_low, self.ci_high) if not math.isnan(v)]
-            if len(ends) < 2:
+            lo, hi = self.ci_low, self.ci_high
+            if math.isnan(lo) or math.isnan(hi):
                 return "inconclusive"
+            if self.comparator == "within":
+                tol = self.threshold
+                return "pass" if -tol <= lo and hi <= tol else "fail" if lo > tol or hi < -tol else "inconclusive"
+            ok = COMPARATORS[self.comparator]
+            ends = [ok(lo, self.threshold), ok(hi, self.threshold)]
             return "pass" if all(ends) else "fail" if not any(ends) else "inconclusive"
         if math.isnan(self.value):
             return "inconclusive"
-        return "pass" if ok(self.value, self.threshold) else "fail"
+        return "pass" if COMPARATORS[self.comparator](self.value, self.threshold) else "fail"
 
     @property
     def passed(self) -> bool | None:
         return {"pass": True, "fail": False}.get(self.outcome)
 
+    @property
+    def fragile(self) -> bool:
+        """Whether a threshold lies within one half-width of the interval's nearer end: a
+        modest change of the data could move the outcome."""
+        if not self.random or math.isnan(self.ci_low) or math.isnan(self.ci_high):
+            return False
+        half = (self.ci_high - self.ci_low) / 2
+        edges = [-self.threshold, self.threshold] if self.comparator == "within" else [self.threshold]
+        return any(min(abs(self.ci_low - t), abs(self.ci_high - t)) < half for t in edges)
+
     def row(self) -> dict:
-        return {**asdict(self), "passed": self.passed, "outcome": self.outcome}
+        return {**asdict(self), "passed": self.passed, "outcome": self.outcome, "fragile": self.fragile}
 
 
 @dataclass
 class Measurement:
     """A number worth reporting beside the checks that does not decide the verdict
-    (a per-layer factor, an accuracy, a probability at one grid point)."""
+    (a per-layer factor, an accuracy, a probability at one grid point), or a check
+    demoted because its controls showed it cannot decide (``note`` says why)."""
 
     claim: str
     name: str
@@ -90,17 +130,32 @@ class Measurement:
     unit: str = ""
     theory: float | None = None
     reference: str = ""
+    method: str = ""
+    note: str = ""
+
+    @classmethod
+    def of(cls, claim: str, name: str, description: str, interval: "Interval", **kw) -> "Measurement":
+        return cls(claim, name, description, value=interval.estimate, ci_low=interval.low, ci_high=interval.high,
+                   n_seeds=interval.n, method=f"{interval.method}, {interval.level:.0%}", **kw)
+
+    @classmethod
+    def from_check(cls, check: Check, note: str) -> "Measurement":
+        return cls(check.claim, check.check, check.description, check.value, check.ci_low, check.ci_high,
+                   check.n_seeds, check.unit, check.theory, check.reference, check.method, note)
 
     def row(self) -> dict:
         return asdict(self)
 
 
 def verdict(outcomes: Sequence[str]) -> str:
-    """Reproduced if every check passes, not reproduced if any fails, else inconclusive."""
-    if not outcomes:
-        return "inconclusive"
-    if any(o == "fail" for o in outcomes):
-        return "not reproduced"
-    if all(o == "pass" for o in outcomes):
+    """Rule 8: all pass -> reproduced; some pass and some fail -> partly reproduced; none
+    passes and some fail -> not reproduced; otherwise (or no checks) inconclusive."""
+    passed = sum(o == "pass" for o in outcomes)
+    failed = sum(o == "fail" for o in outcomes)
+    if outcomes and passed == len(outcomes):
         return "reproduced"
+    if passed and failed:
+        return "partly reproduced"
+    if failed:
+        return "not reproduced"
     return "inconclusive"

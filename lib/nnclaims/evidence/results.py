@@ -1,56 +1,77 @@
-"""Results on disk: tidy tables, shard files, provenance.
+"""Results on disk: atomic writes, tables with checksums, provenance.
 
 Layout, per experiment ``results/<name>/``:
-- ``shards/<i>-of-<n>.json``: one job's tables and provenance (written atomically, so an
-  interrupted job leaves nothing that looks finished);
+- ``runs/<key>/<i>-of-<n>.json``: shards (`nnclaims.evidence.shards`);
 - ``tables/<table>.csv``: the merged tidy tables (``records.csv`` first);
-- ``checks.csv``, ``verdicts.csv``, ``provenance.json``;
+- ``checks.csv``, ``measurements.csv``, ``verdicts.csv``;
+- ``provenance.json``: the settings, code and versions behind them, and the checksum and
+  row count of every file above, so that a truncated or edited file is refused by name;
 - ``figures/`` with ``figures.json`` listing captions and alt texts.
-Across experiments: ``results/checks.csv`` and ``results/verdicts.csv``.
+Across experiments: ``results/verdicts.csv``, ``results/checks.csv``, ``results/measurements.csv``.
+
+Every file is written to a temporary name and renamed over the target, so an interrupted
+job leaves either the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import math
 import os
 import platform
 import subprocess
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
+from .shards import ResultsError
+
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "nnclaims")
 CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "threshold", "passed",
-                 "n_seeds", "unit", "outcome", "theory", "reference", "description"]
+                 "n_seeds", "unit", "outcome", "theory", "reference", "description", "method", "fragile",
+                 "positive_control", "negative_control"]
 MEASUREMENT_COLUMNS = ["claim", "name", "value", "ci_low", "ci_high", "n_seeds", "unit", "theory", "reference",
-                       "description"]
-VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total"]
+                       "description", "method", "note"]
+VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total",
+                   "checks_failed", "reason"]
 
 
-def shard_name(shard: int, n_shards: int) -> str:
-    return f"{shard}-of-{n_shards}"
-
-
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write JSON atomically: to a temporary file, then rename over the target."""
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write atomically: to a temporary file in the same folder, then rename over the target."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1, default=_jsonable)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def write_text(path: str | Path, text: str) -> None:
+    write_bytes(path, text.encode())
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=1, default=_jsonable))
+
+
 def read_json(path: str | Path) -> Any:
-    with open(path) as fh:
-        return json.load(fh)
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ResultsError(f"{path} is missing; rerun the workflow to make it") from None
+    except json.JSONDecodeError as err:
+        raise ResultsError(f"{path} is corrupt or truncated ({err.msg} at character {err.pos}); "
+                           f"rerun the step that writes it") from None
 
 
 def _jsonable(obj: Any) -> Any:
@@ -63,51 +84,93 @@ def _jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} in a results file")
 
 
-def clean_record(record: dict) -> dict:
-    """A record with plain Python scalars; anything else is refused with its column name."""
-    out = {}
-    for key, value in record.items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # 0-d tensors and arrays
-            value = value.item()
-        if not (value is None or isinstance(value, (bool, int, float, str))):
-            raise TypeError(f"record column {key!r} holds a {type(value).__name__}; tidy records hold "
-                            f"scalars only (one row per seed, step, layer, ...)")
-        out[key] = value
+def csv_bytes(frame) -> bytes:
+    """A DataFrame as CSV (pandas writes the shortest float repr that reads back exactly)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def write_csv(path: str | Path, frame) -> dict[str, Any]:
+    """Write a table atomically; return its checksum and row count for the provenance."""
+    data = csv_bytes(frame)
+    write_bytes(path, data)
+    return {"sha256": hashlib.sha256(data).hexdigest(), "rows": int(len(frame))}
+
+
+def file_record(path: str | Path) -> dict[str, Any]:
+    data = Path(path).read_bytes()
+    return {"sha256": hashlib.sha256(data).hexdigest()}
+
+
+def verify(base: str | Path, files: dict[str, dict]) -> None:
+    """Refuse, naming the file, any recorded file that is missing or not what was written."""
+    base = Path(base)
+    for name, record in files.items():
+        path = base / name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ResultsError(f"{path} is missing; rerun the step that writes it "
+                               f"(snakemake reruns it by itself)") from None
+        if hashlib.sha256(data).hexdigest() != record["sha256"]:
+            raise ResultsError(f"{path} is not the file that was written (truncated or edited); rerun the step "
+                               f"that writes it: delete it and run snakemake again")
+
+
+def read_csv(path: str | Path):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ResultsError(f"{path} is missing; rerun the step that writes it") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ResultsError(f"{path} is not a readable table ({str(err).splitlines()[0]}); "
+                           f"rerun the step that writes it") from None
+
+
+def write_tables(tables: dict, directory: str | Path) -> dict[str, dict]:
+    """Write DataFrames as ``<name>.csv``; return their records, keyed ``tables/<name>.csv``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.csv"):  # a table an older version wrote and this one does not
+        if stale.stem not in tables:
+            stale.unlink()
+    return {f"{directory.name}/{name}.csv": write_csv(directory / f"{name}.csv", frame)
+            for name, frame in tables.items()}
+
+
+def read_tables(directory: str | Path, files: dict[str, dict] | None = None) -> dict:
+    """The tables of a folder; with ``files`` (from provenance), verified against their checksums."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ResultsError(f"no tables folder {directory}; run summarize first")
+    if files is not None:
+        verify(directory.parent, {k: v for k, v in files.items() if k.startswith(f"{directory.name}/")})
+    paths = sorted(directory.glob("*.csv"))
+    if not paths:
+        raise ResultsError(f"{directory} holds no tables; run summarize first")
+    return {p.stem: read_csv(p) for p in paths}
+
+
+def frame(rows: list[dict], columns: list[str]):
+    """Rows as a table in the given column order, with counts as integers."""
+    import pandas as pd
+
+    out = pd.DataFrame(rows, columns=columns)
+    if "n_seeds" in out:
+        out["n_seeds"] = out["n_seeds"].astype("Int64")
     return out
 
 
-def as_tables(output: Any) -> dict[str, list[dict]]:
-    """``run``'s return value as named tables: a plain list is the ``records`` table."""
-    tables = {"records": output} if isinstance(output, list) else output
-    if not isinstance(tables, dict):
-        raise TypeError("run must return a list of records or a dict of such lists")
-    return {name: [clean_record(r) for r in rows] for name, rows in tables.items()}
-
-
-def checks_frame(rows: list[dict], columns: list[str] = CHECK_COLUMNS):
-    """Check (or measurement) rows as a table in the column order of ``checks.csv``
-    (``measurements.csv``), with counts as integers."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["n_seeds"] = frame["n_seeds"].astype("Int64")
-    return frame
-
-
-def write_tables(tables: dict, directory: str | Path) -> None:
-    """Write DataFrames as ``<name>.csv`` (pandas writes the shortest repr that reads back exactly)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_csv(directory / f"{name}.csv", index=False)
-
-
-def read_tables(directory: str | Path) -> dict:
-    import pandas as pd
-
-    return {p.stem: pd.read_csv(p) for p in sorted(Path(directory).glob("*.csv"))}
+def plain(value: Any) -> Any:
+    """A cell read back from CSV as a Python value: NaN becomes None."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def git_info(where: str | Path) -> dict[str, Any]:
@@ -144,7 +207,3 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def concat_records(parts: Iterable[list[dict]]) -> list[dict]:
-    return [row for part in parts for row in part]

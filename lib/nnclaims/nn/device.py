@@ -18,8 +18,12 @@ def resolve(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for but torch sees no GPU; use device=auto or cpu")
+        raise ValueError("device 'cuda' was asked for but torch sees no GPU on this machine; use device=auto or cpu")
     return device
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
 
 
 def pin_threads(threads: int) -> None:

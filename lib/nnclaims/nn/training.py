@@ -12,10 +12,9 @@ the others carry on. Nothing raises because one seed blew up.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -28,26 +27,8 @@ from .optim import make_optimizer, make_torch_optimizer
 from ..numeric.seeding import torch_generator
 
 ENGINES = ("batched", "loop")
-_engine = "batched"
 
 Monitor = Callable[[BatchedNet, int], dict[str, Tensor]]
-
-
-@contextlib.contextmanager
-def use_engine(name: str) -> Iterator[None]:
-    """Make ``name`` the engine `train` uses when it is not told one (the config's ``engine``)."""
-    global _engine
-    if name not in ENGINES:
-        raise ValueError(f"unknown engine {name!r}; valid engines are: {', '.join(ENGINES)}")
-    previous, _engine = _engine, name
-    try:
-        yield
-    finally:
-        _engine = previous
-
-
-def default_engine() -> str:
-    return _engine
 
 
 @dataclass
@@ -160,17 +141,18 @@ def classification_monitor(X: Tensor, y: Tensor, prefix: str) -> Monitor:
 
 
 def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: Schedule, *,
-          dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
-          engine: str | None = None, monitors: Sequence[Monitor] = (),
-          net: BatchedNet | None = None) -> TrainResult:
+          device: str | torch.device, engine: str, dtype: torch.dtype = torch.float32,
+          monitors: Sequence[Monitor] = (), net: BatchedNet | None = None) -> TrainResult:
     """Train one network per seed on (X, y).
 
-    X is ``(N, in)`` shared by all networks or ``(S, N, in)`` per network; y likewise.
+    ``device`` and ``engine`` have no defaults on purpose: they come from the settings
+    (an experiment passes ``ctx.device`` and ``ctx.engine``), and a forgotten one would
+    silently ignore them. X is ``(N, in)`` shared by all networks or ``(S, N, in)`` per
+    network; y likewise.
     ``monitors`` are called at the recorded steps on the networks in evaluation mode and
     return ``(S, ...)`` tensors; the training loss on (X, y) is always recorded as
     ``loss``. ``net`` starts from given networks instead of fresh ones (batched engine).
     """
-    engine = engine or _engine
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid engines are: {', '.join(ENGINES)}")
     losses._check(schedule.loss)

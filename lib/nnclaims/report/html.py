@@ -1,32 +1,43 @@
 """The HTML report: an index of every claim and one page per claim.
 
-Reads each experiment's summarized results, writes the cross-experiment tables
-``results/verdicts.csv`` and ``results/checks.csv``, and renders self-contained pages:
-figures, data and source are copied next to them, styles are inline, and nothing is
-fetched at view time, so the folder opens from the file system anywhere. All text from
-experiments, configs and data is HTML-escaped by the template engine.
+Reads each experiment's summarized results, checks that they are today's (made by the
+run key and check code the plan expects, every file matching the checksum it was written
+with, every verdict counting the checks it lists), writes the cross-experiment tables
+``results/verdicts.csv``, ``results/checks.csv`` and ``results/measurements.csv``, and
+renders self-contained pages: figures, data and source are copied next to them, styles
+are inline, and nothing is fetched at view time. All text from experiments, configs and
+data is HTML-escaped by the template engine.
+
+An experiment whose results are missing or stale stops the report, naming it and why —
+unless the report is partial (after a failed job, with ``--keep-going``): then it shows
+as "did not run", with the reason and its logs, and the others keep their verdicts.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..evidence import results
-from ..evidence.experiment import SECTIONS, Claim, discover
+from ..evidence.checks import DID_NOT_RUN, VERDICTS
+from ..evidence.experiment import SECTIONS, Claim
+from ..evidence.shards import ResultsError
+from .format import comparator, fmt, interval, point
 
 VERDICT_STYLE = {  # symbol + word, so the verdict never rests on colour alone
     "reproduced": ("✓", "ok"),
+    "partly reproduced": ("◐", "partly"),
     "not reproduced": ("✗", "bad"),
     "inconclusive": ("?", "unsure"),
+    DID_NOT_RUN: ("–", "none"),
 }
 OUTCOME_SYMBOL = {"pass": "✓ pass", "fail": "✗ fail", "inconclusive": "? inconclusive"}
+HISTORY = Path(__file__).resolve().parents[3] / "docs" / "history" / "protocol-1-checks.csv"
 
 
 @dataclass
@@ -34,69 +45,29 @@ class ClaimPage:
     claim: Claim
     experiment: str
     verdict: str
-    checks: list[dict]
-    figures: list[dict]
-    provenance: dict
-    tables: list[str]
-    source: str
+    reason: str
+    checks: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
+    source: str = ""
     expected: str = ""
     checks_passed: int = 0
     checks_total: int = 0
     measurements: list[dict] = field(default_factory=list)
     decisive: dict | None = None
-    reason: str = ""
     thumbnail: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    source_path: Path | None = None
 
     @property
     def href(self) -> str:
         return f"claims/{self.claim.id}.html"
 
-
-def fmt(x: Any, digits: int = 4) -> str:
-    """A number for people: integers as integers, otherwise ``digits`` significant digits."""
-    if x is None or x == "":
-        return ""
-    if isinstance(x, str):
-        return x
-    x = float(x)
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        mantissa, exp = f"{x:.{digits - 1}e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".")
-        power = f"10{str(int(exp)).translate(SUPERSCRIPT)}"
-        return power if mantissa == "1" else f"{mantissa}×{power}"
-    return f"{x:.{digits}g}"
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-COMPARATOR_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
-
-
-def comparator(symbol: str) -> str:
-    return COMPARATOR_SYMBOL.get(symbol, symbol)
-
-
-def point(p: dict) -> str:
-    """A grid point as ``key=value`` pairs."""
-    return ", ".join(f"{k}={v}" for k, v in p.items())
-
-
-def interval(check: dict) -> str:
-    if check.get("ci_low") is None or _nan(check.get("ci_low")):
-        return ""
-    return f"[{fmt(check['ci_low'])}, {fmt(check['ci_high'])}]"
-
-
-def _nan(x: Any) -> bool:
-    return isinstance(x, float) and math.isnan(x)
+    @property
+    def ran(self) -> bool:
+        return self.verdict != DID_NOT_RUN
 
 
 def decisive_check(checks: list[dict]) -> dict | None:
@@ -109,127 +80,185 @@ def decisive_check(checks: list[dict]) -> dict | None:
     return checks[0] if checks else None
 
 
-def reason(verdict: str, passed: int, total: int, decisive: dict | None) -> str:
-    """The verdict in one sentence, with the number that decided it."""
-    if verdict == "reproduced":
-        return f"All {total} pre-registered check{'s' if total != 1 else ''} passed."
-    if decisive is None:
-        return "No check could be evaluated."
-    measured = f"{fmt(decisive['value'])}{' ' + decisive['unit'] if decisive.get('unit') else ''}"
-    if interval(decisive):
-        measured += f" (95% interval {interval(decisive)})"
-    needed = f"{comparator(decisive['comparator'])} {fmt(decisive['threshold'])}"
-    if verdict == "not reproduced":
-        return f"The data contradict the claim. {decisive['description']}: {measured}, where the check needed {needed}."
-    return (f"{passed} of {total} checks passed; one is not settled either way. {decisive['description']}: "
-            f"{measured}, and the check needs {needed} for the whole interval.")
+def load_results(plan, results_dir: Path) -> dict[str, Any]:
+    """One experiment's summarized results, verified to be today's; `ResultsError` says
+    in one sentence what is missing, stale or corrupt."""
+    name, base = plan.name, results_dir / plan.name
+    if not (base / "provenance.json").is_file():
+        raise ResultsError(f"{name} has no results in {base}; run the workflow (snakemake) to make them")
+    provenance = results.read_json(base / "provenance.json")
+    if provenance.get("key") != plan.key:
+        raise ResultsError(f"the results in {base} are not today's ({'; '.join(plan.reasons(results_dir))}); "
+                           f"run the workflow to recompute them")
+    if provenance.get("summary_code") != plan.experiment.summary_manifest().digest:
+        raise ResultsError(f"the checks in {base} were made by older check code of {plan.experiment.path.name}; "
+                           f"run the workflow to redo them")
+    files = provenance["files"]
+    results.verify(base, files)
+    frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}
+    for key, frame in frames.items():
+        if len(frame) != files[f"{key}.csv"]["rows"]:
+            raise ResultsError(f"{base / key}.csv has {len(frame)} rows but {files[f'{key}.csv']['rows']} were written")
+    verdicts, checks = frames["verdicts"], frames["checks"]
+    for _, row in verdicts.iterrows():
+        mine = checks[checks["claim"] == row["claim"]]
+        if len(mine) != int(row["checks_total"]) or int((mine["outcome"] == "pass").sum()) != int(row["checks_passed"]):
+            raise ResultsError(f"{base / 'checks.csv'} does not hold the {int(row['checks_total'])} checks that the "
+                               f"verdict of {row['claim']!r} counts; run the workflow to redo it")
+    figures_json = base / "figures" / "figures.json"
+    figures = results.read_json(figures_json)
+    if figures.get("key") != plan.key or figures.get("code") != plan.experiment.figures_manifest().digest \
+            or figures.get("tables") != {k: v for k, v in files.items() if k.startswith("tables/")}:
+        raise ResultsError(f"the figures in {base / 'figures'} were drawn from other tables or by other figure code; "
+                           f"run the workflow to redraw them")
+    results.verify(base / "figures", figures["files"])
+    as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
+    return {"provenance": provenance, "verdicts": as_records(verdicts), "checks": as_records(checks),
+            "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
+            "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/"))}
 
 
-def collect(results_dir: Path, experiments_dir: Path, only: list[str] | None) -> list[ClaimPage]:
-    import pandas as pd
+def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict]) -> dict[str, list[dict]]:
+    """Per claim: every check that changed since protocol 1, its old result beside the new
+    one, and why (rule 10). Old results come from the protocol-1 run recorded in
+    docs/history/ (see its README), not from today's run, and say so."""
+    if not changes or not HISTORY.is_file():
+        return {}
+    old = {(r["claim"], r["check"]): r for r in
+           ({k: results.plain(v) for k, v in row.items()} for row in results.read_csv(HISTORY).to_dict("records"))
+           if r.get("experiment") == experiment}
+    now = {c.get("check") or c.get("name"): c for c in [*checks, *measurements]}
+    out: dict[str, list[dict]] = {}
+    for change in changes:
+        before = next((r for (claim, check), r in old.items() if check == change.old), None)
+        if before is None:
+            continue
+        out.setdefault(before["claim"], []).append({"old": before, "new": now.get(change.new), "why": change.why,
+                                                    "new_name": change.new})
+    return out
 
-    found = discover(experiments_dir)
-    names = [n for n in found if (only is None or n in only) and (results_dir / n / "verdicts.csv").is_file()]
+
+def collect(plans: Mapping[str, Any], results_dir: Path, partial: bool, logs: Path) -> list[ClaimPage]:
     pages = []
-    for name in names:
-        exp, base = found[name], results_dir / name
-        verdicts = pd.read_csv(base / "verdicts.csv").set_index("claim")
-        checks = pd.read_csv(base / "checks.csv", keep_default_na=True)
-        checks = checks.astype(object).where(checks.notna(), None)
-        measured = pd.read_csv(base / "measurements.csv") if (base / "measurements.csv").is_file() else None
-        measured = [] if measured is None else measured.astype(object).where(measured.notna(), None).to_dict("records")
-        figures = results.read_json(base / "figures" / "figures.json") if (base / "figures" / "figures.json").is_file() else []
-        provenance = results.read_json(base / "provenance.json")
-        tables = sorted(p.name for p in (base / "tables").glob("*.csv"))
+    for name, plan in plans.items():
+        exp = plan.experiment
+        try:
+            found = load_results(plan, results_dir)
+        except ResultsError as err:
+            if not partial:
+                raise
+            log_files = sorted(str(p) for p in logs.rglob("*.log") if name in p.relative_to(logs).parts
+                               or p.stem == name) if logs.is_dir() else []
+            for claim in exp.claims:
+                pages.append(ClaimPage(claim=claim, experiment=name, verdict=DID_NOT_RUN, reason=str(err),
+                                       source=exp.path.name, source_path=exp.path,
+                                       expected=inspect.cleandoc(exp.module.__doc__ or ""), logs=log_files))
+            continue
+        verdicts = {v["claim"]: v for v in found["verdicts"]}
+        past = history(name, exp.changes, found["checks"], found["measurements"])
         for claim in exp.claims:
-            if claim.id not in verdicts.index:
-                continue
-            row = verdicts.loc[claim.id]
-            mine = [c for c in checks.to_dict("records") if c["claim"] == claim.id]
-            decisive = decisive_check(mine)
-            figs = [f for f in figures if f["claim"] == claim.id]
+            row = verdicts[claim.id]
+            mine = [c for c in found["checks"] if c["claim"] == claim.id]
+            figs = [f for f in found["figures"] if f["claim"] == claim.id]
             main = next((f for f in figs if f.get("main")), figs[0] if figs else None)
             pages.append(ClaimPage(
-                claim=claim, experiment=name, verdict=row["verdict"], checks=mine, figures=figs,
-                measurements=[m for m in measured if m["claim"] == claim.id],
-                provenance=provenance, tables=tables, source=exp.path.name,
+                claim=claim, experiment=name, verdict=row["verdict"], reason=row["reason"], checks=mine, figures=figs,
+                measurements=[m for m in found["measurements"] if m["claim"] == claim.id],
+                provenance=found["provenance"], tables=found["tables"], source=exp.path.name, source_path=exp.path,
                 expected=inspect.cleandoc(exp.module.__doc__ or ""),
                 checks_passed=int(row["checks_passed"]), checks_total=int(row["checks_total"]),
-                decisive=decisive, reason=reason(row["verdict"], int(row["checks_passed"]),
-                                                 int(row["checks_total"]), decisive),
+                decisive=decisive_check(mine), history=past.get(claim.id, []),
                 thumbnail=f"figures/{name}/{main['file']}" if main else None))
     return pages
 
 
 def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
-    import pandas as pd
-
-    verdicts = [{"claim": p.claim.id, "title": p.claim.title, "section": p.claim.section,
-                 "experiment": p.experiment, "verdict": p.verdict, "checks_passed": p.checks_passed,
-                 "checks_total": p.checks_total} for p in pages]
-    pd.DataFrame(verdicts, columns=results.VERDICT_COLUMNS).to_csv(results_dir / "verdicts.csv", index=False)
-    checks = [c for p in pages for c in p.checks]
-    results.checks_frame(checks).to_csv(results_dir / "checks.csv", index=False)
-    measured = [m for p in pages for m in p.measurements]
-    results.checks_frame(measured, results.MEASUREMENT_COLUMNS).to_csv(results_dir / "measurements.csv", index=False)
+    verdicts = [{"claim": p.claim.id, "title": p.claim.title, "section": p.claim.section, "experiment": p.experiment,
+                 "verdict": p.verdict, "checks_passed": p.checks_passed, "checks_total": p.checks_total,
+                 "checks_failed": sum(c["outcome"] == "fail" for c in p.checks), "reason": p.reason} for p in pages]
+    results.write_csv(results_dir / "verdicts.csv", results.frame(verdicts, results.VERDICT_COLUMNS))
+    results.write_csv(results_dir / "checks.csv", results.frame([c for p in pages for c in p.checks],
+                                                                results.CHECK_COLUMNS))
+    results.write_csv(results_dir / "measurements.csv", results.frame([m for p in pages for m in p.measurements],
+                                                                      results.MEASUREMENT_COLUMNS))
 
 
-def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path, experiments_dir: Path) -> None:
+def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path) -> None:
     for name in sorted({p.experiment for p in pages}):
-        for kind in ("figures", "tables"):
-            src, dst = results_dir / name / kind, reports_dir / ("data" if kind == "tables" else kind) / name
+        page = next(p for p in pages if p.experiment == name)
+        for kind, target in (("figures", "figures"), ("tables", "data")):
+            src, dst = results_dir / name / kind, reports_dir / target / name
             if dst.exists():
                 shutil.rmtree(dst)
-            if src.is_dir():
+            if page.ran and src.is_dir():
                 shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.json"))
         (reports_dir / "source").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(experiments_dir / f"{name}.py", reports_dir / "source" / f"{name}.py.txt")
+        shutil.copy2(page.source_path, reports_dir / "source" / f"{page.source}.txt")
+        if not page.ran:
+            dst = reports_dir / "logs" / name
+            if dst.exists():
+                shutil.rmtree(dst)
+            dst.mkdir(parents=True)
+            copied = []
+            for log in page.logs:
+                target = dst / Path(log).name
+                shutil.copy2(log, target)
+                copied.append(f"logs/{name}/{target.name}")
+            for p in pages:
+                if p.experiment == name:
+                    p.logs = copied
 
 
-def build_report(results_dir: str | Path = "results", reports_dir: str | Path = "reports",
-                 experiments_dir: str | Path = "experiments", only: list[str] | None = None) -> Path:
-    """Write ``results/{verdicts,checks}.csv`` and the HTML report; return the index path."""
+def build_report(plans: Mapping[str, Any], results_dir: str | Path = "results", reports_dir: str | Path = "reports",
+                 extra: list[str] | tuple[str, ...] = (), partial: bool = False, logs: str | Path = "logs") -> Path:
+    """Write ``results/{verdicts,checks,measurements}.csv`` and the HTML report; return the
+    index path. Nothing is written unless every experiment's results are today's (or, with
+    ``partial``, shown as not run)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    results_dir, reports_dir, experiments_dir = Path(results_dir), Path(reports_dir), Path(experiments_dir)
-    pages = collect(results_dir, experiments_dir, only)
+    results_dir, reports_dir = Path(results_dir), Path(reports_dir)
+    pages = collect(plans, results_dir, partial, Path(logs))
     write_tables(pages, results_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    copy_assets(pages, results_dir, reports_dir, experiments_dir)
+    copy_assets(pages, results_dir, reports_dir)
 
     env = Environment(loader=PackageLoader("nnclaims.report", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fmt=fmt, interval=interval, cmp=comparator, point=point)
-    env.globals.update(VERDICT_STYLE=VERDICT_STYLE, OUTCOME_SYMBOL=OUTCOME_SYMBOL)
+    env.globals.update(VERDICT_STYLE=VERDICT_STYLE, OUTCOME_SYMBOL=OUTCOME_SYMBOL, VERDICTS=[*VERDICTS, DID_NOT_RUN])
 
     tally = Counter(p.verdict for p in pages)
     sections: dict[str, list[ClaimPage]] = {}
     for page in sorted(pages, key=lambda p: (p.claim.section, not p.claim.core, p.claim.id)):
         sections.setdefault(SECTIONS.get(page.claim.section, page.claim.section), []).append(page)
-    made = _how_made(pages)
+    made = _how_made(pages, plans)
     (reports_dir / "claims").mkdir(exist_ok=True)
     for page in pages:
         html = env.get_template("claim.html").render(page=page, made=made, root="../")
-        (reports_dir / page.href).write_text(html)
+        results.write_text(reports_dir / page.href, html)
+    order = {v: i for i, v in enumerate([DID_NOT_RUN, "not reproduced", "partly reproduced", "inconclusive"])}
+    open_questions = sorted((p for p in pages if p.verdict != "reproduced"),
+                            key=lambda p: (order[p.verdict], p.claim.section, p.claim.id))
     index = reports_dir / "index.html"
-    open_questions = [p for p in pages if p.verdict != "reproduced"]
-    open_questions.sort(key=lambda p: (p.verdict != "not reproduced", p.claim.section, p.claim.id))
-    index.write_text(env.get_template("index.html").render(
+    results.write_text(index, env.get_template("index.html").render(
         sections=sections, tally=tally, total=len(pages), made=made, root="", open_questions=open_questions))
     return index
 
 
-def _how_made(pages: list[ClaimPage]) -> dict[str, Any]:
-    provs = {p.experiment: p.provenance for p in pages}
+def _how_made(pages: list[ClaimPage], plans: Mapping[str, Any]) -> dict[str, Any]:
+    provs = {p.experiment: p.provenance for p in pages if p.ran}
     first = next(iter(provs.values()), {})
+    settings = next(iter(plans.values())).settings if plans else None
     commits = sorted({(p["code"]["commit"], bool(p["code"].get("dirty"))) for p in provs.values()})
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "profiles": sorted({p["profile"] for p in provs.values()}),
+        "profiles": [settings.profile] if settings else [],
+        "seed_block": settings.seed_block if settings else "",
         "commits": [f"{c[:12]}{' (uncommitted changes)' if d else ''}" for c, d in commits],
         "machine": first.get("machine", {}),
         "device": first.get("device", {}),
         "versions": first.get("versions", {}),
         "wall_s": sum(p.get("wall_s", 0) for p in provs.values()),
-        "experiments": len(provs),
+        "experiments": len(plans),
+        "did_not_run": sorted({p.experiment for p in pages if not p.ran}),
     }

@@ -1,0 +1,270 @@
+"""What a stage's results depend on, piece by piece, so that an edit reruns what it must.
+
+`manifest(path, roots)` follows an experiment module from its ``roots`` (for the run stage:
+``grid`` and ``run``) through the top-level names they use, transitively: functions,
+classes and constants, each hashed over its syntax tree without docstrings and type
+annotations (comments, formatting, docstrings and hints never count). Every library module
+(``nnclaims.*``) that the reached code imports is hashed as a whole, with the library
+modules it imports in turn. So editing a figure or a check helper, or a docstring, never
+reruns training, while editing the model code does; and when something changed,
+`Manifest.changes` says what in words.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+LIBRARY_ROOT = Path(__file__).resolve().parents[1]  # the nnclaims package
+# Fields of the run context (`nnclaims.evidence.experiment.RunContext`) whose reading makes
+# a run depend on a setting that not every experiment uses.
+CONTEXT_FIELDS = frozenset({"mnist_path"})
+_ANNOTATIONS = {"annotation", "returns"}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Hashes of what one stage of one experiment depends on.
+
+    parts: ``name -> hash`` for the experiment's reached top-level definitions and
+    ``nnclaims.module -> hash`` for library modules; reads: run-context fields read.
+    """
+
+    source: str
+    parts: Mapping[str, str]
+    reads: tuple[str, ...] = ()
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps({"parts": dict(self.parts), "versions": dict(self.versions)}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "parts": dict(self.parts), "reads": list(self.reads),
+                "versions": dict(self.versions)}
+
+    def changes(self, old: Mapping, stage: str) -> list[str]:
+        """What differs from an earlier manifest (``as_dict`` form), in words."""
+        new_parts, old_parts = dict(self.parts), dict(old.get("parts", {}))
+        changed = sorted(k for k in new_parts.keys() | old_parts.keys() if new_parts.get(k) != old_parts.get(k))
+        mine = [k for k in changed if not k.startswith("nnclaims.")]
+        library = [k for k in changed if k.startswith("nnclaims.")]
+        out = []
+        if mine:
+            out.append(f"{stage} code of {self.source} changed: {', '.join(mine)}")
+        if library:
+            out.append(f"library module{'s' if len(library) > 1 else ''} changed: {', '.join(library)}")
+        versions = [f"{k} {old.get('versions', {}).get(k, '?')} → {v}" for k, v in self.versions.items()
+                    if old.get("versions", {}).get(k) != v]
+        if versions:
+            out.append(f"library versions changed: {', '.join(versions)}")
+        return out
+
+
+def manifest(path: str | Path, roots: Iterable[str], library: Iterable[str] = (),
+             versions: Mapping[str, str] | None = None) -> Manifest:
+    """The manifest of an experiment's ``roots`` plus the named ``library`` modules."""
+    path = Path(path)
+    defs, imports = _top_level(path.read_text(), path)
+    seen: set[str] = set()
+    modules: set[str] = set(library)
+    reads: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in imports:
+            module = _library_module(imports[name])
+            if module:
+                modules.add(module)
+            continue
+        for stmt in defs.get(name, []):
+            for node in _walk(stmt):
+                if isinstance(node, ast.Name):
+                    todo.append(node.id)
+                elif isinstance(node, ast.Attribute) and node.attr in CONTEXT_FIELDS:
+                    reads.add(node.attr)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    modules.update(m for m in (_library_module(t) for t in _import_targets(node, None)) if m)
+    parts = {name: _hash_statements(defs[name]) for name in sorted(seen) if name in defs}
+    for module in sorted(_closure(frozenset(modules))):
+        parts[module] = _module_hash(module)
+    return Manifest(path.name, parts, tuple(sorted(reads)), dict(versions or {}))
+
+
+# -- the experiment module ---------------------------------------------------------------
+def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
+    """Statements defining or changing each top-level name, and what imported names refer to.
+
+    A top-level statement that binds no single name (a loop, a bare call) is kept under
+    ``*`` and belongs to every manifest: it may change anything.
+    """
+    tree = ast.parse(source, filename=str(path))
+    _strip_docstrings(tree)
+    defs: dict[str, list[ast.stmt]] = {}
+    imports: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias, target in _import_targets(stmt, None, with_alias=True):
+                imports[alias] = target
+            continue
+        names = _bound(stmt)
+        for name in names or ["*"]:
+            defs.setdefault(name, []).append(stmt)
+    return defs, imports
+
+
+def _bound(stmt: ast.stmt) -> list[str]:
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        targets = [stmt.target]
+    names = []
+    for t in targets:
+        while isinstance(t, (ast.Subscript, ast.Attribute)):  # X[k] = ..., X.a = ...: changes X
+            t = t.value
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            names += [e.id for e in t.elts if isinstance(e, ast.Name)]
+    return names
+
+
+def _walk(node: ast.AST) -> Iterable[ast.AST]:
+    """`ast.walk` without type annotations: hints do not change what code computes."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for name, value in ast.iter_fields(n):
+            if name in _ANNOTATIONS:
+                continue
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
+def _hash_statements(stmts: list[ast.stmt]) -> str:
+    blob = "\n".join(_dump(s) for s in stmts)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _dump(node: ast.AST) -> str:
+    node = _without_annotations(node)
+    return ast.dump(node, annotate_fields=False, include_attributes=False)
+
+
+def _without_annotations(node: ast.AST) -> ast.AST:
+    import copy
+
+    node = copy.deepcopy(node)
+    for n in ast.walk(node):
+        if isinstance(n, ast.arg):
+            n.annotation = None
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n.returns = None
+        elif isinstance(n, ast.AnnAssign):
+            n.annotation = ast.Constant(None)
+    return node
+
+
+def _strip_docstrings(tree: ast.AST) -> None:
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.body:
+            first = n.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                n.body = n.body[1:] or [ast.Pass()]
+
+
+# -- library modules ---------------------------------------------------------------------
+def _import_targets(node: ast.Import | ast.ImportFrom, package: str | None,
+                    with_alias: bool = False) -> list:
+    """``module`` or ``module:name`` for each name an import binds (relative imports
+    resolved against ``package``)."""
+    out = []
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            out.append(((a.asname or a.name.split(".")[0]), a.name if a.asname else a.name.split(".")[0])
+                       if with_alias else a.name)
+        return out
+    module = node.module or ""
+    if node.level:
+        if package is None:
+            return []
+        base = package.split(".")
+        base = base[: len(base) - node.level + 1]
+        module = ".".join([*base, module] if module else base)
+    for a in node.names:
+        target = f"{module}:{a.name}"
+        out.append((a.asname or a.name, target) if with_alias else target)
+    return out
+
+
+def _library_module(target: str) -> str | None:
+    """The library module a ``module`` or ``module:name`` import refers to, or None."""
+    module, _, name = target.partition(":")
+    if module != "nnclaims" and not module.startswith("nnclaims."):
+        return None
+    if name and _module_file(f"{module}.{name}") is not None:
+        return f"{module}.{name}"
+    return module if _module_file(module) is not None else None
+
+
+def _module_file(module: str) -> Path | None:
+    rel = Path(*module.split(".")[1:])
+    for candidate in (LIBRARY_ROOT / rel.with_suffix(".py"), LIBRARY_ROOT / rel / "__init__.py"):
+        if str(rel) != "." and candidate.is_file():
+            return candidate
+    return LIBRARY_ROOT / "__init__.py" if module == "nnclaims" else None
+
+
+def _closure(modules: frozenset[str]) -> frozenset[str]:
+    found, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module in found:
+            continue
+        found.add(module)
+        todo.extend(_imports_of(module))
+    return frozenset(found)
+
+
+def _imports_of(module: str) -> list[str]:
+    path = _module_file(module)
+    return _file_imports(module, path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=None)
+def _file_imports(module: str, path: Path, mtime_ns: int) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out += [m for m in (_library_module(t) for t in _import_targets(node, package)) if m]
+    return out
+
+
+def _module_hash(module: str) -> str:
+    path = _module_file(module)
+    return _file_hash(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=None)
+def _file_hash(path: Path, mtime_ns: int) -> str:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    _strip_docstrings(tree)
+    return hashlib.sha256(_dump(tree).encode()).hexdigest()[:16]
