@@ -1,15 +1,16 @@
 """Every experiment keeps the contract; the skeleton from `nnclaims new` runs end to end."""
 
-from pathlib import Path
-
 import pytest
 
 from conftest import REPO
-from nnclaims.evidence.experiment import PROFILES, ExperimentError, discover, fingerprint, load
+from nnclaims.evidence.experiment import PROFILES, ExperimentError, available, discover, load
+from nnclaims.evidence.settings import settings_from
+from nnclaims.plan import plan
 from nnclaims.scaffold import write_skeleton
 from nnclaims.stages import plot, run_shard, summarize
 
 EXPERIMENTS = discover(REPO / "experiments")
+QUICK = settings_from({"profile": "quick", "device": "cpu"})
 
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
@@ -19,7 +20,7 @@ def test_experiment_keeps_the_contract(name):
         points = exp.grid(profile)
         assert points and all(isinstance(p, dict) for p in points)
         assert 1 <= exp.shards(profile) <= len(points)
-        assert len(exp.seeds(profile)) >= 1
+        assert exp.n_seeds(profile) >= 1
     assert exp.module.__doc__ and "Expected" in exp.module.__doc__, "state the expected result next to the code"
 
 
@@ -29,29 +30,21 @@ def test_claim_ids_are_unique_and_cover_section_a():
             "xor-not-separable", "linear-collapse"} <= ids
 
 
-def test_restyling_a_figure_does_not_change_the_run_fingerprint(tmp_path):
-    src = (REPO / "experiments" / "param_count.py").read_text()
-    path = tmp_path / "param_count.py"
-    path.write_text(src)
-    run, summ = fingerprint(path, "run"), fingerprint(path, "summarize")
-    path.write_text(src.replace('ax.set_yscale("log")', 'ax.set_yscale("linear")  # restyled'))
-    assert (fingerprint(path, "run"), fingerprint(path, "summarize")) == (run, summ)
-    path.write_text(src.replace('threshold=stated', 'threshold=stated + 0'))
-    assert fingerprint(path, "run") == run and fingerprint(path, "summarize") != summ
-    path.write_text(src.replace('activation="sigmoid", init="xavier_normal")\n    net', 'activation="tanh", init="xavier_normal")\n    net'))
-    assert fingerprint(path, "run") != run
+def _run_and_summarize(exp, results):
+    p = plan(QUICK, {exp.name: exp})[exp.name]
+    for i, path in enumerate(p.shard_files(results)):
+        run_shard(exp, p.settings, shard=i, n_shards=p.n_shards, key=p.key, out=path)
+    return p, summarize(exp, p.shard_files(results), results / exp.name, expect=p.settings, key=p.key)
 
 
 def test_skeleton_runs_end_to_end(tmp_path):
     path = write_skeleton("my_claim", tmp_path / "experiments")
     exp = load(path)
-    shard = tmp_path / "results" / "shard.json"
-    run_shard(exp, profile="quick", device="cpu", out=shard)
-    verdicts = summarize(exp, [shard], tmp_path / "results")
+    _, verdicts = _run_and_summarize(exp, tmp_path / "results")
     assert [v["claim"] for v in verdicts] == ["my-claim"]
-    assert verdicts[0]["verdict"] in ("reproduced", "not reproduced", "inconclusive")
-    figures = plot(exp, tmp_path / "results" / "tables", tmp_path / "figures")
-    assert figures and (tmp_path / "figures" / figures[0].file).stat().st_size > 1000
+    assert verdicts[0]["verdict"] in ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
+    figures = plot(exp, tmp_path / "results" / "my_claim")
+    assert figures and (tmp_path / "results" / "my_claim" / "figures" / figures[0].file).stat().st_size > 1000
     with pytest.raises(ExperimentError, match="exists"):
         write_skeleton("my_claim", tmp_path / "experiments")
 
@@ -59,18 +52,35 @@ def test_skeleton_runs_end_to_end(tmp_path):
 def test_broken_experiment_says_what_is_missing(tmp_path):
     bad = tmp_path / "broken.py"
     bad.write_text("CLAIMS = []\n")
-    with pytest.raises(ExperimentError, match="must define SEEDS, grid, run, checks, figures"):
+    with pytest.raises(ExperimentError, match="must define SEEDS, grid, run, checks"):
         load(bad)
+
+
+def test_an_import_error_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "typo.py"
+    bad.write_text("import numpy as np\n\nX = np.arange(3) +\n")
+    with pytest.raises(ExperimentError, match=r"typo.py.*SyntaxError"):
+        load(bad)
+    bad.write_text("import numpy as np\n\nX = np.undefined_thing(3)\n")
+    with pytest.raises(ExperimentError, match=r"typo.py, line 3: importing the experiment failed: AttributeError"):
+        load(bad)
+
+
+def test_an_unselected_broken_module_blocks_nothing(tmp_path):
+    write_skeleton("good", tmp_path)
+    (tmp_path / "broken.py").write_text("raise RuntimeError('half-written')\n")
+    assert available(tmp_path) == ["broken", "good"]
+    assert list(discover(tmp_path, ["good"])) == ["good"]
+    with pytest.raises(ExperimentError, match="broken.py"):
+        discover(tmp_path)
 
 
 def test_checks_must_name_declared_claims(tmp_path):
     path = write_skeleton("other", tmp_path)
-    path.write_text(path.read_text().replace('Check("other"', 'Check("typo"'))
+    path.write_text(path.read_text().replace('Check.of("other"', 'Check.of("typo"'))
     exp = load(path)
-    shard = tmp_path / "s.json"
-    run_shard(exp, profile="quick", device="cpu", out=shard)
     with pytest.raises(ExperimentError, match="names claim 'typo'"):
-        summarize(exp, [shard], tmp_path / "out")
+        _run_and_summarize(exp, tmp_path / "results")
 
 
 def test_resources_per_profile_or_for_all(tmp_path):

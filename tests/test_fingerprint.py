@@ -1,0 +1,99 @@
+"""The run fingerprint follows the code that `grid` and `run` reach, not names.
+
+For every experiment: editing a figure helper, a check helper or a docstring leaves the
+run manifest unchanged (nothing retrains); editing code that `run` reaches changes it, and
+the reason names what changed.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from nnclaims.evidence.experiment import FIGURE_ROOTS, RUN_LIBRARY, RUN_ROOTS, SUMMARY_ROOTS, available
+from nnclaims.evidence.fingerprint import manifest
+
+EXPERIMENTS = available(REPO / "experiments")
+
+
+def _functions(path: Path) -> dict[str, ast.FunctionDef]:
+    tree = ast.parse(path.read_text())
+    return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def _edit_function(source: str, node: ast.FunctionDef) -> str:
+    """Append a harmless statement to a function's body."""
+    lines = source.split("\n")
+    indent = " " * node.body[-1].col_offset
+    lines.insert(node.end_lineno, f"{indent}_edited_by_test = 1")
+    return "\n".join(lines)
+
+
+def _only_reached_from(path: Path, roots) -> list[str]:
+    run = set(manifest(path, RUN_ROOTS).parts)
+    return [n for n in manifest(path, roots).parts if n not in run and not n.startswith("nnclaims.")]
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_editing_presentation_never_retrains(name, tmp_path):
+    path = REPO / "experiments" / f"{name}.py"
+    source = path.read_text()
+    copy = tmp_path / path.name
+    copy.write_text(source)
+    before = manifest(copy, RUN_ROOTS, RUN_LIBRARY)
+    functions = _functions(path)
+    figure_helpers = [n for n in _only_reached_from(path, FIGURE_ROOTS) if n in functions]
+    check_helpers = [n for n in _only_reached_from(path, SUMMARY_ROOTS) if n in functions]
+    assert "figures" in figure_helpers and "checks" in check_helpers
+    edited = []
+    for helper in {figure_helpers[-1], check_helpers[-1], "figures", "checks"}:
+        copy.write_text(_edit_function(source, functions[helper]))
+        assert manifest(copy, RUN_ROOTS, RUN_LIBRARY).digest == before.digest, f"editing {helper} would retrain"
+        edited.append(helper)
+    tree_doc = ast.get_docstring(ast.parse(source))
+    copy.write_text(source.replace(tree_doc, tree_doc + " One more word.", 1))
+    assert manifest(copy, RUN_ROOTS, RUN_LIBRARY).digest == before.digest, "editing the docstring would retrain"
+    # The positive control: editing what run reaches does change it, and says so.
+    copy.write_text(_edit_function(source, functions["run"]))
+    after = manifest(copy, RUN_ROOTS, RUN_LIBRARY)
+    assert after.digest != before.digest
+    assert after.changes(before.as_dict(), "run") == [f"run code of {path.name} changed: run"]
+
+
+def test_helper_reached_from_run_is_followed(tmp_path):
+    src = '''
+import numpy as np
+from nnclaims.numeric.data import gate
+SIZE = 3
+def _helper(x):
+    """Doc."""
+    return x * SIZE
+def _points():
+    return 1
+def run(point, ctx):
+    return [{"v": _helper(point["a"]), "g": len(gate("XOR")[0])}]
+def grid(profile: str) -> list[dict]:
+    return [{"a": 1}]
+def figures(tables, outdir):
+    return _points()
+'''
+    path = tmp_path / "demo.py"
+    path.write_text(src)
+    m = manifest(path, RUN_ROOTS)
+    assert {"run", "grid", "_helper", "SIZE", "nnclaims.numeric.data", "nnclaims.numeric.seeding"} <= set(m.parts)
+    assert "_points" not in m.parts and "figures" not in m.parts
+    path.write_text(src.replace("SIZE = 3", "SIZE = 4"))
+    changed = manifest(path, RUN_ROOTS)
+    assert changed.changes(m.as_dict(), "run") == ["run code of demo.py changed: SIZE"]
+    path.write_text(src.replace('"""Doc."""', '"""Another doc."""').replace("# c", "").replace(
+        "def grid(profile: str) -> list[dict]:", "def grid(profile):  # a comment"))
+    assert manifest(path, RUN_ROOTS).digest == m.digest, "docstrings, comments and type hints do not count"
+
+
+def test_context_fields_read_are_recorded(tmp_path):
+    path = tmp_path / "uses_mnist.py"
+    path.write_text("def grid(p):\n    return [{}]\ndef run(point, ctx):\n    return [{'p': ctx.mnist_path}]\n")
+    assert manifest(path, RUN_ROOTS).reads == ("mnist_path",)
+    path.write_text("def grid(p):\n    return [{}]\ndef run(point, ctx):\n    return [{'s': len(ctx.seeds)}]\n")
+    assert manifest(path, RUN_ROOTS).reads == ()
