@@ -75,7 +75,7 @@ def per_model_step(case: Case, engine: str, S: int, device: str, repeats: int = 
         if device == "cuda":
             torch.cuda.synchronize()
         t = time.perf_counter()
-        train(spec, X, y, seeds, schedule, engine=engine, device=device)
+        train(spec, X, y, seeds, schedule, device=device, engine=engine)
         if device == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - t

@@ -29,12 +29,13 @@ def test_results_tables(quick_run):
     for claim in EXACT:
         assert by_claim[claim]["verdict"] == "reproduced", by_claim[claim]
     for v in verdicts:
-        assert v["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+        assert v["verdict"] in ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
         assert int(v["checks_total"]) == sum(c["claim"] == v["claim"] for c in checks) > 0
     for name in {v["experiment"] for v in verdicts}:
         prov = quick_run / "results" / name / "provenance.json"
         text = prov.read_text()
-        for key in ('"seeds"', '"config"', '"commit"', '"torch"', '"device"', '"threads"', '"wall_s"'):
+        for key in ('"seeds"', '"settings"', '"seed_block"', '"key"', '"manifest"', '"commit"', '"torch"', '"device"',
+                    '"threads"', '"wall_s"', '"files"'):
             assert key in text, f"{prov} lacks {key}"
 
 

@@ -1,12 +1,30 @@
-"""The HTML report: escaping, number formatting, and what decides a claim's headline."""
+"""The HTML report: escaping, number formatting, what decides a claim's headline, and
+that it shows only today's results."""
+
+import pytest
 
 from conftest import REPO
 from nnclaims.evidence.experiment import load
-from nnclaims.report.html import build_report, decisive_check, fmt
+from nnclaims.evidence.settings import settings_from
+from nnclaims.evidence.shards import ResultsError
+from nnclaims.plan import plan
+from nnclaims.report.format import fmt
+from nnclaims.report.html import build_report, decisive_check
 from nnclaims.scaffold import write_skeleton
 from nnclaims.stages import plot, run_shard, summarize
 
 HOSTILE = "<script>alert('x')</script>"
+QUICK = {"profile": "quick", "device": "cpu"}
+
+
+def _pipeline(exp, results, config=QUICK):
+    p = plan(settings_from(config, experiments=[exp.name]), {exp.name: exp})
+    mine = p[exp.name]
+    for i, path in enumerate(mine.shard_files(results)):
+        run_shard(exp, mine.settings, shard=i, n_shards=mine.n_shards, key=mine.key, out=path)
+    summarize(exp, mine.shard_files(results), results / exp.name, expect=mine.settings, key=mine.key)
+    plot(exp, results / exp.name)
+    return p
 
 
 def test_text_from_experiments_and_configs_is_escaped(tmp_path):
@@ -18,16 +36,38 @@ def test_text_from_experiments_and_configs_is_escaped(tmp_path):
     path.write_text(src)
     exp = load(path)
     results = tmp_path / "results"
-    run_shard(exp, profile="quick", device="cpu", out=results / "hostile" / "shards" / "0-of-1.json")
-    summarize(exp, [results / "hostile" / "shards" / "0-of-1.json"], results / "hostile")
-    plot(exp, results / "hostile" / "tables", results / "hostile" / "figures")
-    index = build_report(results, tmp_path / "reports", tmp_path / "experiments")
+    plans = _pipeline(exp, results)
+    index = build_report(plans, results, tmp_path / "reports")
     for page in (index, tmp_path / "reports" / "claims" / "hostile.html"):
         html = page.read_text()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in (tmp_path / "reports" / "claims" / "hostile.html").read_text()
     assert "hostile,<script>alert('x')</script> title" in (results / "verdicts.csv").read_text()  # data stay raw
+
+
+def test_the_report_refuses_results_of_other_settings_and_shows_them_as_not_run_when_partial(tmp_path):
+    exp = load(write_skeleton("stale", tmp_path / "experiments"))
+    results = tmp_path / "results"
+    _pipeline(exp, results)
+    today = plan(settings_from({**QUICK, "seed_block": "exploration"}, experiments=["stale"]), {"stale": exp})
+    with pytest.raises(ResultsError, match=r"not today's \(settings changed: seed_block confirmatory → exploration"):
+        build_report(today, results, tmp_path / "reports")
+    assert not (results / "verdicts.csv").exists(), "nothing is written when a result is refused"
+    index = build_report(today, results, tmp_path / "reports", partial=True)
+    assert "did not run" in index.read_text()
+    assert "stale,Wider networks fit a curve better (skeleton: edit me),Z. My experiments,stale,did not run" in \
+        (results / "verdicts.csv").read_text()
+
+
+def test_a_truncated_checks_file_is_named(tmp_path):
+    exp = load(write_skeleton("cut", tmp_path / "experiments"))
+    results = tmp_path / "results"
+    plans = _pipeline(exp, results)
+    checks = results / "cut" / "checks.csv"
+    checks.write_text(checks.read_text()[:-40])
+    with pytest.raises(ResultsError, match=r"cut/checks.csv is not the file that was written"):
+        build_report(plans, results, tmp_path / "reports")
 
 
 def test_numbers_for_people():
@@ -48,6 +88,8 @@ def test_the_failing_check_decides():
 
 
 def test_templates_fetch_nothing_from_the_network():
-    for template in (REPO / "lib" / "nnclaims" / "templates").glob("*.html"):
+    templates = sorted((REPO / "lib" / "nnclaims" / "report" / "templates").glob("*.html"))
+    assert len(templates) == 3
+    for template in templates:
         text = template.read_text()
         assert "http://" not in text and "https://" not in text, template.name

@@ -1,4 +1,4 @@
-"""Checks, verdicts and the statistics behind them.
+"""The statistics behind the checks.
 
 Three kinds of test: agreement with independent references (scipy, published tables,
 hand computations), coverage by simulation (2,000 simulated data sets per method, fixed
@@ -14,7 +14,6 @@ import pytest
 from scipy import optimize, special
 from scipy import stats as sps
 
-from nnclaims.evidence.checks import Check, verdict
 from nnclaims.evidence.stats import (
     Equivalence, Interval, bca_ci, bootstrap_ci, difference_ci, equivalence, equivalence_proportions, group_ci,
     linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome,
@@ -27,41 +26,6 @@ BAND = (0.93, 0.97)
 
 def in_band(coverage: float) -> bool:
     return BAND[0] <= coverage <= BAND[1]
-
-
-# ---------------------------------------------------------------------------------------
-# Checks and verdicts
-
-
-def test_exact_check_outcomes():
-    assert Check("c", "x", "d", value=4, comparator="==", threshold=4).outcome == "pass"
-    assert Check("c", "x", "d", value=3, comparator="==", threshold=4).outcome == "fail"
-    assert Check("c", "x", "d", value=float("nan"), comparator="<", threshold=1).outcome == "inconclusive"
-
-
-@pytest.mark.parametrize("lo,hi,outcome", [(0.6, 0.9, "pass"), (0.2, 0.4, "fail"), (0.4, 0.7, "inconclusive")])
-def test_random_check_needs_the_whole_interval(lo, hi, outcome):
-    c = Check("c", "x", "d", value=(lo + hi) / 2, ci_low=lo, ci_high=hi, comparator=">", threshold=0.5)
-    assert c.outcome == outcome
-    assert c.passed == {"pass": True, "fail": False, "inconclusive": None}[outcome]
-
-
-def test_check_rejects_half_an_interval_and_unknown_comparators():
-    with pytest.raises(ValueError, match="both ends"):
-        Check("c", "x", "d", value=1, ci_low=0, comparator=">", threshold=0)
-    with pytest.raises(ValueError, match="comparator"):
-        Check("c", "x", "d", value=1, comparator="~", threshold=0)
-
-
-def test_verdict_rules():
-    assert verdict(["pass", "pass"]) == "reproduced"
-    assert verdict(["pass", "fail", "inconclusive"]) == "not reproduced"
-    assert verdict(["pass", "inconclusive"]) == "inconclusive"
-    assert verdict([]) == "inconclusive"
-
-
-# ---------------------------------------------------------------------------------------
-# Older interface (kept while callers move)
 
 
 def test_bootstrap_is_deterministic_and_covers_the_mean():

@@ -29,14 +29,16 @@ FAMILIES = {
     "dropout": (dict(activation="swish", dropout=0.3), Schedule(100, 0.05, batch_size=32), Y_REG),
 }
 
+CPU = {"device": "cpu", "engine": "batched"}
+
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_loop_and_batched_agree_in_float64(family):
     kw, schedule, y = FAMILIES[family]
     spec = MLPSpec((5, 8, 8, 3), init="xavier_normal", **kw)
     seeds = [0, 1, 2]
-    a = train(spec, X, y, seeds, schedule, dtype=torch.float64, engine="batched")
-    b = train(spec, X, y, seeds, schedule, dtype=torch.float64, engine="loop")
+    a = train(spec, X, y, seeds, schedule, dtype=torch.float64, device="cpu", engine="batched")
+    b = train(spec, X, y, seeds, schedule, dtype=torch.float64, device="cpu", engine="loop")
     diff = max((pa - pb).abs().max().item() for pa, pb in zip(a.net.parameters(), b.net.parameters()))
     assert diff <= 1e-12, f"{family}: parameters differ by {diff:.3g} after {schedule.steps} steps"
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-10, atol=1e-12)
@@ -46,23 +48,23 @@ def test_loop_and_batched_agree_in_float64(family):
 def test_float32_statistics_agree():
     spec = MLPSpec((5, 32, 32, 3), activation="relu", init="he_normal")
     schedule = Schedule(100, 0.05, loss="ce", batch_size=16)
-    a = train(spec, X, Y_CLS, [0, 1], schedule, dtype=torch.float32, engine="batched")
-    b = train(spec, X, Y_CLS, [0, 1], schedule, dtype=torch.float32, engine="loop")
+    a = train(spec, X, Y_CLS, [0, 1], schedule, dtype=torch.float32, device="cpu", engine="batched")
+    b = train(spec, X, Y_CLS, [0, 1], schedule, dtype=torch.float32, device="cpu", engine="loop")
     np.testing.assert_allclose(a.final("loss"), b.final("loss"), rtol=1e-4)
 
 
 def test_each_seed_trains_as_if_alone():
     spec = MLPSpec((5, 8, 3), activation="tanh")
-    together = train(spec, X, Y_REG, [4, 5, 6], Schedule(50, 0.1), dtype=torch.float64)
-    alone = train(spec, X, Y_REG, [5], Schedule(50, 0.1), dtype=torch.float64)
+    together = train(spec, X, Y_REG, [4, 5, 6], Schedule(50, 0.1), dtype=torch.float64, **CPU)
+    alone = train(spec, X, Y_REG, [5], Schedule(50, 0.1), dtype=torch.float64, **CPU)
     for p, q in zip(together.net.parameters(), alone.net.parameters()):
         torch.testing.assert_close(p[1], q[0], rtol=0, atol=1e-14)
 
 
 def test_divergence_is_recorded_not_raised():
     spec = MLPSpec((5, 16, 3), activation="relu", init="he_normal")
-    result_bad = train(spec, X * 1e3, Y_REG, [0], Schedule(30, 10.0), dtype=torch.float64)
-    result_ok = train(spec, X, Y_REG, [0], Schedule(30, 0.01), dtype=torch.float64)
+    result_bad = train(spec, X * 1e3, Y_REG, [0], Schedule(30, 10.0), dtype=torch.float64, **CPU)
+    result_ok = train(spec, X, Y_REG, [0], Schedule(30, 0.01), dtype=torch.float64, **CPU)
     assert result_bad.diverged.all() and result_bad.diverged_step[0] >= 0
     assert not result_ok.diverged.any()
     rows = result_bad.tidy()
@@ -71,11 +73,11 @@ def test_divergence_is_recorded_not_raised():
 
 def test_diverged_network_does_not_disturb_the_others():
     spec = MLPSpec((5, 16, 3), activation="relu", init="he_normal")
-    net = BatchedNet.init(spec, [0, 1], dtype=torch.float64)
+    net = BatchedNet.init(spec, [0, 1], dtype=torch.float64, device="cpu")
     with torch.no_grad():
         net.weight[0][0].mul_(1e200)  # network 0 overflows at once
-    result = train(spec, X, Y_REG, [0, 1], Schedule(20, 0.01), dtype=torch.float64, net=net)
-    alone = train(spec, X, Y_REG, [1], Schedule(20, 0.01), dtype=torch.float64)
+    result = train(spec, X, Y_REG, [0, 1], Schedule(20, 0.01), dtype=torch.float64, net=net, **CPU)
+    alone = train(spec, X, Y_REG, [1], Schedule(20, 0.01), dtype=torch.float64, **CPU)
     assert result.diverged.tolist() == [True, False]
     for p, q in zip(result.net.parameters(), alone.net.parameters()):
         torch.testing.assert_close(p[1], q[0], rtol=0, atol=1e-14)
@@ -84,8 +86,8 @@ def test_diverged_network_does_not_disturb_the_others():
 def test_unknown_engine_optimizer_and_loss_are_named():
     spec = MLPSpec((5, 4, 3))
     with pytest.raises(ValueError, match="valid engines are: batched, loop"):
-        train(spec, X, Y_REG, [0], Schedule(1, 0.1), engine="jit")
+        train(spec, X, Y_REG, [0], Schedule(1, 0.1), device="cpu", engine="jit")
     with pytest.raises(ValueError, match="valid optimizers are: sgd, adam"):
-        train(spec, X, Y_REG, [0], Schedule(1, 0.1, optimizer="rmsprop"))
+        train(spec, X, Y_REG, [0], Schedule(1, 0.1, optimizer="rmsprop"), **CPU)
     with pytest.raises(ValueError, match="valid losses are: mse, bce, ce"):
-        train(spec, X, Y_REG, [0], Schedule(1, 0.1, loss="l1"))
+        train(spec, X, Y_REG, [0], Schedule(1, 0.1, loss="l1"), **CPU)

@@ -11,12 +11,14 @@ SKELETON = '''"""{claim_id}: replace with the claim this experiment tests.
 Expected (write this before running, and do not change it after): a one-hidden-layer
 tanh network fits sin(3x) on [-2, 2] better when it is wider; the widest network's final
 mean squared error is below the narrowest one's, over seeds, with the whole 95% interval
-of the paired difference below zero.
+of the paired difference below zero (Student t over seeds).
+Controls: the check must pass on tables where the wide network's loss is halved, and
+fail on tables where the two widths' losses are swapped (the claim false by construction).
 """
 
 from __future__ import annotations
 
-from nnclaims.evidence import Claim, Check, Figure, RunContext, bootstrap_ci
+from nnclaims.evidence import Claim, Check, Control, Figure, RunContext, final_values, paired_ci
 
 CLAIMS = [
     Claim(
@@ -54,16 +56,23 @@ def run(point: dict, ctx: RunContext) -> list[dict]:
 
 
 def checks(tables: dict) -> list[Check]:
-    rec = tables["records"]
-    final = rec[rec["step"] == rec["step"].max()].pivot(index="seed", columns="width", values="loss")
+    final = final_values(tables["records"], "loss", by="width")  # one row per seed, one column per width
     narrow, wide = final.columns.min(), final.columns.max()
-    diff = (final[wide] - final[narrow]).to_numpy()
-    lo, hi = bootstrap_ci(diff)
     return [
-        Check("{claim_id}", "wider-fits-better",
-              f"Final loss of width {{wide}} minus width {{narrow}} (paired by seed)",
-              value=diff.mean(), ci_low=lo, ci_high=hi, comparator="<", threshold=0.0,
-              n_seeds=len(diff)),
+        Check.of("{claim_id}", "wider-fits-better", f"Final loss of width {{wide}} minus width {{narrow}} (paired by seed)",
+                 paired_ci(final[wide], final[narrow]), comparator="<", threshold=0.0),
+    ]
+
+
+def controls(tables: dict) -> list[Control]:
+    """Tables on which the check must pass, and tables on which it must fail."""
+    rec = tables["records"]
+    wide, narrow = rec["width"].max(), rec["width"].min()
+    halved = rec.assign(loss=rec["loss"].where(rec["width"] != wide, rec["loss"] / 2))
+    swapped = rec.assign(width=rec["width"].replace({{wide: narrow, narrow: wide}}))
+    return [
+        Control("wider-fits-better", "positive", {{"records": halved}}, "the wide network's loss halved"),
+        Control("wider-fits-better", "negative", {{"records": swapped}}, "the two widths' losses swapped"),
     ]
 
 

@@ -1,12 +1,21 @@
 """The evidence: the experiment contract, checks and verdicts, statistics, results.
 
 Experiments import their vocabulary from here: ``from nnclaims.evidence import Claim,
-Check, Figure, ...``. Nothing here imports torch.
+Check, Control, Figure, mean_ci, ...``. Nothing here imports torch.
 """
 
+from .analysis import by_seed, final_values, last_step, paired, where
 from .checks import Check, Measurement, verdict
 from .experiment import Change, Claim, Control, Figure, RunContext
-from .stats import bootstrap_ci, difference_ci, group_ci, proportion_ci
+from .stats import (
+    Interval, bca_ci, bootstrap_ci, difference_ci, equivalence, equivalence_proportions, group_ci, linear_fit,
+    logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome, wilson,
+)
 
-__all__ = ["Claim", "Check", "Change", "Control", "Figure", "Measurement", "RunContext", "verdict", "bootstrap_ci",
-           "difference_ci", "group_ci", "proportion_ci"]
+__all__ = [
+    "Claim", "Check", "Change", "Control", "Figure", "Measurement", "RunContext", "verdict",
+    "Interval", "mean_ci", "paired_ci", "bca_ci", "wilson", "newcombe", "equivalence", "equivalence_proportions",
+    "linear_fit", "logistic_fit", "required_seeds", "training_outcome", "group_ci",
+    "bootstrap_ci", "proportion_ci", "difference_ci",
+    "last_step", "by_seed", "final_values", "where", "paired",
+]
