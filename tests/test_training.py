@@ -91,3 +91,25 @@ def test_unknown_engine_optimizer_and_loss_are_named():
         train(spec, X, Y_REG, [0], Schedule(1, 0.1, optimizer="rmsprop"), **CPU)
     with pytest.raises(ValueError, match="valid losses are: mse, bce, ce"):
         train(spec, X, Y_REG, [0], Schedule(1, 0.1, loss="l1"), **CPU)
+
+
+@pytest.mark.parametrize("optimizer,momentum", [("sgd", 0.0), ("sgd", 0.9), ("adam", 0.0)])
+def test_one_learning_rate_per_network_trains_each_as_if_alone(optimizer, momentum):
+    # A learning-rate sweep over repeated seeds, as one computation, against each rate alone.
+    spec = MLPSpec((5, 16, 3), activation="tanh", init="xavier_normal")
+    rates = [0.003, 0.03, 0.3]
+    sweep = train(spec, X, Y_REG, [7, 7, 7], Schedule(30, rates, optimizer=optimizer, momentum=momentum),
+                  dtype=torch.float64, **CPU)
+    for i, lr in enumerate(rates):
+        alone = train(spec, X, Y_REG, [7], Schedule(30, lr, optimizer=optimizer, momentum=momentum),
+                      dtype=torch.float64, **CPU)
+        for p, q in zip(sweep.net.parameters(), alone.net.parameters()):
+            torch.testing.assert_close(p[i], q[0], rtol=1e-10, atol=1e-12)
+    loop = train(spec, X, Y_REG, [7, 7, 7], Schedule(30, rates, optimizer=optimizer, momentum=momentum),
+                 dtype=torch.float64, device="cpu", engine="loop")
+    for p, q in zip(sweep.net.parameters(), loop.net.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-10, atol=1e-12)
+    rows = sweep.tidy(["loss"], per_network={"lr": rates})
+    assert {r["lr"] for r in rows} == set(rates)
+    with pytest.raises(ValueError, match="2 learning rates were given for 3 networks"):
+        train(spec, X, Y_REG, [7, 7, 7], Schedule(1, [0.1, 0.2]), **CPU)

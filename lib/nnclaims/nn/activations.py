@@ -68,6 +68,17 @@ def sigmoid() -> Activation:
     return Activation("sigmoid", torch.sigmoid, d)
 
 
+@_act("sigmoid_centered")
+def sigmoid_centered() -> Activation:
+    # sigma(x) - 1/2 = tanh(x/2)/2: the sigmoid's saturation with a zero-centred output,
+    # to tell "zero-centred" from "tanh" in tanh-vs-sigmoid.
+    def d(z: Tensor) -> Tensor:
+        s = torch.sigmoid(z)
+        return s * (1 - s)
+
+    return Activation("sigmoid_centered", lambda z: torch.sigmoid(z) - 0.5, d)
+
+
 @_act("tanh")
 def tanh() -> Activation:
     return Activation("tanh", torch.tanh, lambda z: 1 - torch.tanh(z) ** 2)

@@ -136,7 +136,7 @@ class BatchedNet:
             h = self.act(z, self.params["slope"][i]) if self.act.learned_slope else self.act(z)
             if train and spec.dropout > 0:
                 h = h * self._masks(h, dropout_generators)
-            a = a + h if spec.is_residual_layer(i) else h
+            a = a + spec.residual_scale * h if spec.is_residual_layer(i) else h
             if tr is not None:
                 tr.pre.append(z)
                 tr.post.append(a)

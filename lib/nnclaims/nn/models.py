@@ -34,7 +34,9 @@ class MLPSpec:
     activation / activation_params: a name from `nnclaims.activations` and its parameters.
     init / init_params: a name from `nnclaims.inits` and its parameters.
     bias_std, bias_shift: biases start as ``bias_shift + bias_std * N(0, 1)``.
-    residual: hidden layers whose input and output widths agree add their input.
+    residual: hidden layers whose input and output widths agree add their input;
+    residual_scale: the branch is scaled first, h = a + residual_scale * branch(a) (1/sqrt(depth)
+    keeps the signal of a deep ReLU residual net bounded).
     norm: ``none``, ``batch`` (batch norm) or ``layer`` (layer norm), before the activation.
     dropout: inverted-dropout probability after each hidden activation.
     """
@@ -47,6 +49,7 @@ class MLPSpec:
     bias_std: float = 0.0
     bias_shift: float = 0.0
     residual: bool = False
+    residual_scale: float = 1.0
     norm: str = "none"
     dropout: float = 0.0
 
@@ -203,7 +206,7 @@ class TorchMLP(nn.Module):
             if self.spec.norm != "none":
                 z = self.norms[i](z)
             h = self.dropout(self.acts[i](z))
-            a = a + h if self.spec.is_residual_layer(i) else h
+            a = a + self.spec.residual_scale * h if self.spec.is_residual_layer(i) else h
         return self.linears[-1](a)
 
 

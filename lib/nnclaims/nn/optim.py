@@ -18,21 +18,32 @@ OPTIMIZERS = ("sgd", "adam")
 
 
 class StackedOptimizer:
-    """Base: ``step(params, grads, active)`` with ``active`` a ``(S,)`` bool mask."""
+    """Base: ``step(params, grads, active)`` with ``active`` a ``(S,)`` bool mask.
 
-    def __init__(self, lr: float) -> None:
+    ``lr`` is one rate for all networks, or a ``(S,)`` tensor of one rate per network, so
+    that a learning-rate sweep over several seeds trains as one computation.
+    """
+
+    def __init__(self, lr: float | Tensor) -> None:
         self.lr = lr
+        self.per_network = isinstance(lr, Tensor)
 
     @staticmethod
     def _mask(active: Tensor, like: Tensor) -> Tensor:
         return active.view(-1, *([1] * (like.dim() - 1)))
+
+    def _rate(self, like: Tensor) -> float | Tensor:
+        """The learning rate shaped to broadcast against a stacked parameter."""
+        if not self.per_network:
+            return self.lr
+        return self.lr.to(like).view(-1, *([1] * (like.dim() - 1)))
 
     def step(self, params: Sequence[Tensor], grads: Sequence[Tensor], active: Tensor) -> None:
         raise NotImplementedError
 
 
 class SGD(StackedOptimizer):
-    def __init__(self, lr: float, momentum: float = 0.0) -> None:
+    def __init__(self, lr: float | Tensor, momentum: float = 0.0) -> None:
         super().__init__(lr)
         self.momentum = momentum
         self.buffers: list[Tensor] | None = None
@@ -51,15 +62,17 @@ class SGD(StackedOptimizer):
                 for b, g in zip(self.buffers, grads):
                     b.copy_(torch.where(self._mask(active, b), b * self.momentum + g, b))
             grads = self.buffers
-        if everyone:
+        if everyone and not self.per_network:
             torch._foreach_add_(params, grads, alpha=-self.lr)
+        elif everyone:
+            torch._foreach_sub_(params, torch._foreach_mul(grads, [self._rate(p) for p in params]))
         else:
             for p, g in zip(params, grads):
-                p.copy_(torch.where(self._mask(active, p), p - self.lr * g, p))
+                p.copy_(torch.where(self._mask(active, p), p - self._rate(p) * g, p))
 
 
 class Adam(StackedOptimizer):
-    def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    def __init__(self, lr: float | Tensor, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
@@ -75,8 +88,8 @@ class Adam(StackedOptimizer):
         self.t += 1
         bc1 = 1 - self.beta1**self.t
         bc2_sqrt = (1 - self.beta2**self.t) ** 0.5
-        step_size = self.lr / bc1
         for p, g, m, v in zip(params, grads, self.m, self.v):
+            step_size = self._rate(p) / bc1
             keep = self._mask(active, p)
             m_new = m.lerp(g, 1 - self.beta1)
             v_new = v * self.beta2 + (1 - self.beta2) * g * g
@@ -86,7 +99,7 @@ class Adam(StackedOptimizer):
             p.copy_(torch.where(keep, p - step_size * (m_new / denom), p))
 
 
-def make_optimizer(name: str, lr: float, momentum: float = 0.0) -> StackedOptimizer:
+def make_optimizer(name: str, lr: float | Tensor, momentum: float = 0.0) -> StackedOptimizer:
     if name == "sgd":
         return SGD(lr, momentum)
     if name == "adam":

@@ -35,13 +35,16 @@ Monitor = Callable[[BatchedNet, int], dict[str, Tensor]]
 class Schedule:
     """How to train: steps of an optimizer on a loss, full-batch unless batch_size is set.
 
+    ``lr`` is one rate, or one per network (per seed given to `train`, in order): a sweep
+    of learning rates over repeated seeds trains as one computation.
+
     l1 and l2 penalize the weights (not biases): ``l1 * sum|W| + l2 / 2 * sum W^2``, so
     that l2 equals SGD weight decay. ``record_every`` records the monitors every so many
     steps (and always at step 0 and the last step).
     """
 
     steps: int
-    lr: float
+    lr: float | Sequence[float]
     optimizer: str = "sgd"
     momentum: float = 0.0
     loss: str = "mse"
@@ -49,6 +52,15 @@ class Schedule:
     l1: float = 0.0
     l2: float = 0.0
     record_every: int = 0
+
+    def rates(self, n: int) -> list[float]:
+        """One learning rate per network."""
+        if isinstance(self.lr, (int, float)):
+            return [float(self.lr)] * n
+        rates = [float(r) for r in self.lr]
+        if len(rates) != n:
+            raise ValueError(f"{len(rates)} learning rates were given for {n} networks; give one, or one per network")
+        return rates
 
     def record_steps(self) -> list[int]:
         every = self.record_every or self.steps or 1
@@ -78,13 +90,17 @@ class TrainResult:
     def final(self, key: str) -> np.ndarray:
         return self.history[key][-1]
 
-    def tidy(self, keys: Sequence[str] | None = None, **constant: object) -> list[dict]:
-        """One record per (recorded step, seed) with the scalar histories as columns."""
+    def tidy(self, keys: Sequence[str] | None = None, per_network: dict[str, Sequence] | None = None,
+             **constant: object) -> list[dict]:
+        """One record per (recorded step, network) with the scalar histories as columns;
+        ``per_network`` adds columns that differ by network (e.g. its learning rate, when
+        one seed is trained at several rates)."""
         keys = [k for k in (keys or self.history) if self.history[k].ndim == 2]
+        per_network = per_network or {}
         rows = []
         for t, step in enumerate(self.steps):
             for s, seed in enumerate(self.seeds):
-                row = {**constant, "seed": seed, "step": int(step)}
+                row = {**constant, **{k: v[s] for k, v in per_network.items()}, "seed": seed, "step": int(step)}
                 row.update({k: float(self.history[k][t, s]) for k in keys})
                 row["diverged"] = bool(0 <= self.diverged_step[s] <= step)
                 rows.append(row)
@@ -204,7 +220,9 @@ def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) ->
     if net.S != S:
         raise ValueError(f"net holds {net.S} networks but {S} seeds were given")
     params = net.requires_grad_(True).parameters()
-    opt = make_optimizer(schedule.optimizer, schedule.lr, schedule.momentum)
+    rates = schedule.rates(S)
+    lr = rates[0] if len(set(rates)) == 1 else torch.tensor(rates, dtype=net.dtype, device=net.device)
+    opt = make_optimizer(schedule.optimizer, lr, schedule.momentum)
     per_network = X.dim() == 3
     order = (MinibatchOrder(X.shape[-2], schedule.batch_size, seeds)
              if schedule.batch_size else None)
@@ -239,12 +257,13 @@ def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) ->
 
 def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainResult:
     per_network = X.dim() == 3
+    rates = schedule.rates(len(seeds))
     histories, nets, diverged = [], [], []
     for s, seed in enumerate(seeds):
         Xs, ys = (X[s], y[s]) if per_network else (X, y)
         model = TorchMLP(spec, init_params(spec, seed), torch_generator(seed, "dropout"))
         model = model.to(device=device, dtype=dtype)
-        opt = make_torch_optimizer(schedule.optimizer, model.parameters(), schedule.lr, schedule.momentum)
+        opt = make_torch_optimizer(schedule.optimizer, model.parameters(), rates[s], schedule.momentum)
         order = MinibatchOrder(Xs.shape[0], schedule.batch_size, [seed]) if schedule.batch_size else None
         records = set(schedule.record_steps())
         history: dict[str, list] = {}
