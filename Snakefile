@@ -33,7 +33,7 @@ for user_rules in sorted(Path(workflow.basedir, "rules").glob("*.smk")):
         include: user_rules
 
 
-localrules: all, summarize, plot, report
+localrules: all, decide, summarize, plot, report
 
 
 rule all:

@@ -85,6 +85,15 @@ def shard_files(wildcards):
     return PLANS[wildcards.experiment].shard_files()
 
 
+def explore_shard_files(wildcards):
+    return PLANS[wildcards.experiment].explore.shard_files()
+
+
+def decisions_file(wildcards):
+    found = PLANS[wildcards.experiment].decisions_file()
+    return [found] if found else []
+
+
 def summary_code(wildcards):
     # A params entry: when the check code changes, Snakemake redoes the summary.
     return EXPERIMENTS[wildcards.experiment].summary_manifest().digest
@@ -109,7 +118,8 @@ def summarized(kind):
 def all_outputs(wildcards):
     """Every result of every selected experiment, so that a missing one is remade."""
     shards = [f for p in PLANS.values() for f in p.shard_files()]
-    return ["reports/index.html", *shards, *summarized("provenance.json"), *summarized("figures")]
+    decisions = [f for p in PLANS.values() for f in [p.decisions_file()] if f]
+    return ["reports/index.html", *shards, *decisions, *summarized("provenance.json"), *summarized("figures")]
 
 
 onstart:

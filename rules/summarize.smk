@@ -6,6 +6,7 @@
 rule summarize:
     input:
         shards=shard_files,
+        decisions=decisions_file,
     output:
         tables=report(
             directory("results/{experiment}/tables"),
@@ -25,9 +26,10 @@ rule summarize:
         cli=nnclaims_cli(),
         settings=config_json(),
         code=summary_code,
+        decisions=lambda wildcards, input: f"--decisions {input.decisions}" if input.decisions else "",
         outdir=subpath(output.checks, parent=True),
     conda:
         "../environment.yml"
     shell:
         "{params.cli} summarize {wildcards.experiment} --config-json {params.settings:q}"
-        " --shard-files {input.shards} --outdir {params.outdir} > {log} 2>&1"
+        " --shard-files {input.shards} {params.decisions} --outdir {params.outdir} > {log} 2>&1"

@@ -97,3 +97,13 @@ def test_context_fields_read_are_recorded(tmp_path):
     assert manifest(path, RUN_ROOTS).reads == ("mnist_path",)
     path.write_text("def grid(p):\n    return [{}]\ndef run(point, ctx):\n    return [{'s': len(ctx.seeds)}]\n")
     assert manifest(path, RUN_ROOTS).reads == ()
+
+
+def test_a_name_reexported_by_a_package_is_followed_to_its_module(tmp_path):
+    path = tmp_path / "reexport.py"
+    path.write_text("from nnclaims.evidence import best_rate, Check\n"
+                    "def grid(p):\n    return [{}]\ndef run(point, ctx):\n    return [{'lr': best_rate(None)}]\n"
+                    "def checks(tables):\n    return [Check]\n")
+    parts = set(manifest(path, RUN_ROOTS).parts)
+    assert "nnclaims.evidence.analysis" in parts
+    assert "nnclaims.evidence" not in parts and "nnclaims.evidence.stats" not in parts

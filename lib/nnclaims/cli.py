@@ -2,6 +2,7 @@
 
     nnclaims list                         experiments and their claims
     nnclaims run xor --profile quick      one experiment (or one shard of it)
+    nnclaims decide tanh_vs_sigmoid       after an exploration: tuned values, seeds by power
     nnclaims summarize xor --profile quick   merge its shards, run checks, write verdicts
     nnclaims plot xor                     draw its figures
     nnclaims report --profile quick       collect all verdicts, write the HTML report
@@ -70,17 +71,45 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from .stages import run_shard
+    """One shard (``--shard``), or the whole experiment: by hand, an experiment that explores
+    first gets its exploration and decisions before its confirmatory run."""
+    from .stages import decide, run_shard
 
     p = _plan(args)
-    if args.shard is not None and not 0 <= args.shard < p.n_shards:
-        raise UserError(f"--shard {args.shard}: shards are numbered 0 to {p.n_shards - 1} (--shards {p.n_shards})")
-    todo = [args.shard] if args.shard is not None else range(p.n_shards)
-    for shard in todo:
-        out = args.out or p.shard_files(args.results)[shard]
-        payload = run_shard(p.experiment, p.settings, shard=shard, n_shards=p.n_shards, key=args.key or p.key, out=out)
-        rows = sum(len(t) for t in payload["tables"].values())
-        print(f"{p.name} shard {shard}/{p.n_shards}: {rows} records in {payload['provenance']['wall_s']:.2f} s -> {out}")
+    phases = [args.phase] if args.phase else (["explore", "confirm"] if p.explore else ["confirm"])
+    for phase in phases:
+        stage = p.explore if phase == "explore" else p.confirm
+        if stage is None:
+            raise UserError(f"{p.name} has no exploration: it defines no explore()")
+        if args.shard is not None and not 0 <= args.shard < stage.n_shards:
+            raise UserError(f"--shard {args.shard}: shards are numbered 0 to {stage.n_shards - 1} "
+                            f"(--shards {stage.n_shards})")
+        todo = [args.shard] if args.shard is not None else range(stage.n_shards)
+        for shard in todo:
+            out = args.out or stage.shard_files(args.results)[shard]
+            payload = run_shard(p.experiment, stage.settings, shard=shard, n_shards=stage.n_shards,
+                                key=args.key or stage.key, out=out, phase=phase,
+                                decisions=p.decisions_file(args.results))
+            rows = sum(len(t) for t in payload["tables"].values())
+            print(f"{p.name} {phase} shard {shard}/{stage.n_shards}: {rows} records in "
+                  f"{payload['provenance']['wall_s']:.2f} s -> {out}")
+        if phase == "explore" and args.shard is None:
+            made = decide(p.experiment, stage.shard_files(args.results), p.decisions_file(args.results),
+                          expect=stage.settings, key=stage.key)
+            print(f"{p.name}: decided {', '.join(made['values']) or 'nothing'}; "
+                  f"{made['seeds']['n'] if made['seeds'] else 'the usual'} confirmatory seeds")
+
+
+def cmd_decide(args: argparse.Namespace) -> None:
+    from .stages import decide
+
+    p = _plan(args)
+    if p.explore is None:
+        raise UserError(f"{p.name} has no exploration: it defines no explore()")
+    made = decide(p.experiment, args.shard_files or p.explore.shard_files(args.results),
+                  args.out or p.decisions_file(args.results), expect=p.explore.settings, key=p.explore.key)
+    for note in made["notes"]:
+        print(f"{p.name}: {note}")
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
@@ -93,7 +122,8 @@ def cmd_summarize(args: argparse.Namespace) -> None:
         raise UserError(f"{p.name}: no shard {missing[0]} for today's code and settings; run it first "
                         f"(nnclaims run {p.name} with the same flags)")
     outdir = Path(args.outdir or Path(args.results) / p.name)
-    for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key):
+    for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key,
+                         decisions=args.decisions or p.decisions_file(args.results)):
         print(f"{row['claim']:32s} {row['verdict']:18s} ({row['checks_passed']}/{row['checks_total']} checks pass)")
 
 
@@ -161,6 +191,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("name")
     _settings_flags(r, per_experiment=True)
     r.add_argument("--shard", type=_positive, default=None, help="run only this shard (0-based); default: all")
+    r.add_argument("--phase", choices=("explore", "confirm"), default=None,
+                   help="only the exploration or only the confirmatory run (default: both, as needed)")
     r.add_argument("--key", default=None, help="the run key the workflow planned (the job stops if it changed)")
     r.add_argument("--out", type=Path, default=None, help="output file (default: results/NAME/runs/KEY/)")
     r.set_defaults(fn=cmd_run)
@@ -169,8 +201,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     _settings_flags(s, per_experiment=True)
     s.add_argument("--shard-files", nargs="*", type=Path, default=None)
+    s.add_argument("--decisions", type=Path, default=None, help="the exploration's decisions (default: today's)")
     s.add_argument("--outdir", type=Path, default=None)
     s.set_defaults(fn=cmd_summarize)
+
+    d = sub.add_parser("decide", help="merge an exploration's shards and decide (tuned values, seeds by power)")
+    d.add_argument("name")
+    _settings_flags(d, per_experiment=True)
+    d.add_argument("--shard-files", nargs="*", type=Path, default=None)
+    d.add_argument("--out", type=Path, default=None)
+    d.set_defaults(fn=cmd_decide)
 
     f = sub.add_parser("plot", help="draw an experiment's figures")
     f.add_argument("name")

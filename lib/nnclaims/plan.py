@@ -1,9 +1,11 @@
-"""What each experiment's results must be today: its run settings, its run key, its shards.
+"""What each experiment's results must be today: its run settings, its run keys, its shards.
 
 The workflow plans once, before any job, from the validated settings; ``nnclaims`` by
 hand plans the same way from its flags. A `Plan` names the shard files that today's code
 and settings make (a new key after any change, so nothing stale is ever read as current)
-and, when older results exist, says in words why they are being recomputed.
+and, when older results exist, says in words why they are being recomputed. An experiment
+that explores first (tuning, seeds by power) has two stages: the exploration, on its own
+seeds, and the confirmatory run, whose key includes the exploration's.
 """
 
 from __future__ import annotations
@@ -15,30 +17,62 @@ from .evidence import results
 from .evidence.experiment import Experiment
 from .evidence.fingerprint import Manifest
 from .evidence.settings import RunSettings, Settings
-from .evidence.shards import ResultsError, run_key, run_versions, shard_path
+from .evidence.shards import ResultsError, run_key, run_versions, shard_name
 
 
 @dataclass(frozen=True)
-class Plan:
-    experiment: Experiment
+class Stage:
+    """One computing stage of one experiment: exploration or confirmatory run."""
+
+    experiment: str
+    phase: str
     settings: RunSettings
     manifest: Manifest
     key: str
     n_shards: int
 
     @property
+    def folder(self) -> str:
+        return "explore" if self.phase == "explore" else "runs"
+
+    def shard_files(self, results_dir: str | Path = "results") -> list[str]:
+        base = Path(results_dir) / self.experiment / self.folder / self.key
+        return [str(base / f"{shard_name(i, self.n_shards)}.json") for i in range(self.n_shards)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    experiment: Experiment
+    confirm: Stage
+    explore: Stage | None = None
+
+    @property
     def name(self) -> str:
         return self.experiment.name
 
-    def shard_files(self, results_dir: str | Path = "results") -> list[str]:
-        return [str(shard_path(results_dir, self.name, self.key, i, self.n_shards)) for i in range(self.n_shards)]
+    @property
+    def settings(self) -> RunSettings:
+        return self.confirm.settings
 
-    def is_current(self, results_dir: str | Path = "results") -> bool:
-        try:
-            made = results.read_json(Path(results_dir) / self.name / "provenance.json")
-        except ResultsError:
-            return False
-        return made.get("key") == self.key and made.get("summary_code") == self.experiment.summary_manifest().digest
+    @property
+    def manifest(self) -> Manifest:
+        return self.confirm.manifest
+
+    @property
+    def key(self) -> str:
+        return self.confirm.key
+
+    @property
+    def n_shards(self) -> int:
+        return self.confirm.n_shards
+
+    def shard_files(self, results_dir: str | Path = "results") -> list[str]:
+        return self.confirm.shard_files(results_dir)
+
+    def decisions_file(self, results_dir: str | Path = "results") -> str | None:
+        if self.explore is None:
+            return None
+        return str(Path(results_dir) / self.name / "explore" / self.explore.key / "decisions.json")
 
     def reasons(self, results_dir: str | Path = "results") -> list[str]:
         """Why today's results differ from the ones summarized last, in words (empty when
@@ -53,11 +87,13 @@ class Plan:
         if made.get("key") == self.key:
             return []
         out = self.manifest.changes(made.get("manifest", {}), "run")
+        if self.explore is not None and made.get("explore_key") != self.explore.key:
+            out += self.explore.manifest.changes(made.get("explore_manifest", {}), "exploration")
         try:
             old = RunSettings.from_dict(made["settings"])
         except (KeyError, TypeError):
             return out or ["its results were made by an older version of nnclaims"]
-        diffs = self.settings.differences(old)
+        diffs = [d for d in self.settings.differences(old) if not d.startswith("explore_key")]
         if diffs:
             out.append(f"settings changed: {', '.join(diffs)}")
         return out or ["its code or settings changed"]
@@ -67,11 +103,21 @@ def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Pl
     versions = run_versions()
     plans = {}
     for name, exp in experiments.items():
+        override = settings.override(name, "seeds")
+        shards = settings.override(name, "shards")
+        explore = None
+        if exp.explores:
+            manifest = exp.explore_manifest(versions)
+            xsettings = settings.for_run(name, exp.explore_seeds, manifest.reads, seed_block="exploration")
+            explore = Stage(name, "explore", xsettings, manifest, run_key(manifest, xsettings),
+                            exp.shards(settings.profile, shards, phase="explore"))
         manifest = exp.run_manifest(versions)
-        run_settings = settings.for_run(name, exp.n_seeds(settings.profile, settings.override(name, "seeds")),
-                                        manifest.reads)
-        plans[name] = Plan(exp, run_settings, manifest, run_key(manifest, run_settings),
-                           exp.shards(settings.profile, settings.override(name, "shards")))
+        # With an exploration, the number of seeds is its decision (by power) unless overridden.
+        n_seeds = override if explore is not None else exp.n_seeds(settings.profile, override)
+        csettings = settings.for_run(name, n_seeds, manifest.reads, explore_key=explore.key if explore else "")
+        confirm = Stage(name, "confirm", csettings, manifest, run_key(manifest, csettings),
+                        exp.shards(settings.profile, shards))
+        plans[name] = Plan(exp, confirm, explore)
     return plans
 
 

@@ -7,12 +7,13 @@ and refuses inputs that were not made by today's code and settings.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .evidence import results, shards
+from .evidence import records, results, shards
 from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
 from .evidence.settings import ConfigError, RunSettings
 from .evidence.shards import ResultsError
@@ -20,30 +21,41 @@ from .evidence.summary import evaluate
 
 
 def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shards: int = 1,
-              key: str | None = None, out: str | Path | None = None) -> dict[str, Any]:
+              key: str | None = None, out: str | Path | None = None, phase: str = "confirm",
+              decisions: str | Path | None = None) -> dict[str, Any]:
     """Run every ``n_shards``-th grid point starting at ``shard``, for all seeds.
 
     ``key``: the run key the workflow planned this job under; if the code changed since,
-    the job stops rather than file today's results under yesterday's key. Returns (and
+    the job stops rather than file today's results under yesterday's key. ``phase``:
+    "explore" runs the exploration grid on the exploration seeds; "confirm" the grid, with
+    the ``decisions`` file of the exploration when the experiment has one. Returns (and
     writes to ``out``, atomically) the shard: tables, provenance and a checksum.
     """
     from .nn import device as devices  # imports torch: only this stage needs it
 
     if not 0 <= shard < n_shards:
         raise ExperimentError(f"shard {shard} does not exist: shards are numbered 0 to {n_shards - 1}")
-    manifest = exp.run_manifest(shards.run_versions())
+    versions = shards.run_versions()
+    manifest = exp.explore_manifest(versions) if phase == "explore" else exp.run_manifest(versions)
     actual = shards.run_key(manifest, settings)
     if key is not None and key != actual:
         raise ResultsError(f"{exp.name}: its code or settings changed after the workflow planned this job "
                            f"(key {key}, now {actual}); run snakemake again")
+    planned = settings
+    decided: dict[str, Any] = {}
+    if phase == "confirm" and exp.explores:
+        made = read_decisions(decisions, settings.explore_key)
+        decided = made["values"]
+        if not settings.seeds:
+            settings = settings.with_seeds(made["seeds"]["n"])
     devices.pin_threads(settings.threads)
     try:
         device = devices.resolve(settings.device)
     except ValueError as err:
         raise ConfigError(f"config key 'device': {err}") from None
     ctx = RunContext(seeds=list(settings.seeds), device=device, engine=settings.engine,
-                     mnist_path=settings.mnist_path, profile=settings.profile)
-    grid = exp.grid(settings.profile)
+                     mnist_path=settings.mnist_path, profile=settings.profile, phase=phase, decisions=decided)
+    grid = exp.grid(settings.profile, phase)
     mine = list(range(shard, len(grid), n_shards))
     tables: dict[str, list[dict]] = {}
     timings = []
@@ -52,23 +64,54 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     for index in mine:
         point = grid[index]
         t = time.perf_counter()
-        output = shards.as_tables(exp.run(dict(point), ctx))
+        output = records.as_tables(exp.run(dict(point), ctx))
         timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
-        shards.add_point(output, point, index)
+        records.add_point(output, point, index)
         for name, rows in output.items():
             tables.setdefault(name, []).extend(rows)
     provenance = {
-        "experiment": exp.name, "key": actual, "settings": settings.as_dict(), "manifest": manifest.as_dict(),
+        "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
+        "seeds": list(settings.seeds), "manifest": manifest.as_dict(),
         "shard": shard, "n_shards": n_shards, "n_points": len(grid), "points": [grid[i] for i in mine],
         "point_index": mine, "device": devices.describe(device), "code": results.git_info(exp.path.parent),
         "versions": results.versions(), "machine": results.machine(),
         "started": started.isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - t0, 3),
         "point_timings": timings,
     }
-    payload = shards.payload(tables, provenance)
+    payload = records.payload(tables, provenance)
     if out is not None:
         results.write_json(out, payload)
     return payload
+
+
+def read_decisions(path: str | Path | None, explore_key: str) -> dict[str, Any]:
+    """The decisions of the exploration with key ``explore_key``, verified."""
+    if path is None:
+        raise ResultsError("this experiment explores first: give its decisions file (the workflow does)")
+    made = results.read_json(path)
+    if made.get("key") != explore_key:
+        raise ResultsError(f"{path} was decided by another exploration (key {made.get('key')}, today "
+                           f"{explore_key}); rerun the exploration (snakemake reruns it by itself)")
+    return made
+
+
+def decide(exp: Experiment, shard_files: list[str | Path], out: str | Path, *, expect: RunSettings,
+           key: str) -> dict[str, Any]:
+    """Merge the exploration's shards, let the experiment decide (tuned values, seeds by
+    power), write the decisions and the exploration's tables next to them."""
+    out = Path(out)
+    tables, provenance = merge_shards(shard_files, expect, key)
+    decisions = exp.decide(tables, expect.profile)
+    files = results.write_tables(tables, out.parent / "tables")
+    made = {"key": key, **decisions.as_dict(), "settings": expect.as_dict(), "manifest": provenance[0]["manifest"],
+            "wall_s": round(sum(p["wall_s"] for p in provenance), 3), "files": files}
+    if made["seeds"] is not None and not isinstance(made["seeds"], dict):
+        raise ExperimentError(f"{exp.name}: decide() must give its seed plan as nnclaims.evidence.SeedPlan "
+                              f"(from required_seeds) or None")
+    if exp.explores and made["seeds"] is None and not expect.seeds:
+        made["seeds"] = {"n": exp.n_seeds(expect.profile), "explanation": "the experiment's SEEDS"}
+    results.write_json(out, made)
+    return made
 
 
 def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -> tuple[dict, list[dict]]:
@@ -109,11 +152,22 @@ def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -
 
 
 def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path, *, expect: RunSettings,
-              key: str) -> list[dict]:
+              key: str, decisions: str | Path | None = None) -> list[dict]:
     """Merge shards into tables, run the checks and their controls, write tables, checks,
-    measurements, verdicts and provenance (with every file's checksum)."""
+    measurements, verdicts and provenance (with every file's checksum). With an
+    exploration, its tables join as ``explore_<name>`` and its decisions as ``decisions``."""
+    import pandas as pd
+
     outdir = Path(outdir)
     tables, provenance = merge_shards(shard_files, expect, key)
+    made = None
+    if exp.explores:
+        made = read_decisions(decisions, expect.explore_key)
+        base = Path(decisions).parent
+        explored = results.read_tables(base / "tables", {k: v for k, v in made["files"].items()})
+        tables.update({f"explore_{name}": frame for name, frame in explored.items()})
+        tables["decisions"] = pd.DataFrame([{"key": k, "value": json.dumps(v, sort_keys=True)}
+                                            for k, v in made["values"].items()], columns=["key", "value"])
     summary = evaluate(exp, tables)
     files = results.write_tables(tables, outdir / "tables")
     check_rows = []
@@ -128,7 +182,12 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
                                               results.frame(summary.verdicts, results.VERDICT_COLUMNS))
     first = provenance[0]
     results.write_json(outdir / "provenance.json", {
-        "experiment": exp.name, "key": key, "settings": expect.as_dict(), "manifest": first["manifest"],
+        "experiment": exp.name, "key": key, "settings": expect.as_dict(), "seeds": first["seeds"],
+        "manifest": first["manifest"],
+        "exploration": None if made is None else {k: made[k] for k in ("key", "values", "seeds", "notes", "settings",
+                                                                       "wall_s")},
+        "explore_key": None if made is None else made["key"],
+        "explore_manifest": None if made is None else made["manifest"],
         "summary_code": exp.summary_manifest().digest, "device": first["device"], "code": first["code"],
         "versions": first["versions"], "machine": first["machine"],
         "started": min(p["started"] for p in provenance),

@@ -4,18 +4,20 @@ Experiments import their vocabulary from here: ``from nnclaims.evidence import C
 Check, Control, Figure, mean_ci, ...``. Nothing here imports torch.
 """
 
-from .analysis import by_seed, final_values, last_step, paired, where
+from .analysis import best_rate, by_seed, final_values, last_step, paired, tuning_note, where
 from .checks import Check, Measurement, verdict
+from .decisions import Decisions
 from .experiment import Change, Claim, Control, Figure, RunContext
 from .stats import (
-    Interval, bca_ci, bootstrap_ci, difference_ci, equivalence, equivalence_proportions, group_ci, linear_fit,
-    logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome, wilson,
+    Interval, SeedPlan, bca_ci, bootstrap_ci, combine_plans, difference_ci, equivalence, equivalence_proportions,
+    group_ci, linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome,
+    wilson,
 )
 
 __all__ = [
-    "Claim", "Check", "Change", "Control", "Figure", "Measurement", "RunContext", "verdict",
+    "Claim", "Check", "Change", "Control", "Decisions", "Figure", "Measurement", "RunContext", "verdict",
     "Interval", "mean_ci", "paired_ci", "bca_ci", "wilson", "newcombe", "equivalence", "equivalence_proportions",
-    "linear_fit", "logistic_fit", "required_seeds", "training_outcome", "group_ci",
+    "linear_fit", "logistic_fit", "required_seeds", "combine_plans", "SeedPlan", "training_outcome", "group_ci",
     "bootstrap_ci", "proportion_ci", "difference_ci",
-    "last_step", "by_seed", "final_values", "where", "paired",
+    "last_step", "by_seed", "final_values", "where", "paired", "best_rate", "tuning_note",
 ]

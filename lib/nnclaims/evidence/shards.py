@@ -15,10 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .errors import UserError
 from .fingerprint import Manifest
+from .records import checksum
 from .settings import RunSettings
 
 # Library versions that change the numbers a run computes; others only present them.
@@ -53,47 +52,6 @@ def shard_name(shard: int, n_shards: int) -> str:
 
 def shard_path(results: str | Path, experiment: str, key: str, shard: int, n_shards: int) -> Path:
     return Path(results) / experiment / "runs" / key / f"{shard_name(shard, n_shards)}.json"
-
-
-def clean_record(record: dict) -> dict:
-    """A record with plain Python scalars; anything else is refused with its column name."""
-    out = {}
-    for key, value in record.items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # 0-d tensors and arrays
-            value = value.item()
-        if not (value is None or isinstance(value, (bool, int, float, str))):
-            raise TypeError(f"record column {key!r} holds a {type(value).__name__}; tidy records hold "
-                            f"scalars only (one row per seed, step, layer, ...)")
-        out[key] = value
-    return out
-
-
-def as_tables(output: Any) -> dict[str, list[dict]]:
-    """``run``'s return value as named tables: a plain list is the ``records`` table."""
-    tables = {"records": output} if isinstance(output, list) else output
-    if not isinstance(tables, dict):
-        raise TypeError("run must return a list of records or a dict of such lists")
-    return {name: [clean_record(r) for r in rows] for name, rows in tables.items()}
-
-
-def add_point(tables: dict[str, list[dict]], point: dict, index: int) -> None:
-    """Give every record its grid point's keys (unless it set them itself) and ``_point``,
-    the point's position in the grid, which keeps merged tables in grid order."""
-    for rows in tables.values():
-        for row in rows:
-            for key, value in point.items():
-                row.setdefault(key, value if value is None or isinstance(value, (bool, int, float, str)) else str(value))
-            row["_point"] = index
-
-
-def checksum(tables: dict) -> str:
-    return hashlib.sha256(json.dumps(tables, sort_keys=True, allow_nan=True).encode()).hexdigest()
-
-
-def payload(tables: dict, provenance: dict) -> dict:
-    return {"checksum": checksum(tables), "provenance": provenance, "tables": tables}
 
 
 def read_shard(path: str | Path) -> dict:

@@ -772,3 +772,18 @@ def group_ci(frame, by: str | list[str], value: str, seed: int = 0, n_boot: int 
         rows.append({**dict(zip(keys, key)), "mean": finite.mean() if len(finite) else np.nan,
                      "low": lo, "high": hi, "n": len(finite), "n_dropped": len(v) - len(finite)})
     return pd.DataFrame(rows)
+
+
+def combine_plans(plans: dict[str, "SeedPlan"], minimum: int = 8, maximum: int = 64) -> "SeedPlan":
+    """One seed count for an experiment whose run serves several checks: the largest any
+    check needs (rule 6), clamped; the explanation lists every check's computation."""
+    if not plans:
+        raise ValueError("no seed plans to combine")
+    name, worst = max(plans.items(), key=lambda kv: kv[1].needed)
+    n = max(minimum, min(maximum, worst.needed))
+    explanation = (f"{n} seeds{' (the cap)' if worst.needed > maximum else ''}: the most any check needs "
+                   f"({name}, {worst.needed}). " +
+                   " ".join(f"{k}: {p.explanation.split(', so ')[0].rstrip('.')}." for k, p in plans.items()))
+    return SeedPlan(n=n, needed=worst.needed, capped=worst.needed > maximum, estimate=worst.estimate, sd=worst.sd,
+                    threshold=worst.threshold, distance=worst.distance, target_half_width=worst.target_half_width,
+                    explanation=explanation)
