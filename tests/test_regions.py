@@ -1,0 +1,299 @@
+"""Exact linear-region counter: arrangements with known counts, degenerate lines, hand-made
+two-layer networks, and random deep networks against grids and the network itself."""
+
+import numpy as np
+import pytest
+
+from nnclaims.numeric import pieces, regions
+
+
+def one_layer(W, b):
+    """A one-hidden-layer network whose units' zero lines are W x + b = 0."""
+    W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+    return [(W, b), (np.ones((1, len(b))), np.zeros(1))]
+
+
+def lines_through(point, angles, rng):
+    """Lines through ``point`` with the given normal directions, random scales and signs."""
+    normals = np.c_[np.cos(angles), np.sin(angles)] * rng.uniform(0.2, 5.0, len(angles))[:, None]
+    normals *= rng.choice([-1.0, 1.0], len(angles))[:, None]
+    return normals, -normals @ np.asarray(point)
+
+
+def affine_from_pattern(layers, pattern):
+    """The network's affine map (A, c) read off an activation pattern over all hidden units."""
+    A, c, start = np.eye(2), np.zeros(2), 0
+    for i, (W, b) in enumerate(layers):
+        A, c = W @ A, W @ c + b
+        if i < len(layers) - 1:
+            on = pattern[start:start + len(b)]
+            start += len(b)
+            A, c = A * on[:, None], c * on
+    assert start == len(pattern)
+    return A, c
+
+
+def points_inside(verts, rng, n):
+    """Random convex combinations of a polygon's vertices."""
+    w = rng.dirichlet(np.ones(len(verts)), size=n)
+    return w @ verts
+
+
+@pytest.mark.parametrize("direction", [(1.0, 0.0), (0.0, -2.0), (0.3, 0.7), (-1.0, 1.0)])
+def test_parallel_lines_cut_the_square_into_n_plus_one_strips(direction):
+    rng = np.random.default_rng(0)
+    d = np.asarray(direction) / np.linalg.norm(direction)
+    reach = np.abs(d).sum()  # d . x ranges over (-reach, reach) on [-1, 1]^2
+    for n in (1, 2, 3, 7, 20, 40):
+        offsets = np.sort(rng.uniform(-0.95, 0.95, n)) * reach
+        scales = rng.uniform(0.1, 10.0, n) * rng.choice([-1.0, 1.0], n)
+        W, b = d[None, :] * scales[:, None], -offsets * scales
+        assert regions.count_regions_exact(one_layer(W, b)) == n + 1
+        assert regions.arrangement_cells(W, b) == n + 1
+
+
+def test_lines_through_one_interior_point_make_2n_sectors():
+    rng = np.random.default_rng(1)
+    for point in [(0.3, -0.2), (0.0, 0.0), (1 / 3, 2 / 7), (-0.9, 0.85)]:
+        for n in (1, 2, 3, 5, 10, 24):
+            angles = rng.permutation(np.linspace(0, np.pi, n, endpoint=False) + rng.uniform(0, np.pi / n))
+            W, b = lines_through(point, angles, rng)
+            rs = regions.regions_exact(one_layer(W, b))
+            assert len(rs) == 2 * n
+            assert abs(sum(r.area for r in rs) - 4.0) < 1e-12
+            # no sliver near the common point: every sector is a real wedge
+            assert min(r.area for r in rs) > 1e-6
+
+
+def test_lines_missing_the_square_leave_one_region_with_their_sides():
+    rng = np.random.default_rng(2)
+    angles = rng.uniform(0, 2 * np.pi, 30)
+    normals = np.c_[np.cos(angles), np.sin(angles)]
+    # distance from the origin beyond sqrt(2), on either side
+    b = rng.uniform(1.5, 5.0, 30) * rng.choice([-1.0, 1.0], 30)
+    rs = regions.regions_exact(one_layer(normals, b))
+    assert len(rs) == 1
+    assert rs[0].area == pytest.approx(4.0)
+    np.testing.assert_array_equal(rs[0].pattern, b > 0)  # at the origin, unit i is b_i
+    assert regions.arrangement_cells(normals, b) == 1
+
+
+def test_random_lines_in_general_position_match_eulers_count():
+    rng = np.random.default_rng(3)
+    for m in range(1, 51):
+        for _ in range(2):
+            layers = pieces.random_layers((2, m, 1), rng, bias_std=0.5)
+            assert regions.count_regions_exact(layers) == regions.arrangement_cells(*layers[0])
+
+
+def test_euler_count_on_a_known_arrangement():
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    b = np.array([0.0, 0.0, -0.5])
+    assert regions.arrangement_cells(W, b) == 7
+    assert regions.count_regions_exact(one_layer(W, b)) == 7
+
+
+def test_lines_through_corners_and_along_edges():
+    # touching only the corner (1, 1), from either side: no cut
+    for s in (1.0, -1.0):
+        assert regions.count_regions_exact(one_layer([[s, s]], [-2 * s])) == 1
+    # the diagonal through two corners: two triangles of area 2
+    rs = regions.regions_exact(one_layer([[1.0, -1.0]], [0.0]))
+    assert len(rs) == 2 and all(r.area == pytest.approx(2.0) for r in rs)
+    # both diagonals: four triangles meeting at the centre
+    rs = regions.regions_exact(one_layer([[1.0, -1.0], [1.0, 1.0]], [0.0, 0.0]))
+    assert sorted(r.area for r in rs) == pytest.approx([1.0] * 4)
+    # lines exactly along each edge of the square, either orientation: no cut; the edge
+    # lines' bits say which side the square is on
+    for x in (1.0, -1.0):
+        for s in (1.0, -1.0):
+            for W in ([[s, 0.0]], [[0.0, s]]):
+                rs = regions.regions_exact(one_layer(W, [-s * x]))
+                assert len(rs) == 1
+                inward = -x  # the square lies on the side where s * (t - x) has sign s * (-x)
+                assert rs[0].pattern[0] == (s * inward > 0)
+    # edge lines added to the diagonals change nothing
+    W = [[1.0, -1.0], [1.0, 1.0], [1.0, 0.0], [0.0, -1.0], [3.0, 0.0]]
+    b = [0.0, 0.0, -1.0, -1.0, 3.0]
+    assert regions.count_regions_exact(one_layer(W, b)) == 4
+    # a line through a corner and across the square, and one through the corner and the centre
+    assert regions.count_regions_exact(one_layer([[1.0, -0.5]], [-0.5])) == 2  # through (1, 1) and (0, -1)
+    assert regions.count_regions_exact(one_layer([[1.0, -0.5], [1.0, -1.0]], [-0.5, 0.0])) == 3
+
+
+def test_coincident_units_are_counted_once():
+    rng = np.random.default_rng(4)
+    for m in (1, 3, 8, 20):
+        W, b = pieces.random_layers((2, m), rng, bias_std=0.5)[0]
+        base = regions.count_regions_exact(one_layer(W, b))
+        # every unit repeated, some scaled by a positive factor (same line, same side)
+        k = rng.uniform(0.5, 3.0, m)
+        W2, b2 = np.r_[W, W * k[:, None], W], np.r_[b, b * k, b]
+        perm = rng.permutation(3 * m)
+        rs = regions.regions_exact(one_layer(W2[perm], b2[perm]))
+        assert len(rs) == base
+        assert abs(sum(r.area for r in rs) - 4.0) < 1e-9
+        # the opposite orientation of the same line: still the same cells
+        W3, b3 = np.r_[W, -W], np.r_[b, -b]
+        assert regions.count_regions_exact(one_layer(W3, b3)) == base
+    # duplicates in a second layer
+    layers = pieces.random_layers((2, 5, 4, 1), rng, bias_std=0.5)
+    (W1, b1), (W2, b2), out = layers
+    dup = [(W1, b1), (np.r_[W2, W2[:2]], np.r_[b2, b2[:2]]), (np.c_[out[0], out[0][:, :2]], out[1])]
+    assert regions.count_regions_exact(dup) == regions.count_regions_exact(layers)
+
+
+@pytest.mark.parametrize("a, c, expected", [
+    # on exactly where x1 + x2 > 1 inside the quadrant x1, x2 > 0 (zero along the edge
+    # x1 = 1 of the quadrant x2 < 0, which cuts nothing): 4 quadrants + 1
+    (1.0, -1.0, {1.0: 3, 0.5: 2}),
+    # 2 relu(x1) + 2 relu(x2) - 1: cuts the quadrants (+,-) and (-,+) at x = 1/2 into halves,
+    # and the quadrant (+,+) along x1 + x2 = 1/2
+    (2.0, -1.0, {1.0: 1, 0.5: 4, 0.125: 1, 0.875: 1}),
+])
+def test_two_layer_hand_made_counts(a, c, expected):
+    layers = [(np.eye(2), np.zeros(2)), (np.array([[a, a]]), np.array([c])), (np.ones((1, 1)), np.zeros(1))]
+    rs = regions.regions_exact(layers)
+    assert len(rs) == sum(expected.values())
+    areas = sorted(round(r.area, 12) for r in rs)
+    assert areas == sorted(v for v, k in expected.items() for _ in range(k))
+    assert regions.prefix_counts_exact(layers) == [4, len(rs)]
+    # the second-layer unit is on in exactly the region(s) predicted
+    on_area = sum(r.area for r in rs if r.pattern[2])
+    assert on_area == pytest.approx(0.5 if a == 1.0 else 0.875 + 0.5 + 0.5)
+    # the first layer is the quadrant pattern, the second-layer unit is on only in (+,+) for a = 1
+    if a == 1.0:
+        assert all(r.pattern[0] and r.pattern[1] for r in rs if r.pattern[2])
+
+
+DEEP = [(2, 3, 3, 1), (2, 6, 6, 1), (2, 8, 8, 8, 1), (2, 20, 20, 1), (2, 9, 9, 9, 9, 9, 9, 1), (2, 5, 4, 3, 2)]
+
+
+@pytest.mark.parametrize("sizes", DEEP)
+def test_deep_regions_partition_the_square_with_distinct_patterns(sizes):
+    rng = np.random.default_rng(5)
+    for lo, hi in [(-1.0, 1.0), (-2.0, 3.0)]:
+        for _ in range(4):
+            layers = pieces.random_layers(sizes, rng, bias_std=0.5)
+            rs = regions.regions_exact(layers, lo, hi)
+            assert abs(sum(r.area for r in rs) - (hi - lo) ** 2) < 1e-9
+            assert all(r.area > 0 for r in rs)
+            patterns = {r.pattern.tobytes() for r in rs}
+            assert len(patterns) == len(rs)
+            assert all(len(r.pattern) == sum(sizes[1:-1]) for r in rs)
+            for r in rs:  # convex, counter-clockwise, inside the square
+                v = r.vertices
+                e = np.roll(v, -1, axis=0) - v
+                turn = e[:, 0] * np.roll(e[:, 1], -1) - e[:, 1] * np.roll(e[:, 0], -1)
+                assert turn.min() > -1e-12
+                assert v.min() >= lo - 1e-12 and v.max() <= hi + 1e-12
+
+
+@pytest.mark.parametrize("sizes", DEEP)
+def test_network_is_the_patterns_affine_map_on_every_region(sizes):
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        layers = pieces.random_layers(sizes, rng, bias_std=0.5)
+        for r in regions.regions_exact(layers):
+            A, c = affine_from_pattern(layers, r.pattern)
+            np.testing.assert_allclose(r.A, A, atol=1e-12)
+            np.testing.assert_allclose(r.c, c, atol=1e-12)
+            x = points_inside(r.vertices, rng, 8)
+            scale = 1.0 + np.abs(A).sum() + np.abs(c).sum()
+            np.testing.assert_allclose(pieces.forward(layers, x), x @ A.T + c, atol=1e-11 * scale)
+
+
+@pytest.mark.parametrize("sizes", DEEP)
+def test_pattern_is_the_pattern_of_points_inside(sizes):
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        layers = pieces.random_layers(sizes, rng, bias_std=0.5)
+        rs = regions.regions_exact(layers)
+        inner = np.array([r.vertices.mean(axis=0) for r in rs])
+        got = pieces.activation_patterns(layers, inner)
+        for r, g in zip(rs, got):
+            np.testing.assert_array_equal(r.pattern, g)
+
+
+def inradius_bound(r):
+    """A lower bound on a convex polygon's inradius: area / perimeter."""
+    perimeter = np.linalg.norm(np.roll(r.vertices, -1, axis=0) - r.vertices, axis=1).sum()
+    return r.area / perimeter
+
+
+def test_exact_count_bounds_the_grid_and_equals_it_when_every_region_holds_a_grid_point():
+    # Every point of the square is within h / sqrt(2) of a grid point of spacing h, so a
+    # convex region whose inradius (at least area / perimeter) exceeds that holds a grid
+    # point; when all regions do, the grid sees exactly the exact count.
+    rng = np.random.default_rng(8)
+    n = 400
+    reach = (2.0 / (n - 1)) / np.sqrt(2)
+    resolved = 0
+    for sizes in [(2, 3, 3, 1), (2, 4, 3, 1), (2, 6, 6, 1), (2, 5, 5, 5, 1)]:
+        for _ in range(5):
+            layers = pieces.random_layers(sizes, rng, bias_std=0.5)
+            rs = regions.regions_exact(layers)
+            grid, _ = pieces.count_regions_2d(layers, n=n)
+            assert len(rs) >= grid
+            if min(inradius_bound(r) for r in rs) > reach:
+                assert len(rs) == grid
+                resolved += 1
+    assert resolved >= 5
+
+
+def test_small_two_layer_net_agrees_with_a_fine_grid():
+    # Widths 3 and 3: a handful of regions, the smallest of them far wider than the grid
+    # spacing, so a 400 x 400 grid and a 1200 x 1200 one must both see all of them.
+    layers = pieces.random_layers((2, 3, 3, 1), np.random.default_rng(9), bias_std=0.5)
+    rs = regions.regions_exact(layers)
+    prefix = regions.prefix_counts_exact(layers)
+    assert prefix[0] < prefix[1] == len(rs)  # the second layer does cut
+    assert min(inradius_bound(r) for r in rs) > 0.005  # > the 400-grid's reach, 0.0035
+    assert pieces.count_regions_2d(layers, n=400)[0] == len(rs)
+    assert pieces.count_regions_2d(layers, n=1200)[0] == len(rs)
+
+
+@pytest.mark.parametrize("sizes", DEEP)
+def test_prefix_counts_never_decrease(sizes):
+    rng = np.random.default_rng(10)
+    for _ in range(4):
+        layers = pieces.random_layers(sizes, rng, bias_std=0.5)
+        prefix = regions.prefix_counts_exact(layers)
+        assert len(prefix) == len(sizes) - 2
+        assert all(a <= b for a, b in zip(prefix, prefix[1:]))
+        assert prefix[-1] == regions.count_regions_exact(layers)
+        assert prefix[0] == regions.arrangement_cells(*layers[0])
+
+
+def test_no_hidden_layer_is_one_region():
+    layers = [(np.array([[1.0, -2.0]]), np.array([0.3]))]
+    rs = regions.regions_exact(layers)
+    assert len(rs) == 1 and rs[0].pattern.size == 0
+    np.testing.assert_allclose(rs[0].A, [[1.0, -2.0]])
+    assert regions.prefix_counts_exact(layers) == []
+
+
+def test_degenerate_integer_weights_every_sampled_pattern_is_a_region():
+    # Small integer weights and half-integer biases make lines meet at vertices, run along
+    # edges, coincide, and make units exactly zero on whole regions. Every pattern the
+    # network shows at random points (away from the points where some unit is within
+    # rounding of 0) must be one of the exact regions' patterns.
+    rng = np.random.default_rng(11)
+    pts = rng.uniform(-1, 1, (20_000, 2))
+    for _ in range(60):
+        depth, width = rng.integers(1, 5), rng.integers(2, 7)
+        sizes = (2,) + (width,) * depth + (1,)
+        layers = [(rng.integers(-2, 3, (b, a)).astype(float), rng.integers(-2, 3, b) * 0.5)
+                  for a, b in zip(sizes[:-1], sizes[1:])]
+        rs = regions.regions_exact(layers)
+        patterns = {r.pattern.tobytes() for r in rs}
+        assert len(patterns) == len(rs)
+        assert abs(sum(r.area for r in rs) - 4.0) < 1e-9
+        a, z = pts, []
+        for W, b in layers[:-1]:
+            z.append(a @ W.T + b)
+            a = np.maximum(z[-1], 0.0)
+        z = np.concatenate(z, axis=1)
+        clear = (np.abs(z) > 1e-9).all(axis=1)
+        seen = {row.tobytes() for row in (z[clear] > 0)}
+        assert seen <= patterns
