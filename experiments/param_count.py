@@ -4,11 +4,13 @@ Expected (stated before running): 784-16-16-10 has 784*16+16 + 16*16+16 + 16*10+
 13,002 parameters ("about 13,000"); 784-256-128-10 has 235,146. Exact checks: the count
 from the layer sizes, the count on the built torch model, and the count on the batched
 engine's stacked parameters must all equal the stated numbers.
+Controls: each count must fail when the biases are left out (12,960 and 234,752: the
+mistake of counting only the weight matrices) and pass on the counts themselves.
 """
 
 from __future__ import annotations
 
-from nnclaims.evidence import Claim, Check, Figure, RunContext
+from nnclaims.evidence import Check, Claim, Control, Figure, RunContext
 
 CLAIMS = [
     Claim(
@@ -28,7 +30,6 @@ def grid(profile: str) -> list[dict]:
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn.batched import BatchedNet
@@ -36,12 +37,13 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
 
     sizes = [int(s) for s in point["network"].split("-")]
     model = build_mlp(sizes, activation="sigmoid", init="xavier_normal")
-    net = BatchedNet.init(MLPSpec(sizes, activation="sigmoid", init="xavier_normal"), seeds, device=device)
+    net = BatchedNet.init(MLPSpec(sizes, activation="sigmoid", init="xavier_normal"), ctx.seeds, device=ctx.device)
     layers = [{"layer": i + 1, "fan_in": a, "fan_out": b, "weights": a * b, "biases": b}
               for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
     total = {"formula": mlp_param_count(sizes),
              "torch_model": sum(p.numel() for p in model.parameters()),
              "batched_engine": sum(p[0].numel() for p in net.parameters()),
+             "weights_only": sum(lin.weight.numel() for lin in model.linears),  # the negative control's count
              "torch_version": torch.__version__}
     return {"records": [total], "layers": layers}
 
@@ -51,11 +53,26 @@ def checks(tables: dict) -> list[Check]:
     out = []
     for network, stated in STATED.items():
         row = totals.loc[network]
-        for source in ("formula", "torch_model", "batched_engine"):
+        for source in SOURCES:
             label = {"formula": "from the layer sizes", "torch_model": "on the built torch model",
                      "batched_engine": "on the batched engine's parameters"}[source]
             out.append(Check("param-count", f"{network}-{source}", f"{network}: parameters counted {label}",
                              value=row[source], comparator="==", threshold=stated, unit="parameters"))
+    return out
+
+
+SOURCES = ("formula", "torch_model", "batched_engine")
+
+
+def controls(tables: dict) -> list[Control]:
+    rec = tables["records"]
+    no_biases = rec.assign(**{source: rec["weights_only"] for source in SOURCES})
+    out = []
+    for network in STATED:
+        for source in SOURCES:
+            check = f"{network}-{source}"
+            out += [Control(check, "positive", {}, "the counts as made"),
+                    Control(check, "negative", {"records": no_biases}, "biases left out of the count")]
     return out
 
 

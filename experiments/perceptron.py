@@ -8,6 +8,12 @@ Expected (stated before running):
   random separable clouds, and its number of updates never exceeds Novikoff's bound
   (R / gamma)^2, with gamma the maximum margin of the augmented inputs (from a QP).
   Exact: counted over every data set and visiting order.
+Controls: the bias checks must fail on XOR (no step unit computes it, with or without a
+bias; the example weights get 2 of 4) and on AND's with-bias margin put in place of its
+bias-free one; convergence must fail on XOR, which is not separable (the rule, given 100
+epochs, never converges); the bound is a theorem, kept as a check because a bug in the
+margin would break it: it must fail when the margin is overestimated twofold (the bound
+then shrinks fourfold).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, RunContext
+from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, where
 
 CLAIMS = [
     Claim(
@@ -47,9 +53,13 @@ CLOUDS = {  # name: (points, dimension, minimum geometric margin)
 LP_TOL = 1e-9
 
 
+NOT_SEPARABLE = "XOR"  # the controls' data set: no hyperplane separates it
+CONTROL_EPOCHS = 100
+
+
 def grid(profile: str) -> list[dict]:
-    points = [{"task": "boundary", "dataset": g} for g in ("AND", "OR", "NAND")]
-    points += [{"task": "convergence", "dataset": g} for g in ("AND", "OR", "NAND", *CLOUDS)]
+    points = [{"task": "boundary", "dataset": g} for g in ("AND", "OR", "NAND", NOT_SEPARABLE)]
+    points += [{"task": "convergence", "dataset": g} for g in ("AND", "OR", "NAND", *CLOUDS, NOT_SEPARABLE)]
     return points
 
 
@@ -63,7 +73,6 @@ def _dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
     from nnclaims.numeric.separability import predict, step_unit_lp
 
     name = point["dataset"]
@@ -75,7 +84,7 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
             rows.append({"bias": bias, "lp_margin": lp.margin, "w1": lp.w[0], "w2": lp.w[1], "b": lp.b})
         example = int((predict(X, np.array(EXAMPLE["w"]), EXAMPLE["b"]) == y).sum())
         return {"boundary": [{**r, "example_correct": example} for r in rows]}
-    return {"records": [_converge(name, seed) for seed in seeds]}
+    return {"records": [_converge(name, seed) for seed in ctx.seeds]}
 
 
 def _converge(name: str, seed: int) -> dict:
@@ -86,18 +95,19 @@ def _converge(name: str, seed: int) -> dict:
     X, y = _dataset(name, seed)
     mm = max_margin(X, y, bias=True)
     bound = novikoff_bound(X, mm.margin, bias=True)
+    epochs = CONTROL_EPOCHS if name == NOT_SEPARABLE else min(int(math.ceil(bound)) + 2, 100_000)
     order = numpy_rng(seed, "order").permutation(len(X))
-    run = train_perceptron(X, y, bias=True, max_epochs=min(int(math.ceil(bound)) + 2, 100_000), order=order)
+    run = train_perceptron(X, y, bias=True, max_epochs=epochs, order=order)
     return {"seed": seed, "n": len(X), "dim": X.shape[1], "gamma": mm.margin,
             "R": float(np.linalg.norm(np.hstack([X, np.ones((len(X), 1))]), axis=1).max()),
-            "bound": bound, "updates": run.updates, "epochs": run.epochs, "converged": run.converged,
-            "final_errors": run.errors[-1]}
+            "bound": bound, "bound_margin_doubled": novikoff_bound(X, 2 * mm.margin, bias=True),
+            "updates": run.updates, "epochs": run.epochs, "converged": run.converged, "final_errors": run.errors[-1]}
 
 
 def checks(tables: dict) -> list[Check]:
     b = tables["boundary"]
     and_ = b[b["dataset"] == "AND"].set_index("bias")
-    rec = tables["records"]
+    rec = tables["records"][tables["records"]["dataset"] != NOT_SEPARABLE]
     ratio = rec["updates"] / rec["bound"]
     return [
         Check("bias-shifts-boundary", "and-without-bias-impossible",
@@ -117,6 +127,31 @@ def checks(tables: dict) -> list[Check]:
               "Largest ratio of observed updates to Novikoff's bound (R/γ)², over all runs",
               value=float(ratio.max()), comparator="<=", threshold=1.0, n_seeds=rec["seed"].nunique(),
               theory=1.0),
+    ]
+
+
+def controls(tables: dict) -> list[Control]:
+    b, rec = tables["boundary"], tables["records"]
+    xor_as_and = {"boundary": where(b, dataset=NOT_SEPARABLE).assign(dataset="AND")}
+    and_rows = where(b, dataset="AND")
+    bias_free_as_biased = {"boundary": and_rows.assign(lp_margin=float(where(and_rows, bias=True)["lp_margin"].iloc[0]))}
+    separable = rec[rec["dataset"] != NOT_SEPARABLE]
+    xor_runs = {"records": where(rec, dataset=NOT_SEPARABLE).assign(dataset="AND")}
+    too_small = {"records": separable.assign(bound=separable["bound_margin_doubled"])}
+    mine = "the data as they are"
+    return [
+        Control("and-without-bias-impossible", "positive", {}, mine),
+        Control("and-without-bias-impossible", "negative", bias_free_as_biased,
+                "AND's margin with a bias put in place of its bias-free one"),
+        Control("and-with-bias-possible", "positive", {}, mine),
+        Control("and-with-bias-possible", "negative", xor_as_and, "XOR, which no step unit computes"),
+        Control("example-weights-compute-and", "positive", {}, mine),
+        Control("example-weights-compute-and", "negative", xor_as_and, "the example weights on XOR"),
+        Control("all-runs-converge", "positive", {}, mine),
+        Control("all-runs-converge", "negative", xor_runs, f"XOR, not separable ({CONTROL_EPOCHS} epochs)"),
+        Control("updates-within-novikoff", "positive", {}, mine),
+        Control("updates-within-novikoff", "negative", too_small,
+                "the bound computed from a margin overestimated twofold (a bug that would break the theorem)"),
     ]
 
 
@@ -145,7 +180,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                       alt=("Two panels of the unit square's corners. Without a bias the best line passes through "
                            "the origin and fails to isolate (1,1); with bias -0.7 the line x1 + x2 = 1.4 does.")))
     # Observed updates against Novikoff's bound.
-    rec = tables["records"]
+    rec = tables["records"][tables["records"]["dataset"] != NOT_SEPARABLE]
     fig, ax = P.plt.subplots(figsize=(6.4, 4.2))
     for i, (name, g) in enumerate(rec.groupby("dataset", sort=False)):
         ax.scatter(g["bound"], g["updates"], color=P.color(i), marker=P.marker(i), label=name, s=18, alpha=0.8)
