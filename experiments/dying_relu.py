@@ -1,39 +1,91 @@
 """dying-relu: ReLU units die and stay dead; leaky variants do not; deep narrow nets die at birth.
 
-Setup (fixed before running): scikit-learn's 8x8 digits (80% train split), a network
+Setup (protocol 1, kept): scikit-learn's 8x8 digits (80% train split), a network
 64 -> 4 hidden layers of 64 -> 10, He-normal weights, cross-entropy, plain SGD (no
-momentum: a momentum buffer would keep moving a dead unit's weights), batch 64. A unit
-is dead when its activation derivative is zero on every training example (for ReLU:
-it outputs zero on the whole training set). Two sweeps, for ReLU, Leaky ReLU (slope
-0.01) and PReLU (slopes learned per unit, starting at 0.25):
-- learning rate 0.01 ... 1 (five rates over two decades), biases starting at 0;
+momentum: a momentum buffer would keep moving a dead unit's weights), batch 64, 1,000
+steps. A unit is dead when its activation derivative is zero on every training example
+(for ReLU: it outputs zero on the whole training set); it "would be dead" when its
+pre-activation is at most 0 on every training example (for ReLU the same thing; a Leaky
+ReLU or PReLU unit in that state still passes a gradient). Two sweeps, for ReLU, Leaky
+ReLU (slope 0.01) and PReLU (slopes learned per unit, starting at 0.25):
+- learning rate 0.01 ... 1 (five rates over two decades), biases starting at 0 (the five
+  rates train as one computation, one network per rate and seed);
 - a negative shift of every bias at initialization, 0 ... -2, at learning rate 0.1.
+The learning rate is the variable of the claim, not a setting to tune, so nothing is
+tuned (rule 5 does not apply); the four exploration seeds (20000+) are a pilot for rule 6.
 Born dead: networks of `depth` linear layers (depth - 1 hidden layers of `width` units),
-1-D input, He-normal weights, zero biases, many random draws per cell; "dead over the
-domain" means the output is the same constant on 257 points of [-1, 1]; "dead at a point"
-means some hidden layer outputs all zeros at x = 1, whose probability the simple model
-1 - (1 - 2^-width)^(depth - 1) gives exactly for symmetric weights and zero biases.
+1-D input, He-normal weights, biases zero or drawn N(0, 1), independent random networks per
+cell; "born dead" means the output is one constant on 257 points of [-1, 1] (computed
+layer by layer: a network is constant as soon as one hidden layer is constant across the
+points, and otherwise when its output is); "dead at a point" means some hidden layer
+outputs all zeros at x = 1, whose probability the simple model
+1 - (1 - 2^-width)^(depth - 1) gives exactly for symmetric weights and zero biases (each
+layer is all zeros with probability 2^-width, independently, given the layer before).
 
-Expected:
-- ReLU's dead fraction at the end of training is larger at learning rate 1 than at 0.01,
-  and larger with bias shift -2 than with none (paired by seed, interval above 0);
-- no first-hidden-layer ReLU unit that was dead at a recorded step is alive at a later
-  one, and the incoming weights of dead first-layer units get exactly zero gradient;
-- Leaky ReLU and PReLU have no zero-gradient units at all;
-- the born-dead probability at width 2 is larger at depth 50 than at depth 2, and at
-  depth 50 it is larger at width 2 than at width 10 (Newcombe interval above 0);
-- the probability of being dead at a point stays within 0.05 of the model in every cell.
-  (After a quick run with 300 networks per cell missed this by sampling noise, a later
-  change measured the gap in binomial standard errors instead; that was changing a check
-  after seeing its result, so the 0.05 check is back and decides. The gap in standard
-  errors is reported.)
+Protocol 2 (pre-registered in the claim catalogue, 2026-11-21), checks:
+- (a) "once dead, stays dead", in every hidden layer: of the ReLU units dead at half-time
+  (step 500), the fraction alive at the end, pooled over every ReLU run (all rates and
+  bias shifts; diverged networks left out) and seeds, is at most 0.05 in each of the four
+  layers: Wilson intervals at the Bonferroni level 1 - 0.05/4, whole interval at most
+  0.05; the worst layer is shown. (Units of one network are not independent trials; with
+  revivals as rare as the claim says, the Wilson bound is set by the number of dead units.)
+- (b) Leaky ReLU: of the units that would be dead at half-time, the fraction that come back
+  (pre-activation positive on some example at the end) at the highest learning rate (1),
+  per seed and pooled over layers, minus the same fraction for ReLU's dead units: paired
+  by seed (the same initial weights and data order), whole 95% t interval above 0.
+- (c) ReLU's dead fraction rises with the learning rate across the whole grid: per seed, a
+  Firth logistic fit of dead units (out of 256) against log10(lr) over the five rates;
+  the mean slope over seeds, whole 95% t interval above 0 (a binomial fit pooling the
+  units of all networks would treat units of one network as independent and understate
+  the uncertainty; each seed's network gives one slope). Likewise against the size of the
+  negative bias shift (0, 0.5, 1, 2) at learning rate 0.1.
+- (d) born dead, with zero biases and with biases N(0, 1): at every width (2 ... 10) the
+  probability of a constant network rises with depth: the slope of a Firth logistic fit of
+  constant networks against depth (networks are independent), whole interval above 0, at
+  the Bonferroni level 1 - 0.05/9 over the widths; the worst width is shown. One check
+  per bias setting.
+- the zero-bias model, per cell: P(dead at x = 1) against 1 - (1 - 2^-w)^(d-1), rule 3
+  with tol 0.05 absolute: every cell's Wilson interval at the Bonferroni-corrected 90%
+  level, minus the model, inside [-0.05, 0.05].
+Kept from protocol 1: the incoming weights of dead first-layer ReLU units get exactly zero
+gradient (largest |gradient| over every network and recorded step, exact, == 0); PReLU
+has no zero-gradient unit (exact, == 0); at depth 50 the born-dead probability is larger at
+width 2 than at width 10 (zero biases, Newcombe interval above 0).
+Measurements: Leaky ReLU has no zero-gradient unit (a theorem: its derivative is 0.01 or
+1); PReLU's learned slopes; dead fractions; born-dead probabilities at depth 10.
+Seeds by power (rule 6): the training checks' seeds from the pilot, at least 8 and at most
+64 (four hidden layers). The random networks of the born-dead cells are the random units
+of (d) and of the model test, so their number is planned the same way from a pilot of 500
+networks per cell: at least protocol 1's 2,000; at most 32,000 for the model test (one
+input point, cheap) and 4,000 for the constant-over-the-domain test (257 points), caps set
+by the time budget before any result was seen.
+
+Expected: every check above passes.
+Controls (each check must pass its positive control and fail its negative one):
+- (a): positive, no dead unit revives; negative, half of them revive;
+- (b): positive, Leaky's comeback share set 0.25 above ReLU's; negative, ReLU's set 0.25
+  above Leaky's;
+- (c) and (d): positive, each seed's (each width's) counts sorted to rise with the
+  variable; negative, sorted to fall;
+- model test: positive, counts drawn by the experiment from the model itself; negative,
+  the model with the width off by one;
+- zero gradient: positive, every dead unit's gradient 0; negative, Leaky ReLU's
+  would-be-dead units, which do get a gradient;
+- PReLU never dead: positive, Leaky ReLU's dead fractions; negative, ReLU's;
+- width: positive, width 10's probability set to half of width 2's; negative, the two
+  widths' counts swapped.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci, difference_ci, proportion_ci
+from nnclaims.evidence import (
+    Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, SeedPlan, combine_plans,
+    equivalence_proportions, logistic_fit, mean_ci, newcombe, paired, paired_ci, required_seeds, wilson,
+)
 
 CLAIMS = [
     Claim(
@@ -49,29 +101,43 @@ CLAIMS = [
         core=True,
     )
 ]
-SEEDS = {"quick": 3, "full": 8}
+CLAIM = "dying-relu"
+SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
+SEED_CAP = {"quick": 8, "full": 64}
 SHARDS = {"full": 3}
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}
 SHIFT_LR = 0.1
-STEPS = {"quick": 60, "full": 1000}
+STEPS = {"quick": 40, "full": 1000}
+RECORDS = {"quick": 2, "full": 10}  # recorded steps besides 0 (an even number: half-time is one of them)
 SIZES = (64, 64, 64, 64, 64, 10)
+HIDDEN, WIDTH = len(SIZES) - 2, SIZES[1]
 BATCH = 64
+REVIVE_MAX = 0.05
 BORN_WIDTHS = {"quick": [2, 3, 5, 10], "full": list(range(2, 11))}
 BORN_DEPTHS = {"quick": [2, 5, 10, 20, 50], "full": [2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50]}
-BORN_NETS = {"quick": 100, "full": 2000}
+BORN_BIAS_STD = (0.0, 1.0)
+BORN_NETS = {"quick": {"pilot": 100, "min": 100, "max_point": 400, "max_domain": 400},
+             "full": {"pilot": 500, "min": 2000, "max_point": 32000, "max_domain": 4000}}
+BORN_POINTS = 257
+CHUNK = 1000
 MODEL_TOL = 0.05
 
 
 def grid(profile: str) -> list[dict]:
     steps = STEPS[profile]
-    train = [{"part": "lr", "activation": a, "lr": lr, "shift": 0.0, "steps": steps} for a in ACTS for lr in LRS[profile]]
+    train = [{"part": "lr", "activation": a, "shift": 0.0, "steps": steps, "lrs": ",".join(map(str, LRS[profile]))}
+             for a in ACTS]
     train += [{"part": "shift", "activation": a, "lr": SHIFT_LR, "shift": s, "steps": steps}
               for a in ACTS for s in SHIFTS[profile] if s != 0.0]
-    born = [{"part": "born", "width": w, "depths": ",".join(map(str, BORN_DEPTHS[profile])),
-             "nets": BORN_NETS[profile]} for w in BORN_WIDTHS[profile]]
+    born = [{"part": "born", "bias_std": b, "width": w, "depths": ",".join(map(str, BORN_DEPTHS[profile]))}
+            for b in BORN_BIAS_STD for w in BORN_WIDTHS[profile]]
     return train + born
+
+
+def explore(profile: str) -> list[dict]:
+    return grid(profile)  # a pilot of the whole design (rule 6)
 
 
 def model(width: int, depth: int) -> float:
@@ -79,239 +145,674 @@ def model(width: int, depth: int) -> float:
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
     return _born(point, ctx) if point["part"] == "born" else _train(point, ctx)
 
 
+# -- training -------------------------------------------------------------------------------------
 def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import losses
-    from nnclaims.nn import probes
     from nnclaims.nn.batched import BatchedNet
-    from nnclaims.numeric.data import load_sklearn_digits
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, train
+    from nnclaims.numeric.data import load_sklearn_digits
 
     d = load_sklearn_digits()
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
-    Xd, yd = X.to(device), y.to(device)
+    Xd, yd = X.to(ctx.device), y.to(ctx.device)
     spec = MLPSpec(SIZES, activation=point["activation"], init="he_normal", bias_shift=point["shift"])
+    if point["part"] == "lr":
+        grid_rates = [float(r) for r in point["lrs"].split(",")]
+        seeds = [s for _ in grid_rates for s in ctx.seeds]
+        rates = [r for r in grid_rates for _ in ctx.seeds]
+    else:
+        seeds, rates = list(ctx.seeds), [float(point["lr"])] * len(ctx.seeds)
 
     def monitor(net: BatchedNet, step: int):
-        dead = probes.dead_units(net, Xd)
-        w1 = net.weight[0].detach().requires_grad_(True)
-        out = BatchedNet(net.spec, {**net.params, "weight": [w1, *net.weight[1:]]}, net.buffers)(Xd)
-        (g,) = torch.autograd.grad(losses.per_network("ce", out, yd).sum(), w1)  # (S, in, out)
-        dead_grad = torch.where(dead[0][:, None, :], g.abs(), torch.zeros_like(g)).amax(dim=(1, 2))
-        return {"dead_fraction": torch.cat(dead, dim=1).float().mean(dim=1), "first_dead": dead[0].float(),
-                "max_dead_grad": dead_grad}
+        weights = [w.detach().requires_grad_(True) for w in net.weight]
+        probe = BatchedNet(net.spec, {**net.params, "weight": weights}, net.buffers)
+        out, trace = probe(Xd, trace=True)
+        grads = torch.autograd.grad(losses.per_network("ce", out, yd).sum(), weights[:HIDDEN])
+        pre = [z.detach() for z in trace.pre]
+        wbd = [(z <= 0).all(dim=1) for z in pre]  # (N, width): would be dead
+        # (N, width): zero derivative on every example (what probes.dead_units computes, from this pass)
+        slope = net.params.get("slope")
+        dead = [((net.act.grad(z, slope[i]) if net.act.learned_slope else net.act.grad(z)) == 0).all(dim=1)
+                for i, z in enumerate(pre)]
+        # Largest |gradient| on the incoming weights of would-be-dead units, per layer: (N, HIDDEN).
+        dead_grad = torch.stack([torch.where(m[:, None, :], g.abs(), torch.zeros_like(g)).amax(dim=(1, 2))
+                                 for m, g in zip(wbd, grads)], dim=1)
+        dead_all = torch.cat(dead, dim=1)
+        return {"wbd": torch.cat(wbd, dim=1).float(), "dead": dead_all.float(),
+                "dead_fraction": dead_all.float().mean(dim=1), "max_dead_grad": dead_grad[:, 0],
+                "max_dead_grad_all": dead_grad.amax(dim=1)}
 
-    schedule = Schedule(point["steps"], point["lr"], loss="ce", batch_size=BATCH,
-                        record_every=max(25, point["steps"] // 10))
-    result = train(spec, X, y, seeds, schedule, device=device, engine=ctx.engine, monitors=[monitor])
-    # A first-layer unit "revives" if it is dead at some recorded step and alive at a later one.
-    first = result.history["first_dead"].astype(bool)  # (steps, S, units)
-    ever = np.logical_or.accumulate(first, axis=0)
-    revived = (ever[:-1] & ~first[1:]).sum(axis=2)
-    result.history["dead_first"] = first.sum(axis=2).astype(float)
-    result.history["revived_first"] = np.concatenate([np.zeros((1, len(seeds))), np.cumsum(revived, axis=0)])
-    rows = result.tidy(["loss", "dead_fraction", "dead_first", "revived_first", "max_dead_grad"])
+    steps = int(point["steps"])
+    schedule = Schedule(steps, rates, loss="ce", batch_size=BATCH, record_every=steps // RECORDS[ctx.profile])
+    result = train(spec, X, y, seeds, schedule, device=ctx.device, engine=ctx.engine, monitors=[monitor])
+    rows = result.tidy(["loss", "dead_fraction", "max_dead_grad", "max_dead_grad_all"], per_network={"lr": rates})
+    half, end = list(result.steps).index(steps // 2), len(result.steps) - 1
+    dead = result.history["dead"].astype(bool).reshape(len(result.steps), len(seeds), HIDDEN, WIDTH)
+    wbd = result.history["wbd"].astype(bool).reshape(len(result.steps), len(seeds), HIDDEN, WIDTH)
+    units, networks = [], []
+    for n, (seed, lr) in enumerate(zip(seeds, rates)):
+        diverged = bool(result.diverged[n])
+        for layer in range(HIDDEN):
+            dh, de, wh, we = dead[half, n, layer], dead[end, n, layer], wbd[half, n, layer], wbd[end, n, layer]
+            units.append({"seed": seed, "lr": lr, "layer": layer + 1, "units": WIDTH, "diverged": diverged,
+                          "dead_half": int(dh.sum()), "revived": int((dh & ~de).sum()), "dead_end": int(de.sum()),
+                          "wbd_half": int(wh.sum()), "wbd_back": int((wh & ~we).sum()), "wbd_end": int(we.sum())})
+        networks.append({"seed": seed, "lr": lr, "diverged": diverged, "units": HIDDEN * WIDTH,
+                         "dead_end": int(dead[end, n].sum()), "wbd_end": int(wbd[end, n].sum())})
     slopes = []
     if point["activation"] == "prelu" and point["part"] == "lr":
         for layer, a in enumerate(result.net.params["slope"]):
-            for s, seed in enumerate(seeds):
-                if not result.diverged[s]:  # a diverged network's slopes mean nothing
-                    slopes += [{"seed": seed, "layer": layer + 1, "unit": u, "slope": float(v)}
-                               for u, v in enumerate(a[s, 0].cpu())]
-    return {"records": rows, "slopes": slopes}
+            for n, (seed, lr) in enumerate(zip(seeds, rates)):
+                if not result.diverged[n]:  # a diverged network's slopes mean nothing
+                    slopes += [{"seed": seed, "lr": lr, "layer": layer + 1, "unit": u, "slope": float(v)}
+                               for u, v in enumerate(a[n, 0].cpu())]
+    return {"records": rows, "units": units, "networks": networks, "slopes": slopes}
 
 
+# -- born dead -------------------------------------------------------------------------------------
 def _born(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.nn import probes
     from nnclaims.nn.batched import BatchedNet
     from nnclaims.nn.models import MLPSpec
-    from nnclaims.numeric.seeding import torch_generator
+    from nnclaims.numeric.seeding import numpy_rng, torch_generator
 
-    width, n = point["width"], point["nets"]
-    x = torch.linspace(-1, 1, 257, dtype=torch.float64, device=device)[:, None]
+    width, bias_std = int(point["width"]), float(point["bias_std"])
+    nets = BORN_NETS[ctx.profile]
+    if ctx.phase == "explore":
+        n_domain = n_point = nets["pilot"]
+    else:
+        n_domain, n_point = int(ctx.decisions["born_domain_nets"]), int(ctx.decisions["born_point_nets"])
+    if bias_std:
+        n_point = 0  # the model holds for zero biases only
+    x = torch.linspace(-1, 1, BORN_POINTS, dtype=torch.float64, device=ctx.device)[:, None]
     one = x[-1:]
     rows = []
     for depth in map(int, point["depths"].split(",")):
-        spec = MLPSpec((1,) + (width,) * (depth - 1) + (1,), activation="relu", init="he_normal")
-        net = BatchedNet.random(spec, n, torch_generator(seeds[0], f"born-{width}-{depth}"),
-                                dtype=torch.float64, device=device)
-        constant = probes.constant_output(net, x)
-        _, trace = net(one, trace=True)
-        dead_at_one = torch.stack([(h == 0).all(dim=-1).squeeze(-1) for h in trace.post], dim=1).any(dim=1)
-        rows.append({"depth": depth, "nets": n, "constant": int(constant.sum()),
-                     "dead_at_point": int(dead_at_one.sum()), "model": model(width, depth)})
+        spec = MLPSpec((1,) + (width,) * (depth - 1) + (1,), activation="relu", init="he_normal", bias_std=bias_std)
+        gen = torch_generator(ctx.seeds[0], f"born-{bias_std:g}-{width}-{depth}")
+        constant = dead_at_point = disagree = 0
+        total = max(n_domain, n_point)
+        for start in range(0, total, CHUNK):
+            net = BatchedNet.random(spec, min(CHUNK, total - start), gen, dtype=torch.float64, device=ctx.device)
+            k = min(net.S, n_domain - start)
+            if k > 0:
+                sub = _first(net, k)
+                flat = constant_over(sub, x)
+                constant += int(flat.sum())
+                if start == 0:  # the early exit agrees with the library's probe (reported)
+                    m = min(k, 64)
+                    disagree += int((flat[:m] != probes.constant_output(_first(sub, m), x).cpu()).sum())
+            k = min(net.S, n_point - start)
+            if k > 0:
+                _, trace = _first(net, k)(one, trace=True)
+                dead_at_point += int(torch.stack([(h == 0).all(dim=-1).squeeze(-1) for h in trace.post],
+                                                 dim=1).any(dim=1).sum())
+        row = {"depth": depth, "nets": n_domain, "constant": constant, "probe_disagreements": disagree}
+        if not bias_std:
+            p = model(width, depth)
+            draw = int(numpy_rng(ctx.seeds[0], f"model-{width}-{depth}").binomial(n_point, p))
+            row.update({"point_nets": n_point, "dead_at_point": dead_at_point, "model": p, "model_draw": draw})
+        rows.append(row)
     return {"born": rows}
 
 
-def _final(rec, part: str, activation: str):
-    r = rec[(rec["part"] == part) & (rec["activation"] == activation)]
-    return r[r["step"] == r["step"].max()]
+def _first(net, k: int):
+    """The first ``k`` networks of a `BatchedNet`."""
+    from nnclaims.nn.batched import BatchedNet
+
+    return BatchedNet(net.spec, {key: [t[:k] for t in v] for key, v in net.params.items()})
 
 
-def _paired(final, key: str, high: float, low: float) -> np.ndarray:
-    """Per seed: dead fraction at ``key == high`` minus at ``key == low`` (diverged seeds dropped)."""
-    f = final[~final["diverged"].astype(bool)].pivot(index="seed", columns=key, values="dead_fraction")
-    return (f[high] - f[low]).dropna().to_numpy()
+def constant_over(net, x):
+    """``(S,)``: whether each network's output is one constant over the points x, layer by
+    layer: a network whose hidden layer is constant across the points is constant from
+    there on and is set aside, so the deep layers are computed only for the others."""
+    import torch
+
+    S = net.S
+    a = x.expand(S, *x.shape)
+    alive = torch.arange(S, device=x.device)
+    constant = torch.zeros(S, dtype=torch.bool, device=x.device)
+    with torch.no_grad():
+        for i in range(net.spec.n_layers):
+            z = torch.baddbmm(net.bias[i][alive], a, net.weight[i][alive])
+            a = net.act(z) if i < net.spec.n_layers - 1 else z
+            flat = (a.amax(dim=1) == a.amin(dim=1)).all(dim=-1)
+            constant[alive[flat]] = True
+            alive, a = alive[~flat], a[~flat]
+            if len(alive) == 0:
+                break
+    return constant.cpu()
 
 
-def checks(tables: dict) -> list[Check]:
-    rec, born = tables["records"], tables["born"]
-    lr_final = _final(rec, "lr", "relu")
-    shift_final = rec[(rec["activation"] == "relu") & (rec["step"] == rec["step"].max())
-                      & ((rec["part"] == "shift") | ((rec["part"] == "lr") & (rec["lr"] == SHIFT_LR)))]
-    lrs, shifts = sorted(lr_final["lr"].unique()), sorted(shift_final["shift"].unique())
+# -- the statistics the checks and the seed plan share --------------------------------------------
+def _units(tables: dict, activation: str):
+    u = tables["units"]
+    return u[(u["activation"] == activation) & ~u["diverged"].astype(bool)]
+
+
+def _revival_by_layer(tables: dict) -> list[tuple[int, int, int]]:
+    """Per hidden layer: (layer, revived, dead at half-time), pooled over ReLU networks."""
+    u = _units(tables, "relu").groupby("layer")[["revived", "dead_half"]].sum()
+    return [(int(l), int(r["revived"]), int(r["dead_half"])) for l, r in u.iterrows()]
+
+
+def _revival_intervals(tables: dict):
+    level = 1 - 0.05 / HIDDEN
     out = []
-    for name, final, key, high, low, what in (
-            ("dead-grows-with-lr", lr_final, "lr", lrs[-1], lrs[0], f"learning rate {lrs[-1]:g} minus {lrs[0]:g}"),
-            ("dead-grows-with-bias-shift", shift_final, "shift", shifts[0], shifts[-1],
-             f"bias shift {shifts[0]:g} minus {shifts[-1]:g}")):
-        diff = _paired(final, key, high, low)
-        lo, hi = bootstrap_ci(diff)
-        out.append(Check("dying-relu", name, f"ReLU: dead fraction of hidden units after training, {what}",
-                         value=diff.mean(), ci_low=lo, ci_high=hi, comparator=">", threshold=0.0, n_seeds=len(diff)))
-    relu = rec[rec["activation"] == "relu"]
-    out += [
-        Check("dying-relu", "dead-stays-dead",
-              "First-layer ReLU units found alive at a recorded step after being dead at an earlier one "
-              "(all learning rates and bias shifts)",
-              value=relu["revived_first"].max(), comparator="==", threshold=0, unit="units",
-              n_seeds=relu["seed"].nunique()),
-        Check("dying-relu", "dead-get-zero-gradient",
-              "Largest |gradient| on the incoming weights of dead first-layer ReLU units (whole training set)",
-              value=relu["max_dead_grad"].max(), comparator="==", threshold=0.0, n_seeds=relu["seed"].nunique()),
-    ]
-    for a, label in (("leaky_relu", "Leaky ReLU"), ("prelu", "PReLU")):
-        r = rec[(rec["activation"] == a) & ~rec["diverged"].astype(bool)]
-        out.append(Check("dying-relu", f"{a}-never-dead",
-                         f"{label}: largest fraction of zero-gradient hidden units, any run, any recorded step",
-                         value=r["dead_fraction"].max(), comparator="==", threshold=0.0,
-                         n_seeds=r["seed"].nunique()))
-    cell = lambda w, dpt: born[(born["width"] == w) & (born["depth"] == dpt)].iloc[0]  # noqa: E731
-    dmin, dmax = born["depth"].min(), born["depth"].max()
-    wmin, wmax = born["width"].min(), born["width"].max()
-    for name, a, b, what in (("born-dead-rises-with-depth", cell(wmin, dmax), cell(wmin, dmin),
-                              f"width {wmin}: depth {dmax} minus depth {dmin}"),
-                             ("born-dead-falls-with-width", cell(wmin, dmax), cell(wmax, dmax),
-                              f"depth {dmax}: width {wmin} minus width {wmax}")):
-        lo, hi = difference_ci(int(a["constant"]), int(a["nets"]), int(b["constant"]), int(b["nets"]))
-        out.append(Check("dying-relu", name, f"Probability of a constant network at birth, {what} (Newcombe interval)",
-                         value=a["constant"] / a["nets"] - b["constant"] / b["nets"], ci_low=lo, ci_high=hi,
-                         comparator=">", threshold=0.0, n_seeds=int(a["nets"])))
-    gap = (born["dead_at_point"] / born["nets"] - born["model"]).abs()
-    out.append(Check("dying-relu", "pointwise-death-matches-model",
-                     f"Largest |P(dead at x = 1) − (1 − (1 − 2^−w)^(d−1))| over {len(born)} width × depth cells",
-                     value=gap.max(), comparator="<=", threshold=MODEL_TOL, n_seeds=int(born["nets"].min())))
+    for layer, k, n in _revival_by_layer(tables):
+        iv = wilson(k, n, level) if n > 0 else Interval(math.nan, math.nan, math.nan, "wilson", 0, level)
+        out.append((layer, k, n, iv))
     return out
+
+
+def _worst_layer(revival):
+    """The layer that decides: one wholly above the limit if any (the farthest), else one
+    without dead units (no interval), else the one whose upper end is highest."""
+    above = [r for r in revival if r[3].low > REVIVE_MAX]
+    if above:
+        return max(above, key=lambda r: r[3].low)
+    empty = [r for r in revival if math.isnan(r[3].high)]
+    return empty[0] if empty else max(revival, key=lambda r: r[3].high)
+
+
+def _comeback(tables: dict, activation: str, lr: float):
+    """Per seed: the share of would-be-dead units at half-time that come back by the end,
+    pooled over layers (Series by seed; NaN where none would be dead)."""
+    u = _units(tables, activation)
+    u = u[np.isclose(u["lr"], lr) & (u["shift"] == 0)].groupby("seed")[["wbd_back", "wbd_half"]].sum()
+    return (u["wbd_back"] / u["wbd_half"].where(u["wbd_half"] > 0)).sort_index()
+
+
+def _top_lr(tables: dict) -> float:
+    n = tables["networks"]
+    return float(n.loc[n["part"] == "lr", "lr"].max())
+
+
+def _comeback_gap(tables: dict):
+    top = _top_lr(tables)
+    return paired(_comeback(tables, "leaky_relu", top), _comeback(tables, "relu", top))
+
+
+def _sweep(tables: dict, which: str):
+    """ReLU networks of one sweep, one row per network: seed, x, dead units, units."""
+    n = tables["networks"]
+    n = n[(n["activation"] == "relu") & ~n["diverged"].astype(bool)]
+    if which == "lr":
+        n = n[n["shift"] == 0].assign(x=lambda f: np.log10(f["lr"]))
+    else:
+        n = n[np.isclose(n["lr"], SHIFT_LR)].assign(x=lambda f: -f["shift"])
+    return n
+
+
+def _slopes(tables: dict, which: str) -> np.ndarray:
+    """Per seed: the slope of a Firth logistic fit of dead units against x."""
+    out = []
+    for _, g in _sweep(tables, which).groupby("seed"):
+        if g["x"].nunique() >= 2:
+            out.append(logistic_fit(g["x"].to_numpy(), g["dead_end"].to_numpy(), g["units"].to_numpy()).slope.estimate)
+    return np.array(out)
+
+
+def _depth_slopes(tables: dict, bias_std: float, level: float) -> list[tuple[int, Interval]]:
+    b = tables["born"]
+    b = b[b["bias_std"] == bias_std]
+    return [(int(w), logistic_fit(g["depth"].to_numpy(), g["constant"].to_numpy(), g["nets"].to_numpy(),
+                                  level=level).slope) for w, g in b.groupby("width")]
+
+
+def _width_gap(tables: dict) -> tuple[Interval, int, int, int]:
+    b = tables["born"]
+    b = b[b["bias_std"] == 0]
+    dmax, wmin, wmax = int(b["depth"].max()), int(b["width"].min()), int(b["width"].max())
+    cell = lambda w: b[(b["width"] == w) & (b["depth"] == dmax)].iloc[0]  # noqa: E731
+    a, c = cell(wmin), cell(wmax)
+    return newcombe(int(a["constant"]), int(a["nets"]), int(c["constant"]), int(c["nets"])), dmax, wmin, wmax
+
+
+def _model_test(tables: dict):
+    b = tables["born"]
+    b = b[b["bias_std"] == 0].reset_index(drop=True)
+    return equivalence_proportions(b["dead_at_point"].to_numpy(), b["point_nets"].to_numpy(), b["model"].to_numpy(),
+                                   MODEL_TOL), b
+
+
+# -- checks ---------------------------------------------------------------------------------
+def checks(tables: dict) -> list[Check]:
+    rec = tables["records"]
+    out = []
+    revival = _revival_intervals(tables)
+    layer, k, n, iv = _worst_layer(revival)
+    out.append(Check.of(CLAIM, "dead-stays-dead-every-layer",
+                        f"ReLU: share of the units dead at half-time that are alive at the end, every hidden layer "
+                        f"(Wilson, Bonferroni over {len(revival)} layers; all rates and bias shifts pooled); shown: "
+                        f"the worst layer, {layer} ({k} of {n:,} revived)", iv, "<=", REVIVE_MAX))
+    a, b = _comeback_gap(tables)
+    out.append(Check.of(CLAIM, "leaky-revives-more",
+                        f"At learning rate {_top_lr(tables):g}: share of would-be-dead units at half-time that come "
+                        f"back by the end, Leaky ReLU minus ReLU (paired by seed)", paired_ci(a, b), ">", 0.0))
+    for which, name, what in (("lr", "dead-rises-with-lr", "log10(learning rate)"),
+                              ("shift", "dead-rises-with-bias-shift", "the size of the negative bias shift")):
+        out.append(Check.of(CLAIM, name, f"ReLU: slope of a logistic fit of the dead fraction after training against "
+                                         f"{what}, one fit per seed (mean over seeds)",
+                            mean_ci(_slopes(tables, which)), ">", 0.0, unit="log-odds per unit"))
+    level = 1 - 0.05 / len(tables["born"]["width"].unique())
+    for bias_std, name, what in ((0.0, "born-dead-rises-with-depth", "zero biases"),
+                                 (1.0, "born-dead-rises-with-depth-biased", "biases drawn N(0, 1)")):
+        slopes = _depth_slopes(tables, bias_std, level)
+        width, iv = min(slopes, key=lambda s: s[1].low if s[1].high >= 0 else -math.inf)
+        out.append(Check.of(CLAIM, name, f"Born dead ({what}): slope of a logistic fit of the probability of a "
+                                         f"constant network against depth, every width (Bonferroni over "
+                                         f"{len(slopes)} widths); shown: the worst width, {width}",
+                            iv, ">", 0.0, unit="log-odds per layer"))
+    iv, dmax, wmin, wmax = _width_gap(tables)
+    out.append(Check.of(CLAIM, "born-dead-falls-with-width",
+                        f"Probability of a constant network at birth (zero biases), depth {dmax}: width {wmin} minus "
+                        f"width {wmax} (Newcombe interval)", iv, ">", 0.0))
+    eq, born = _model_test(tables)
+    w = born.iloc[eq.worst]
+    out.append(Check.of(CLAIM, "pointwise-death-matches-model",
+                        f"P(dead at x = 1) minus the model 1 − (1 − 2^−w)^(d−1), every one of {len(born)} width × "
+                        f"depth cells (zero biases; Wilson, Bonferroni); shown: the worst cell, width {int(w['width'])}, "
+                        f"depth {int(w['depth'])}", eq.interval(), "within", MODEL_TOL, theory=0.0))
+    relu = rec[(rec["activation"] == "relu") & ~rec["diverged"].astype(bool)]
+    out.append(Check(CLAIM, "dead-get-zero-gradient",
+                     "Largest |gradient| on the incoming weights of dead first-layer ReLU units (whole training set, "
+                     "every network and recorded step)", value=relu["max_dead_grad"].max(), comparator="==",
+                     threshold=0.0, n_seeds=int(relu["seed"].nunique())))
+    pr = rec[(rec["activation"] == "prelu") & ~rec["diverged"].astype(bool)]
+    out.append(Check(CLAIM, "prelu-never-dead",
+                     "PReLU: largest fraction of zero-gradient hidden units, any run, any recorded step",
+                     value=pr["dead_fraction"].max(), comparator="==", threshold=0.0, n_seeds=int(pr["seed"].nunique())))
+    return out
+
+
+def controls(tables: dict) -> list[Control]:
+    rec, units, networks, born = tables["records"], tables["units"], tables["networks"], tables["born"]
+    out = []
+    relu = (units["activation"] == "relu").to_numpy()
+    none = units.copy()
+    none.loc[relu, "revived"] = 0
+    half = units.copy()
+    half.loc[relu, "revived"] = (units.loc[relu, "dead_half"] + 1) // 2
+    out += [Control("dead-stays-dead-every-layer", "positive", {"units": none}, "no dead unit revives"),
+            Control("dead-stays-dead-every-layer", "negative", {"units": half}, "half of the dead units revive")]
+    out += [Control("leaky-revives-more", "positive", {"units": _comeback_above(tables, "leaky_relu", "relu")},
+                    "Leaky ReLU's comeback share set 0.25 above ReLU's, seed by seed"),
+            Control("leaky-revives-more", "negative", {"units": _comeback_above(tables, "relu", "leaky_relu")},
+                    "ReLU's comeback share set 0.25 above Leaky ReLU's, seed by seed")]
+    for which, name in (("lr", "dead-rises-with-lr"), ("shift", "dead-rises-with-bias-shift")):
+        out += [Control(name, "positive", {"networks": _sorted_sweep(tables, which, rising=True)},
+                        "each seed's dead counts sorted to rise with the variable"),
+                Control(name, "negative", {"networks": _sorted_sweep(tables, which, rising=False)},
+                        "each seed's dead counts sorted to fall with the variable")]
+    for bias_std, name in ((0.0, "born-dead-rises-with-depth"), (1.0, "born-dead-rises-with-depth-biased")):
+        out += [Control(name, "positive", {"born": _sorted_born(born, bias_std, rising=True)},
+                        "each width's counts sorted to rise with depth"),
+                Control(name, "negative", {"born": _sorted_born(born, bias_std, rising=False)},
+                        "each width's counts sorted to fall with depth")]
+    out += [Control("born-dead-falls-with-width", "positive", {"born": _width_control(tables, swap=False)},
+                    "the widest nets' probability set to half of the narrowest's"),
+            Control("born-dead-falls-with-width", "negative", {"born": _width_control(tables, swap=True)},
+                    "the narrowest and the widest nets' counts swapped")]
+    zero = (born["bias_std"] == 0).to_numpy()
+    drawn = born.copy()
+    drawn.loc[zero, "dead_at_point"] = born.loc[zero, "model_draw"]
+    shifted = born.copy()
+    shifted.loc[zero, "model"] = [model(int(w) + 1, int(d)) for w, d in zip(born.loc[zero, "width"], born.loc[zero, "depth"])]
+    out += [Control("pointwise-death-matches-model", "positive", {"born": drawn},
+                    "counts drawn by the experiment from the model itself"),
+            Control("pointwise-death-matches-model", "negative", {"born": shifted},
+                    "the model with the width off by one, 1 − (1 − 2^−(w+1))^(d−1)")]
+    zeroed = rec.copy()
+    zeroed.loc[(rec["activation"] == "relu").to_numpy(), "max_dead_grad"] = 0.0
+    out += [Control("dead-get-zero-gradient", "positive", {"records": zeroed}, "every dead unit's gradient exactly 0"),
+            Control("dead-get-zero-gradient", "negative", {"records": _records_from(rec, "relu", "leaky_relu",
+                                                                                    "max_dead_grad")},
+                    "Leaky ReLU's would-be-dead units, which pass a gradient")]
+    out += [Control("prelu-never-dead", "positive", {"records": _records_from(rec, "prelu", "leaky_relu",
+                                                                              "dead_fraction")},
+                    "Leaky ReLU's zero-gradient fractions (none, by its definition)"),
+            Control("prelu-never-dead", "negative", {"records": _records_from(rec, "prelu", "relu", "dead_fraction")},
+                    "ReLU's dead fractions")]
+    return out
+
+
+def _records_from(rec, target: str, source: str, column: str):
+    """The records with ``target``'s ``column`` replaced by ``source``'s, matched by run
+    (seed, learning rate, bias shift, step)."""
+    keys = ["part", "seed", "lr", "shift", "step"]
+    src = rec[rec["activation"] == source].set_index(keys)[column]
+    out = rec.copy()
+    mine = (out["activation"] == target).to_numpy()
+    idx = list(zip(*[out.loc[mine, k] for k in keys]))
+    out.loc[mine, column] = src.reindex(idx).to_numpy()
+    out.loc[mine, "diverged"] = rec[rec["activation"] == source].set_index(keys)["diverged"].reindex(idx).to_numpy()
+    return out
+
+
+def _comeback_above(tables: dict, raised: str, other: str, above: float = 0.25):
+    """Units with ``raised``'s comeback counts at the top rate set so that its share is
+    ``other``'s share (same seed) plus ``above``, capped at 1."""
+    u = tables["units"].copy()
+    top = _top_lr(tables)
+    base = _comeback(tables, other, top)
+    mine = ((u["activation"] == raised) & np.isclose(u["lr"], top) & (u["shift"] == 0)).to_numpy()
+    share = np.minimum(u.loc[mine, "seed"].map(base).to_numpy() + above, 1.0)
+    u.loc[mine, "wbd_back"] = np.round(np.nan_to_num(share) * u.loc[mine, "wbd_half"].to_numpy()).astype(int)
+    return u
+
+
+def _sorted_sweep(tables: dict, which: str, rising: bool):
+    n = tables["networks"].copy()
+    sweep = _sweep(tables, which)
+    for _, g in sweep.groupby("seed"):
+        order = g.sort_values("x").index
+        values = np.sort(g["dead_end"].to_numpy())
+        n.loc[order, "dead_end"] = values if rising else values[::-1]
+    return n
+
+
+def _sorted_born(born, bias_std: float, rising: bool):
+    b = born.copy()
+    for _, g in born[born["bias_std"] == bias_std].groupby("width"):
+        order = g.sort_values("depth").index
+        share = np.sort(g["constant"].to_numpy() / g["nets"].to_numpy())
+        share = share if rising else share[::-1]
+        b.loc[order, "constant"] = np.round(share * g.loc[order, "nets"].to_numpy()).astype(int)
+    return b
+
+
+def _width_control(tables: dict, swap: bool):
+    b = tables["born"].copy()
+    _, dmax, wmin, wmax = _width_gap(tables)
+    at = lambda w: ((b["bias_std"] == 0) & (b["width"] == w) & (b["depth"] == dmax)).to_numpy()  # noqa: E731
+    narrow, wide = b.loc[at(wmin), ["constant", "nets"]].iloc[0], b.loc[at(wmax), ["constant", "nets"]].iloc[0]
+    if swap:
+        b.loc[at(wmin), ["constant", "nets"]] = wide.to_numpy()
+        b.loc[at(wmax), ["constant", "nets"]] = narrow.to_numpy()
+    else:
+        b.loc[at(wmax), "constant"] = int(round(narrow["constant"] / narrow["nets"] / 2 * wide["nets"]))
+    return b
 
 
 def measurements(tables: dict) -> list[Measurement]:
     rec, born = tables["records"], tables["born"]
-    p, n = born["model"], born["nets"]
-    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
-    out = [Measurement("dying-relu", "pointwise-gap-in-standard-errors",
-                       "Largest gap between P(dead at x = 1) and the model, in binomial standard errors (sampling noise "
-                       "alone gives about 3 over this many cells)",
-                       value=float(((born["dead_at_point"] / n - p) / se).abs().max()), n_seeds=int(n.min()),
-                       unit="standard errors")]
+    out = []
+    leaky = rec[(rec["activation"] == "leaky_relu") & ~rec["diverged"].astype(bool)]
+    out.append(Measurement(CLAIM, "leaky_relu-never-dead",
+                           "Leaky ReLU: largest fraction of zero-gradient hidden units, any run, any recorded step (a "
+                           "theorem: its derivative is 0.01 or 1)", value=leaky["dead_fraction"].max(),
+                           n_seeds=int(leaky["seed"].nunique())))
+    relu = rec[(rec["activation"] == "relu") & ~rec["diverged"].astype(bool)]
+    out.append(Measurement(CLAIM, "dead-get-zero-gradient-every-layer",
+                           "Largest |gradient| on the incoming weights of dead ReLU units in any hidden layer",
+                           value=relu["max_dead_grad_all"].max(), n_seeds=int(relu["seed"].nunique())))
+    for layer, k, n, iv in _revival_intervals(tables):
+        if n:
+            out.append(Measurement.of(CLAIM, f"revived-layer-{layer}",
+                                      f"ReLU, hidden layer {layer}: share of units dead at half-time alive at the end "
+                                      f"({k} of {n:,})", iv))
+    top = _top_lr(tables)
+    for a in ACTS[:2]:
+        c = _comeback(tables, a, top).dropna()
+        if len(c) > 1:
+            out.append(Measurement.of(CLAIM, f"comeback-{a}",
+                                      f"{a}, learning rate {top:g}: share of would-be-dead units at half-time that "
+                                      "come back by the end (mean over seeds)", mean_ci(c.to_numpy())))
+    nets = tables["networks"]
     for a in ACTS:
-        f = _final(rec, "lr", a)
-        top = f[(f["lr"] == f["lr"].max()) & ~f["diverged"].astype(bool)]["dead_fraction"].to_numpy()
-        if len(top) > 1:
-            lo, hi = bootstrap_ci(top)
-            out.append(Measurement("dying-relu", f"dead-fraction-{a}-top-lr",
-                                   f"{a}: dead fraction of hidden units after training at learning rate "
-                                   f"{f['lr'].max():g} ({int(f[f['lr'] == f['lr'].max()]['diverged'].sum())} diverged "
-                                   f"runs left out)", value=top.mean(), ci_low=lo, ci_high=hi, n_seeds=len(top)))
-    for w in (2, 3, 5, 10):
-        c = born[(born["width"] == w) & (born["depth"] == 10)]
-        if len(c):
-            c = c.iloc[0]
-            lo, hi = proportion_ci(int(c["constant"]), int(c["nets"]))
-            out.append(Measurement("dying-relu", f"born-dead-depth10-width{w}",
-                                   f"Born dead (constant over [−1, 1]) at depth 10, width {w}",
-                                   value=c["constant"] / c["nets"], ci_low=lo, ci_high=hi, n_seeds=int(c["nets"]),
-                                   theory=c["model"]))
+        f = nets[(nets["activation"] == a) & (nets["shift"] == 0) & np.isclose(nets["lr"], top)]
+        ok = f[~f["diverged"].astype(bool)]
+        if len(ok) > 1:
+            out.append(Measurement.of(CLAIM, f"dead-fraction-{a}-top-lr",
+                                      f"{a}: fraction of hidden units with pre-activation ≤ 0 on every example after "
+                                      f"training at learning rate {top:g} ({int(f['diverged'].sum())} diverged "
+                                      "networks left out)", mean_ci((ok["wbd_end"] / ok["units"]).to_numpy())))
+    for which, what in (("lr", "log10(learning rate)"), ("shift", "negative bias shift")):
+        s = _sweep(tables, which)
+        fit = logistic_fit(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
+        out.append(Measurement.of(CLAIM, f"pooled-slope-{which}",
+                                  f"ReLU: slope of one logistic fit of dead units against {what}, pooling every unit "
+                                  "of every network as an independent trial (too narrow an interval; for comparison)",
+                                  fit.slope, unit="log-odds per unit"))
+    zero = born[born["bias_std"] == 0]
+    p, n = zero["model"], zero["point_nets"]
+    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
+    out.append(Measurement(CLAIM, "pointwise-gap-in-standard-errors",
+                           "Largest gap between P(dead at x = 1) and the model, in binomial standard errors",
+                           value=float(((zero["dead_at_point"] / n - p) / se).abs().max()), n_seeds=int(n.min()),
+                           unit="standard errors"))
+    out.append(Measurement(CLAIM, "born-probe-disagreements",
+                           "Born-dead networks where the layer-by-layer early exit and the library's constant_output "
+                           "probe disagree (first 64 networks of every cell)",
+                           value=float(born["probe_disagreements"].sum())))
+    for bias_std in BORN_BIAS_STD:
+        for w in (2, 3, 5, 10):
+            c = born[(born["bias_std"] == bias_std) & (born["width"] == w) & (born["depth"] == 10)]
+            if len(c):
+                c = c.iloc[0]
+                out.append(Measurement.of(CLAIM, f"born-dead-depth10-width{w}" + ("-biased" if bias_std else ""),
+                                          f"Born dead (constant over [−1, 1]) at depth 10, width {w}, "
+                                          f"{'biases N(0, 1)' if bias_std else 'zero biases'}",
+                                          wilson(int(c["constant"]), int(c["nets"]))))
+                if not bias_std:
+                    out.append(Measurement.of(CLAIM, f"dead-at-point-depth10-width{w}",
+                                              f"An all-zero hidden layer at x = 1, depth 10, width {w}, zero biases "
+                                              "(theory: the simple model)",
+                                              wilson(int(c["dead_at_point"]), int(c["point_nets"])), theory=c["model"]))
     s = tables.get("slopes")
     if s is not None and len(s):
-        out.append(Measurement("dying-relu", "prelu-slopes", "PReLU: learned negative-side slopes after training "
+        out.append(Measurement(CLAIM, "prelu-slopes", "PReLU: learned negative-side slopes after training "
                                f"(all learning rates, {len(s):,} units of networks that did not diverge): median",
                                value=s["slope"].median()))
-        out.append(Measurement("dying-relu", "prelu-slopes-negative", "PReLU: fraction of learned slopes below 0",
+        out.append(Measurement(CLAIM, "prelu-slopes-negative", "PReLU: fraction of learned slopes below 0",
                                value=float((s["slope"] < 0).mean())))
     return out
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
-    from nnclaims.evidence import group_ci
+CHANGES = [
+    Change("dead-stays-dead", "dead-stays-dead-every-layer",
+           "Only first-layer units were followed, whose inputs never change; units of deeper layers see changing "
+           "inputs and can revive, so every layer is now tested, as the share revived with a Wilson interval."),
+    Change("dead-grows-with-lr", "dead-rises-with-lr",
+           "The difference between the two extreme rates (a percentile bootstrap) became a logistic trend over the "
+           "whole grid of rates, one fit per seed."),
+    Change("dead-grows-with-bias-shift", "dead-rises-with-bias-shift",
+           "The difference between the two extreme shifts (a percentile bootstrap) became a logistic trend over all "
+           "shifts, one fit per seed."),
+    Change("leaky_relu-never-dead", "leaky_relu-never-dead",
+           "A Leaky ReLU derivative is 0.01 or 1, never 0: a theorem, reported as a measurement (rule 7); the new "
+           "check leaky-revives-more asks whether Leaky units in the dead state come back more often than ReLU's."),
+    Change("born-dead-rises-with-depth", "born-dead-rises-with-depth",
+           "Depth 50 against depth 2 at width 2 only became a logistic trend over depth at every width "
+           "(Bonferroni), with zero biases and with biases N(0, 1) (born-dead-rises-with-depth-biased)."),
+    Change("pointwise-death-matches-model", "pointwise-death-matches-model",
+           "The largest absolute gap over cells (a maximum compared with 0.05 without an interval) became a per-cell "
+           "equivalence test with Bonferroni-corrected Wilson intervals (rule 3); the number of networks per cell "
+           "is planned by power (rule 6)."),
+]
 
-    rec, born, slopes = tables["records"], tables["born"], tables.get("slopes")
-    out = []
-    fig, axes = P.plt.subplots(1, 3, figsize=(14, 4.0))
+
+# -- exploration ----------------------------------------------------------------------------
+def _plan_from_interval(name: str, estimate: float, half: float, n_pilot: int, unit: str,
+                        minimum: int, maximum: int) -> SeedPlan:
+    """Rule 6 for a statistic whose interval half-width falls as 1/sqrt(n): enough units
+    that the half-width is at most a third of the distance from the estimate to 0."""
+    distance = abs(estimate)
+    target = distance / 3
+    needed = maximum + 1 if distance == 0 or not math.isfinite(half) else max(
+        1, math.ceil(n_pilot * (half / target) ** 2))
+    n = min(max(needed, minimum), maximum)
+    return SeedPlan(n, needed, needed > maximum, estimate, None, 0.0, distance, target,
+                    f"{name}: the pilot's estimate {estimate:.4g} has an interval half-width {half:.3g} over "
+                    f"{n_pilot} {unit}; a half-width of at most {target:.3g} (a third of the distance to 0) needs "
+                    f"{needed} {unit}.")
+
+
+def decide(tables: dict, profile: str) -> Decisions:
+    cap = SEED_CAP[profile]
+    nets = BORN_NETS[profile]
+
+    def mean_plan(values, threshold):
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        return required_seeds(v.mean(), threshold, sd=v.std(ddof=1), n_pilot=len(v), maximum=cap)
+
+    # (a): per layer, the dead units its Wilson interval needs, and as many seeds as give them.
+    n_seeds = tables["units"]["seed"].nunique()
+    layer_plans = []
+    for layer, k, n, _ in _revival_intervals(tables):
+        p = k / n if n else 0.0
+        units = required_seeds(p, REVIVE_MAX, kind="proportion", n_pilot=n, maximum=10**7, level=1 - 0.05 / HIDDEN)
+        per_seed = max(n / n_seeds, 1e-9)
+        needed = math.ceil(units.needed / per_seed)
+        layer_plans.append(SeedPlan(min(max(needed, 8), cap), needed, needed > cap, p, None, REVIVE_MAX,
+                                    abs(p - REVIVE_MAX), units.target_half_width,
+                                    f"Layer {layer}: the pilot's share revived is {p:.3g} ({k} of {n} dead units), "
+                                    f"against the limit {REVIVE_MAX:g}; a Wilson interval at the "
+                                    f"Bonferroni level of half-width at most {units.target_half_width:.3g} needs "
+                                    f"{units.needed} dead units, and the pilot has {per_seed:.1f} per seed: "
+                                    f"{needed} seeds."))
+    revival_plan = max(layer_plans, key=lambda p: p.needed)
+    a, b = _comeback_gap(tables)
+    plans = {"dead-stays-dead-every-layer": revival_plan,
+             "leaky-revives-more": mean_plan(a - b, 0.0),
+             "dead-rises-with-lr": mean_plan(_slopes(tables, "lr"), 0.0),
+             "dead-rises-with-bias-shift": mean_plan(_slopes(tables, "shift"), 0.0)}
+    seeds = combine_plans(plans, maximum=cap)
+
+    # Networks per born-dead cell: the model test (one point) and the trend tests (the domain).
+    pilot = nets["pilot"]
+    eq, born = _model_test(tables)
+    level = 1 - 0.10 / len(born)
+    point = max((required_seeds(float(r["dead_at_point"] / r["point_nets"]),
+                                float(r["model"] + np.sign(g or 1.0) * MODEL_TOL), kind="proportion", n_pilot=pilot,
+                                maximum=nets["max_point"], minimum=nets["min"], level=level)
+                 for (_, r), g in zip(born.iterrows(), eq.estimates)), key=lambda p: p.needed)
+    widths = len(tables["born"]["width"].unique())
+    domain = []
+    for bias_std in BORN_BIAS_STD:
+        for w, iv in _depth_slopes(tables, bias_std, 1 - 0.05 / widths):
+            domain.append(_plan_from_interval(f"depth trend, width {w}, bias std {bias_std:g}", iv.estimate,
+                                              iv.half_width, pilot, "networks", nets["min"], nets["max_domain"]))
+    iv, *_ = _width_gap(tables)
+    domain.append(_plan_from_interval("width gap", iv.estimate, iv.half_width, pilot, "networks", nets["min"],
+                                      nets["max_domain"]))
+    domain = max(domain, key=lambda p: p.needed)
+    notes = ["Nothing is tuned: the learning rate and the bias shift are the variables of the claim.",
+             f"Networks per born-dead cell for the model test (one input point): {point.n}. {point.explanation}",
+             f"Networks per born-dead cell for the constant-over-the-domain tests: {domain.n}. {domain.explanation}"]
+    return Decisions({"born_point_nets": point.n, "born_domain_nets": domain.n}, seeds, notes)
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.evidence import group_ci
+    from nnclaims.report import plotting as P
+
+    nets, born, slopes, units = tables["networks"], tables["born"], tables.get("slopes"), tables["units"]
     names = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU"}
-    for ax, part, key, label in ((axes[0], "lr", "lr", "learning rate (log)"),
-                                 (axes[1], "shift", "shift", "bias shift at initialization")):
+    out = []
+    fig, axes = P.plt.subplots(1, 4, figsize=(18, 4.2))
+    for ax, which, label in ((axes[0], "lr", "learning rate (log)"), (axes[1], "shift", "bias shift at initialization")):
         for i, a in enumerate(ACTS):
-            f = rec[(rec["activation"] == a) & (rec["step"] == rec["step"].max()) & ~rec["diverged"].astype(bool)]
-            f = f[(f["part"] == part) | ((part == "shift") & (f["part"] == "lr") & (f["lr"] == SHIFT_LR))]
-            s = group_ci(f, key, "dead_fraction")
-            P.band_ci(ax, s, key, i=i, label=names[a])
+            f = nets[(nets["activation"] == a) & ~nets["diverged"].astype(bool)]
+            f = f[f["shift"] == 0] if which == "lr" else f[np.isclose(f["lr"], SHIFT_LR)]
+            f = f.assign(frac=f["wbd_end"] / f["units"])
+            P.band_ci(ax, group_ci(f, which, "frac"), which, i=i, label=f"{names[a]} (pre-activation ≤ 0 everywhere)")
+        s = _sweep(tables, which)
+        fit = logistic_fit(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
+        xs = np.linspace(s["x"].min(), s["x"].max(), 50)
+        ys = 1 / (1 + np.exp(-(fit.intercept.estimate + fit.slope.estimate * xs)))
+        ax.plot(10**xs if which == "lr" else -xs, ys, **P.THEORY, label="logistic fit, ReLU")
         ax.set_xlabel(label)
-        ax.set_ylabel("dead fraction of hidden units")
-        ax.legend(fontsize=8)
-    P.log_ticks(axes[0], sorted(rec.loc[rec["part"] == "lr", "lr"].unique()))
+        ax.set_ylabel("fraction of hidden units dead / would be dead")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=7)
+    P.log_ticks(axes[0], sorted(nets.loc[nets["shift"] == 0, "lr"].unique()))
     axes[0].set_title("After training, by learning rate")
     axes[1].set_title(f"After training at lr {SHIFT_LR:g}, by bias shift")
     ax = axes[2]
-    relu = rec[(rec["activation"] == "relu") & (rec["part"] == "lr")]
-    for i, lr in enumerate(sorted(relu["lr"].unique())):
-        s = group_ci(relu[relu["lr"] == lr], "step", "dead_first")
-        P.band_ci(ax, s, "step", i=i, label=f"lr {lr:g}")
-    ax.set_xlabel("training step")
-    ax.set_ylabel(f"dead units in hidden layer 1 (of {SIZES[1]})")
-    ax.set_title("ReLU: the first layer's dead set only grows")
-    ax.legend(fontsize=8)
+    rev = _revival_intervals(tables)
+    layers = [r[0] for r in rev]
+    est = np.array([r[3].estimate for r in rev])
+    ax.errorbar(layers, est, yerr=[est - np.array([r[3].low for r in rev]), np.array([r[3].high for r in rev]) - est],
+                marker="o", color=P.color(0), linestyle="none", capsize=3, label="ReLU: dead at half-time, alive at end")
+    ax.axhline(REVIVE_MAX, **P.THEORY, label=f"the claim's limit, {REVIVE_MAX:g}")
+    ax.set_xticks(layers)
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel("share revived (Bonferroni Wilson interval)")
+    ax.set_title("Once dead, stays dead? (every layer)")
+    ax.legend(fontsize=7)
+    ax = axes[3]
+    for i, a in enumerate(ACTS[:2]):
+        u = units[(units["activation"] == a) & (units["shift"] == 0) & ~units["diverged"].astype(bool)]
+        per = u.groupby(["seed", "lr"])[["wbd_back", "wbd_half"]].sum().reset_index()
+        per = per[per["wbd_half"] > 0].assign(share=lambda f: f["wbd_back"] / f["wbd_half"])
+        if len(per):
+            P.band_ci(ax, group_ci(per, "lr", "share"), "lr", i=i, label=names[a])
+    P.log_ticks(ax, sorted(nets.loc[nets["shift"] == 0, "lr"].unique()))
+    ax.set_xlabel("learning rate (log)")
+    ax.set_ylabel("share of would-be-dead units that come back")
+    ax.set_title("Would-be-dead at half-time, back by the end")
+    ax.legend(fontsize=7)
     fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "dead_units"), "dying-relu", main=True,
-                      caption=("Left and middle: the fraction of hidden units that are dead (zero gradient on every "
-                               "training example) after training, mean and 95% band over seeds. ReLU's grows with the "
-                               "learning rate and with a negative bias shift; Leaky ReLU's and PReLU's stay at zero. "
-                               "Right: the number of dead ReLU units in the first hidden layer never falls."),
-                      alt=("Dead-unit fractions rising with learning rate and negative bias shift for ReLU, flat at "
-                           "zero for Leaky ReLU and PReLU; first-layer dead counts that only increase over training.")))
+    out.append(Figure(P.save(fig, outdir, "dead_units"), CLAIM, main=True,
+                      caption=("First two panels: the fraction of hidden units whose pre-activation is at most 0 on every "
+                               "training example after training (for ReLU: dead), mean and 95% band over seeds, with the "
+                               "pooled logistic fit for ReLU (dashed). Third: of the ReLU units dead at half-time, the "
+                               "share alive at the end, per layer, against the claim's limit. Fourth: the share of "
+                               "would-be-dead units that come back, Leaky ReLU against ReLU."),
+                      alt=("Dead fractions rising with learning rate and negative bias shift for ReLU; revival shares "
+                           "per layer against a 0.05 line; comeback shares for Leaky ReLU and ReLU by learning rate.")))
 
-    fig, axes = P.plt.subplots(1, 2, figsize=(11, 4.0))
+    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.2))
     shown = [w for w in (2, 3, 4, 6, 10) if w in set(born["width"])]
-    for i, w in enumerate(shown):
-        b = born[born["width"] == w].sort_values("depth")
-        for ax, measured in ((axes[0], b["constant"]), (axes[1], b["dead_at_point"])):
-            ax.plot(b["depth"], measured / b["nets"], marker=P.marker(i), color=P.color(i), label=f"width {w}")
-            ax.plot(b["depth"], b["model"], color=P.color(i), linestyle="--", linewidth=1)
-    for ax, title in ((axes[0], "Output constant over the whole domain"), (axes[1], "All-zero layer at x = 1")):
-        P.log_ticks(ax, [d for d in (2, 3, 5, 10, 20, 50) if d in set(born["depth"])])
+    depths = sorted(born["depth"].unique())
+    for col, (ax, bias_std) in enumerate(zip(axes[:2], BORN_BIAS_STD)):
+        for i, w in enumerate(shown):
+            b = born[(born["width"] == w) & (born["bias_std"] == bias_std)].sort_values("depth")
+            ax.plot(b["depth"], b["constant"] / b["nets"], marker=P.marker(i), color=P.color(i), label=f"width {w}")
+            if not bias_std:
+                ax.plot(b["depth"], b["model"], color=P.color(i), linestyle="--", linewidth=1)
+        P.log_ticks(ax, [d for d in (2, 3, 5, 10, 20, 50) if d in set(depths)])
         ax.set_xlabel("depth (linear layers, log)")
-        ax.set_ylabel("probability at initialization")
-        ax.set_title(title)
+        ax.set_ylabel("probability of a constant network")
         ax.set_ylim(-0.02, 1.02)
+        ax.set_title("Born dead, zero biases" if not bias_std else "Born dead, biases N(0, 1)")
     axes[0].legend(fontsize=8, title="markers: measured\ndashed: 1−(1−2⁻ʷ)ᵈ⁻¹", title_fontsize=8)
+    ax = axes[2]
+    eq, zero = _model_test(tables)
+    for i, w in enumerate(shown):
+        idx = np.flatnonzero(zero["width"].to_numpy() == w)
+        d = zero["depth"].to_numpy()[idx] * (1 + 0.02 * (i - 2))
+        ax.errorbar(d, eq.estimates[idx], yerr=[eq.estimates[idx] - eq.lows[idx], eq.highs[idx] - eq.estimates[idx]],
+                    color=P.color(i), marker=P.marker(i), linestyle="none", capsize=2, label=f"width {w}")
+    ax.axhspan(-MODEL_TOL, MODEL_TOL, color="#cccccc", alpha=0.3, label=f"±{MODEL_TOL:g}: agreement")
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    P.log_ticks(ax, [d for d in (2, 3, 5, 10, 20, 50) if d in set(depths)])
+    ax.set_xlabel("depth (linear layers, log)")
+    ax.set_ylabel("P(all-zero layer at x = 1) − model")
+    ax.set_title("The simple model, cell by cell (simultaneous 90%)")
+    ax.legend(fontsize=7)
     fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "born_dead"), "dying-relu",
-                      caption=(f"Random ReLU networks at initialization ({int(born['nets'].iloc[0]):,} per cell), by depth "
-                               "and width, against the simple model 1−(1−2⁻ʷ)ᵈ⁻¹ (dashed). Right: the probability that "
-                               "some layer is all zeros at one input matches the model. Left: being constant over the "
-                               "whole input domain is rarer, but also rises with depth and falls with width."),
-                      alt=("Born-dead probability curves rising with depth, lower for wider networks; measured points "
-                           "at one input follow the dashed model; over the whole domain they lie below it.")))
+    out.append(Figure(P.save(fig, outdir, "born_dead"), CLAIM,
+                      caption=(f"Random ReLU networks at initialization ({int(born['nets'].max()):,} per cell over the "
+                               "domain), by depth and width. Left: zero biases, against the simple model "
+                               "1−(1−2⁻ʷ)ᵈ⁻¹ for an all-zero layer at one input (dashed); being constant over the whole "
+                               "domain is rarer. Middle: biases drawn N(0, 1). Right: the model test, each cell's gap "
+                               "with its simultaneous interval against the ±0.05 band."),
+                      alt=("Born-dead probability curves rising with depth, lower for wider networks, with zero and "
+                           "with random biases; per-cell gaps to the simple model inside a grey band.")))
     if slopes is not None and len(slopes):
         fig, ax = P.plt.subplots(figsize=(6.4, 3.6))
         ax.hist(slopes["slope"], bins=60, color=P.color(0))
@@ -319,7 +820,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         ax.set_xlabel("learned negative-side slope a (PReLU)")
         ax.set_ylabel("units")
         ax.legend(fontsize=8)
-        out.append(Figure(P.save(fig, outdir, "prelu_slopes"), "dying-relu",
+        out.append(Figure(P.save(fig, outdir, "prelu_slopes"), CLAIM,
                           caption=("PReLU's learned slopes for negative inputs after training, over all units, seeds and "
                                    "learning rates (networks that diverged left out). They start at 0.25 (dashed)."),
                           alt="Histogram of learned PReLU slopes spread around the initial 0.25."))
