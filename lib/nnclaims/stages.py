@@ -108,8 +108,9 @@ def decide(exp: Experiment, shard_files: list[str | Path], out: str | Path, *, e
     if made["seeds"] is not None and not isinstance(made["seeds"], dict):
         raise ExperimentError(f"{exp.name}: decide() must give its seed plan as nnclaims.evidence.SeedPlan "
                               f"(from required_seeds) or None")
-    if exp.explores and made["seeds"] is None and not expect.seeds:
-        made["seeds"] = {"n": exp.n_seeds(expect.profile), "explanation": "the experiment's SEEDS"}
+    if made["seeds"] is None:  # the experiment keeps its SEEDS; no power computation
+        n = exp.n_seeds(expect.profile)
+        made["seeds"] = {"n": n, "explanation": f"{n} seeds, fixed by the design (not chosen by power)."}
     results.write_json(out, made)
     return made
 

@@ -1,0 +1,340 @@
+"""Fault injection: the pipeline never shows a wrong result, never loses data, and answers
+every user error with one sentence.
+
+Each case breaks something on purpose, on a copy of the workflow with three tiny
+experiments (tests/faults/: two plain ones and one that explores first), so that a
+pipeline run takes seconds. The README's "Fault tests" table counts these cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+FAULTS = REPO / "tests" / "faults"
+pytestmark = pytest.mark.slow
+
+
+# -- a small workflow --------------------------------------------------------------------
+def make_workflow(tmp_path: Path, experiments=("alpha", "beta", "gamma")) -> Path:
+    wf = tmp_path / "wf"
+    wf.mkdir(parents=True)
+    shutil.copy(REPO / "Snakefile", wf)
+    shutil.copy(REPO / "environment.yml", wf)  # the rules name it as their software environment
+    shutil.copytree(REPO / "rules", wf / "rules")
+    shutil.copytree(REPO / "config", wf / "config")
+    shutil.copytree(REPO / "profiles", wf / "profiles")
+    (wf / "experiments").mkdir()
+    for name in experiments:
+        shutil.copy(FAULTS / f"{name}.py", wf / "experiments")
+    return wf
+
+
+def smk(wf: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(wf / "Snakefile"), "-d", str(wf), "--cores", "2",
+           "--config", "profile=quick", "device=cpu", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=wf)
+
+
+def cli(wf: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "nnclaims", "--experiments-dir", str(wf / "experiments"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=wf)
+
+
+def one_sentence(result: subprocess.CompletedProcess, needle: str) -> None:
+    """The user error was answered with one line that names the problem, and no traceback."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-2000:]
+    assert needle in out, out[-3000:]
+    assert "Traceback" not in out and 'File "' not in out, out[-3000:]
+    errors = [line for line in out.splitlines() if line.startswith("nnclaims: error:")]
+    assert len(errors) == 1, out[-3000:]
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def settings_of(wf: Path, name: str) -> dict:
+    return json.loads((wf / "results" / name / "provenance.json").read_text())["settings"]
+
+
+@pytest.fixture
+def done(tmp_path) -> Path:
+    """A workflow that has run once, successfully, in the quick profile."""
+    wf = make_workflow(tmp_path)
+    result = smk(wf)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return wf
+
+
+# -- the configuration: stopped before any job, named in one sentence -------------------
+@pytest.mark.parametrize("args,needle", [
+    (["profile=fast"], "config key 'profile': 'fast' is not allowed; allowed values: quick, full"),
+    (["device=tpu"], "config key 'device': 'tpu' is not allowed"),
+    (["engine=vmap"], "config key 'engine': 'vmap' is not allowed"),
+    (["threads=0"], "config key 'threads': 0 is not allowed; must be at least 1"),
+    (["threads=two"], "config key 'threads': expected integer, got 'two'"),
+    (["seed_block=fresh"], "config key 'seed_block': 'fresh' is not allowed"),
+    (["proflie=quick"], "unknown config key 'proflie'"),
+    (["overrides={alpha: {seed: 3}}"], "unknown config key 'seed' under 'overrides.alpha'"),
+    (["overrides={alpha: {seeds: 0}}"], "config key 'overrides.alpha.seeds': 0 is not allowed; must be at least 2"),
+    (["overrides={alpha: {seeds: -1}}"], "config key 'overrides.alpha.seeds': -1 is not allowed"),
+    (["overrides={alpha: {shards: 0}}"], "config key 'overrides.alpha.shards': 0 is not allowed"),
+    (["overrides={alphaa: {seeds: 5}}"], "config key 'overrides': unknown experiment 'alphaa'; allowed: alpha, beta, gamma"),
+    (["experiments=[alphaa]"], "config key 'experiments': unknown experiment 'alphaa'"),
+    (["mnist_path=/no/such/folder"], "config key 'mnist_path': /no/such/folder is not a folder"),
+    (["device=cuda"], "config key 'device': 'cuda' was asked for, but torch sees no GPU"),
+])
+def test_a_bad_setting_stops_before_any_job(tmp_path, args, needle):
+    import torch
+
+    if "device=cuda" in args and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    wf = make_workflow(tmp_path)
+    one_sentence(smk(wf, *args), needle)
+    assert not (wf / "results").exists() and not (wf / "logs").exists()
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("profile: quick\ndevice: [cpu\n", "config.yaml, line 3, column 1"),
+    ("profile: quick\nthreads: 1\nprofile: full\n", "config.yaml, line 3: key 'profile' appears twice (first on line 1)"),
+    ("- profile\n- quick\n", "a config file holds keys and values"),
+    ("overrides: {alpha: {seeds: many}}\n", "config key 'overrides.alpha.seeds': expected integer, got 'many'"),
+])
+def test_a_broken_config_file_is_named_with_its_line(tmp_path, content, needle):
+    wf = make_workflow(tmp_path)
+    (wf / "config" / "config.yaml").write_text(content)
+    one_sentence(smk(wf), needle)
+
+
+@pytest.mark.parametrize("files,needle", [
+    ({}, "no train-images-idx3-ubyte"),
+    ({"train-images-idx3-ubyte": b"garbage", "train-labels-idx1-ubyte": b"", "t10k-images-idx3-ubyte": b"",
+      "t10k-labels-idx1-ubyte": b""}, "is not an MNIST IDX file"),
+])
+def test_a_bad_mnist_path_stops_before_any_job(tmp_path, files, needle):
+    wf = make_workflow(tmp_path)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    one_sentence(smk(wf, f"mnist_path={folder}"), needle)
+
+
+def test_a_broken_selected_experiment_is_named_with_its_line_and_an_unselected_one_blocks_nothing(tmp_path):
+    wf = make_workflow(tmp_path)
+    (wf / "experiments" / "broken.py").write_text("import numpy as np\n\nX = np.nosuch(3)\n")
+    one_sentence(smk(wf, "-n"), "broken.py, line 3: importing the experiment failed: AttributeError")
+    result = smk(wf, "experiments=[alpha]")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [r["claim"] for r in rows(wf / "results" / "verdicts.csv")] == ["alpha-claim"]
+
+
+# -- the command line --------------------------------------------------------------------
+@pytest.mark.parametrize("args,needle", [
+    (["run", "alpha", "--profile", "quick", "--shard", "5", "--shards", "2"], "--shard 5: shards are numbered 0 to 1"),
+    (["run", "alpha", "--profile", "quick", "--shards", "0"], "config key 'overrides.alpha.shards': 0 is not allowed"),
+    (["run", "alpha", "--profile", "quick", "--seeds", "0"], "config key 'overrides.alpha.seeds': 0 is not allowed"),
+    (["run", "alpha", "--profile", "quick", "--threads", "0"], "config key 'threads': 0 is not allowed"),
+    (["run", "alpha", "--profile", "fast"], "config key 'profile': 'fast' is not allowed"),
+    (["run", "alpha", "--config-json", "{bad"], "--config-json is not valid JSON"),
+    (["run", "nosuch"], "unknown experiment 'nosuch'; available: alpha, beta, gamma"),
+    (["summarize", "alpha", "--profile", "quick"], "alpha: no shard"),
+    (["plot", "alpha"], "results/alpha/provenance.json is missing"),
+    (["decide", "alpha", "--profile", "quick"], "alpha has no exploration"),
+    (["report", "--only", "nonexistent"], "unknown experiment 'nonexistent'"),
+    (["new", "Bad-Name"], "experiment names are lower-case identifiers"),
+    (["new", "alpha"], "exists; pass --force to overwrite it"),
+])
+def test_a_bad_command_line_is_one_sentence(tmp_path, args, needle):
+    wf = make_workflow(tmp_path)
+    if args[0] == "new":
+        args = [*args[:1], *args[1:], ]
+        result = subprocess.run([sys.executable, "-m", "nnclaims", "--experiments-dir", str(wf / "experiments"), *args],
+                                capture_output=True, text=True, cwd=wf)
+    else:
+        result = cli(wf, *args)
+    one_sentence(result, needle)
+
+
+def test_report_with_a_wrong_name_leaves_the_results_alone(done):
+    before = {p: p.read_bytes() for p in (done / "results").glob("*.csv")}
+    one_sentence(cli(done, "report", "--profile", "quick", "--only", "nonexistent"), "unknown experiment 'nonexistent'")
+    assert {p: p.read_bytes() for p in (done / "results").glob("*.csv")} == before
+
+
+# -- corrupt files: named, never used -----------------------------------------------------
+def _shard(wf: Path, name: str = "alpha") -> Path:
+    return next((wf / "results" / name / "runs").glob("*/0-of-1.json"))
+
+
+@pytest.mark.parametrize("damage,needle", [
+    (lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]), "is not a valid shard (corrupt or truncated"),
+    (lambda p: p.write_text(""), "is not a valid shard"),
+    (lambda p: p.write_text("[1, 2]"), "is not a shard written by nnclaims"),
+    (lambda p: p.write_text(p.read_text().replace('"value": 1', '"value": 7', 1)), "do not match their checksum"),
+])
+def test_a_damaged_shard_is_named(done, damage, needle):
+    damage(_shard(done))
+    one_sentence(cli(done, "summarize", "alpha", "--profile", "quick"), needle)
+
+
+def test_a_shard_of_other_settings_is_refused_even_in_todays_folder(done, tmp_path):
+    other = make_workflow(tmp_path / "other", ("alpha",))
+    assert cli(other, "run", "alpha", "--profile", "quick", "--seed-block", "exploration").returncode == 0
+    shutil.copy(_shard(other), _shard(done))
+    one_sentence(cli(done, "summarize", "alpha", "--profile", "quick"),
+                 "was made with other settings than today's (seed_block exploration → confirmatory")
+
+
+@pytest.mark.parametrize("target,command,needle", [
+    ("tables/records.csv", ["plot", "alpha"], "alpha/tables/records.csv is not the file that was written"),
+    ("checks.csv", ["report", "--profile", "quick"], "alpha/checks.csv is not the file that was written"),
+    ("verdicts.csv", ["report", "--profile", "quick"], "alpha/verdicts.csv is not the file that was written"),
+    ("provenance.json", ["plot", "alpha"], "alpha/provenance.json is corrupt or truncated"),
+])
+def test_a_truncated_result_is_named_and_not_published(done, target, command, needle):
+    path = done / "results" / "alpha" / target
+    path.write_text(path.read_text()[:-30])
+    before = (done / "reports" / "index.html").read_bytes()
+    one_sentence(cli(done, *command), needle)
+    assert (done / "reports" / "index.html").read_bytes() == before
+
+
+def test_a_missing_tables_folder_is_named(done):
+    shutil.rmtree(done / "results" / "alpha" / "tables")
+    one_sentence(cli(done, "plot", "alpha"), "results/alpha/tables is not a file")
+
+
+# -- the workflow: nothing stale reaches the report --------------------------------------
+def test_a_second_run_does_nothing(done):
+    result = smk(done)
+    assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("victim", ["shard", "checks", "figures", "decisions"])
+def test_a_deleted_result_is_remade(done, victim):
+    path = {"shard": _shard(done), "checks": done / "results" / "alpha" / "checks.csv",
+            "figures": done / "results" / "alpha" / "figures",
+            "decisions": next((done / "results" / "gamma" / "explore").glob("*/decisions.json"))}[victim]
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    result = smk(done)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Nothing to be done" not in result.stdout + result.stderr
+    assert path.exists()
+
+
+def test_changed_settings_rerun_with_a_reason_and_the_report_never_mixes(done):
+    result = smk(done, "seed_block=exploration")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "nnclaims: alpha will be recomputed: settings changed: seed_block confirmatory → exploration" in result.stderr
+    for name in ("alpha", "beta", "gamma"):
+        assert settings_of(done, name)["seed_block"] == "exploration"
+
+
+def test_a_failing_experiment_with_keep_going_still_gets_a_report_without_stale_results(done):
+    # Change the settings (every result is now stale), then make beta's run fail.
+    src = done / "experiments" / "beta.py"
+    src.write_text(src.read_text().replace("time.sleep(20 if", "raise RuntimeError('beta is broken')\n    time.sleep(20 if"))
+    result = smk(done, "seed_block=exploration", "--keep-going")
+    assert result.returncode != 0
+    verdicts = {r["claim"]: r for r in rows(done / "results" / "verdicts.csv")}
+    assert verdicts["beta-claim"]["verdict"] == "did not run"
+    assert verdicts["alpha-claim"]["verdict"] != "did not run"
+    assert settings_of(done, "alpha")["seed_block"] == "exploration"
+    page = (done / "reports" / "claims" / "beta-claim.html").read_text()
+    assert "did not run" in page and "logs/beta/" in page
+    log = next((done / "reports" / "logs" / "beta").glob("*.log")).read_text()
+    assert "beta is broken" in log
+    index = (done / "reports" / "index.html").read_text()
+    assert "Incomplete run" in index
+
+
+def test_a_failing_summary_shows_as_not_run(done):
+    src = done / "experiments" / "alpha.py"
+    src.write_text(src.read_text().replace('return [Check.of("alpha-claim"', 'raise ValueError("checks broke")\n    return [Check.of("alpha-claim"'))
+    result = smk(done, "--keep-going")
+    assert result.returncode != 0
+    verdicts = {r["claim"]: r["verdict"] for r in rows(done / "results" / "verdicts.csv")}
+    assert verdicts["alpha-claim"] == "did not run" and verdicts["beta-claim"] != "did not run"
+
+
+def test_a_hand_run_shard_is_used_only_when_it_matches(tmp_path):
+    wf = make_workflow(tmp_path, ("alpha",))
+    # By hand, with the full profile (what `nnclaims run` gives without --profile): not today's.
+    assert cli(wf, "run", "alpha", "--profile", "full").returncode == 0
+    result = smk(wf)
+    assert result.returncode == 0
+    assert "rule run:" in result.stdout + result.stderr or "localrule run:" in result.stdout + result.stderr
+    assert settings_of(wf, "alpha")["profile"] == "quick"
+    # By hand, with today's settings: the workflow uses it and does not recompute it.
+    shutil.rmtree(wf / "results")
+    shutil.rmtree(wf / ".snakemake")
+    assert cli(wf, "run", "alpha", "--profile", "quick").returncode == 0
+    result = smk(wf)
+    assert result.returncode == 0
+    assert "rule run:" not in result.stdout + result.stderr
+
+
+# -- the fingerprint: what is rerun after an edit ----------------------------------------
+def _jobs(result) -> set[str]:
+    return set(re.findall(r"^(?:local)?rule (\w+):", result.stdout + result.stderr, flags=re.M))
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (("def _points_for_figure(rec):\n", "def _points_for_figure(rec):\n    rec = rec.copy()\n"), {"plot", "report"}),
+    (("def _helper_for_checks(rec):\n", "def _helper_for_checks(rec):\n    rec = rec.copy()\n"),
+     {"summarize", "plot", "report"}),
+    (('Expected: the mean', 'Expected (a reworded docstring): the mean'), {"report"}),
+    (("    time.sleep(20 if", "    time.sleep(21 if"), {"run", "summarize", "plot", "report"}),
+])
+def test_an_edit_reruns_exactly_what_it_touches(done, edit, expected):
+    src = done / "experiments" / "alpha.py"
+    text = src.read_text()
+    assert edit[0] in text
+    src.write_text(text.replace(edit[0], edit[1], 1))
+    result = smk(done, "-n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _jobs(result) - {"all"} == expected
+    if "run" in expected:
+        assert "nnclaims: alpha will be recomputed: run code of alpha.py changed: run" in result.stderr
+
+
+# -- resuming after kill -9 ----------------------------------------------------------------
+def test_an_interrupted_run_resumes_by_default_with_the_same_bytes(tmp_path):
+    reference = make_workflow(tmp_path / "ref")
+    assert smk(reference).returncode == 0
+    wf = make_workflow(tmp_path / "cut")
+    (wf / "slow-runs").touch()  # every run job sleeps, so the kill lands mid-run
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(wf / "Snakefile"), "-d", str(wf), "--cores", "2",
+           "--config", "profile=quick", "device=cpu"]
+    proc = subprocess.Popen(cmd, cwd=wf, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((wf / "results").glob("*/runs/*/*.json")):
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its jobs, mid-run
+    proc.wait()
+    assert list((wf / ".snakemake" / "locks").glob("*.lock")), "the interrupted run should leave its lock"
+    (wf / "slow-runs").unlink()
+    result = smk(wf)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "removed the lock of an interrupted run" in result.stderr
+    for name in ("verdicts.csv", "checks.csv", "measurements.csv"):
+        assert (wf / "results" / name).read_bytes() == (reference / "results" / name).read_bytes(), name
+    for table in (reference / "results").glob("*/tables/*.csv"):
+        assert (wf / table.relative_to(reference)).read_bytes() == table.read_bytes(), table
