@@ -1,13 +1,14 @@
 # Two commands on a fresh machine:
 #   make        install into .venv, then run the whole pipeline on all cores
 #   make test   install into .venv, then run the test suite (what CI runs)
+#   make cluster-test   the quick profile through a one-node SLURM against a local run (root, apt)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install test chromium quick bench clean
+.PHONY: all install test chromium cluster-test quick bench clean
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -31,6 +32,12 @@ chromium:
 	  echo "installing Debian's chromium for the browser test"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "could not install chromium: the browser test will be skipped"; }
+
+# Stands up a one-node SLURM (.ci/slurm.sh: root and apt needed, skipped with a sentence
+# elsewhere unless NNCLAIMS_REQUIRE_CLUSTER=1), installs the `slurm` extra, runs the quick
+# profile locally and through profiles/slurm and requires identical verdicts and checks.
+cluster-test: $(STAMP)
+	@$(BIN)/python .ci/cluster_test.py
 
 quick: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --config profile=quick
