@@ -1,30 +1,37 @@
 """linear-regions: each ReLU neuron is a hyperplane; layers carve the input space into regions.
 
-Setup (fixed before running): random ReLU networks on the square [-1, 1]^2, He-normal
-weights and biases N(0, 0.5^2). A point's activation pattern (which units are on) fixes
-the network's affine map; the points sharing a pattern form a convex region, so regions
-are counted as distinct patterns on a 700 x 700 grid (a lower bound: cells smaller
-than the grid spacing can be missed).
+Setup (kept from protocol 1): random ReLU networks 2 -> depth x width -> 1 on the square
+[-1, 1]^2, He-normal weights and biases N(0, 0.5^2); at about 500 parameters for depth 1
+to 6 (width 125 at depth 1, 12 at depth 4), and one-hidden-layer networks of 2, 4, 8 and
+16 neurons.
+
+Protocol 2 (pre-registered in the claim catalogue, 2026-11-21): regions are counted
+EXACTLY, by splitting convex polygons layer by layer (`nnclaims.numeric.regions`: the 2-D
+analogue of the exact 1-D piece counter, tested against arrangements with known counts);
+the grid count of protocol 1 is kept only as the negative control of check (a) and as a
+measurement of what a grid misses. Rule 6: the confirmatory seeds (10000+) are as many as
+a pilot on the four exploration seeds (20000+, depths 1 and 4) says check (b) needs.
 
 Expected:
-- one hidden layer: the regions are the cells of the arrangement of its m lines, whose
-  number inside the square Euler's formula gives (1 + lines crossing the square +
-  crossings inside it, for lines in general position); for the 125-neuron layer of the
-  500-parameter budget the grid count matches it to within 2% in every network;
-- every further layer only subdivides: counting regions with the patterns of the first l
-  layers never decreases with l, in every network.
-Added after the first run (they can only make the verdict stricter): for one hidden layer
-of m = 2..16 neurons the grid never shows more regions than Euler's count, and at every
-grid point the output equals the affine map read off the point's activation pattern
-(largest gap below 1e-9).
-The first run found the grid 8% short of Euler's count: with 7,750 crossings, many cells
-are smaller than the grid spacing. A later change swapped the 2% check for checks that do
-not depend on resolution, which then passed; that was changing a check after seeing its
-result, so the 2% check is back and decides. The shares of cells the grid misses are
-reported.
-At equal parameter counts (about 500) for depth 1 to 6 the region counts are reported; at
-initialization they grow with the number of neurons rather than exponentially with depth
-(Hanin and Rolnick 2019), so no ordering by depth is predicted.
+- (a) exact: the exact region count of a one-hidden-layer network equals Euler's count of
+  its line arrangement inside the square (1 + lines crossing the square + crossings
+  inside it), in every network: the one-hidden-layer networks (2, 4, 8, 16 and 125
+  neurons) and the first hidden layer of every deeper network, which is itself a
+  one-layer arrangement. Check: the number of networks where the two differ is 0;
+- (b) at about 500 parameters and at initialization, depth does not multiply regions:
+  the count at depth 4 is at most twice the count at depth 1 (paired by seed, whole 95%
+  interval of the mean log2 ratio below 1). Hanin and Rolnick (2019) predict counts that
+  grow with the number of neurons (125 at depth 1, 48 at depth 4), not exponentially with
+  depth, so this is expected to pass by a wide margin.
+"Layers only subdivide" (the count after l layers never decreases with l) and "the network
+is one affine map on each region" are theorems: they are reported as measurements, as
+are the counts at every depth and the share of cells that protocol 1's 700 x 700 grid
+misses.
+Controls: (a) must pass on hand-made arrangements whose cell counts are known ((k+1)^2
+cells for k x k tilted grid lines, n + 1 strips for n parallel lines), counted by the same
+exact counter, and must fail when the exact count is replaced by a counter that misses
+cells (distinct activation patterns on a coarse 100 x 100 grid); (b) must pass when the
+depth-4 counts equal the depth-1 counts and fail when they are four times them.
 """
 
 from __future__ import annotations
@@ -33,7 +40,10 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
+from nnclaims.evidence import (
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, combine_plans, mean_ci, paired,
+    paired_ci, required_seeds, where,
+)
 
 CLAIMS = [
     Claim(
@@ -47,15 +57,18 @@ CLAIMS = [
                    "(2019), Complexity of linear regions in deep networks, on typical counts at initialization."),
     )
 ]
-SEEDS = {"quick": 3, "full": 8}
+SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 BUDGET = 500
-DEPTHS = {"quick": [1, 3, 6], "full": [1, 2, 3, 4, 5, 6]}
-ARRANGEMENT_WIDTHS = [2, 4, 8, 16]
-MAP_DEPTHS = (1, 3, 6)  # drawn in the figure
-GRID = {"quick": 300, "full": 700}
+DEPTHS = {"quick": [1, 2, 4], "full": [1, 2, 3, 4, 5, 6]}
+ARRANGEMENT_WIDTHS = {"quick": [2, 16], "full": [2, 4, 8, 16]}
+KNOWN_K = {"quick": [1, 3], "full": [1, 2, 3, 5, 8, 12]}  # hand-made arrangements (positive control of (a))
+MAP_DEPTHS = (1, 2, 4, 6)  # drawn in the figure, those in the profile's grid
+COARSE = 100   # the missing-cells counter of the negative control
+FINE = {"quick": 200, "full": 700}  # protocol 1's grid, for the measurement of what it misses
 BIAS_STD = 0.5
-AFFINE_TOL = 1e-9
-MATCH = 0.02
+DEEP, SHALLOW = 4, 1  # check (b) compares these depths
+DOUBLING = 1.0        # log2 of "at most twice"
+SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap; the quick profile (tests) stays at the minimum
 
 
 def width_for(depth: int, budget: int = BUDGET) -> int:
@@ -66,153 +79,297 @@ def width_for(depth: int, budget: int = BUDGET) -> int:
     return max(2, round(w))
 
 
+def explore(profile: str) -> list[dict]:
+    return [{"part": "budget", "depth": d, "width": width_for(d)} for d in (SHALLOW, DEEP)]
+
+
 def grid(profile: str) -> list[dict]:
-    points = [{"part": "budget", "depth": d, "width": width_for(d), "grid": GRID[profile]} for d in DEPTHS[profile]]
-    return points + [{"part": "arrangement", "depth": 1, "width": m, "grid": GRID[profile]}
-                     for m in ARRANGEMENT_WIDTHS]
-
-
-def arrangement_cells(W: np.ndarray, b: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> int:
-    """Cells that the lines W x + b = 0 cut the square into (lines in general position):
-    1 + (lines crossing the square) + (pairwise crossings inside the square)."""
-    corners = np.array([[lo, lo], [lo, hi], [hi, lo], [hi, hi]]) @ W.T + b  # (4, lines)
-    inside = np.flatnonzero((corners.min(axis=0) < 0) & (corners.max(axis=0) > 0))
-    i, j = np.triu_indices(len(inside), k=1)
-    A = np.stack([W[inside[i]], W[inside[j]]], axis=1)  # (pairs, 2, 2)
-    det = np.linalg.det(A) if len(i) else np.zeros(0)
-    ok = np.abs(det) > 1e-12
-    p = np.linalg.solve(A[ok], -np.stack([b[inside[i]], b[inside[j]]], axis=1)[ok][..., None])[..., 0]
-    points = int(np.all((p > lo) & (p < hi), axis=1).sum())
-    return 1 + len(inside) + points
-
-
-def affine_gap(layers, pts: np.ndarray) -> float:
-    """Largest |network output - the affine map its activation pattern defines| over the points."""
-    from nnclaims.numeric import pieces
-
-    out = pieces.forward(layers, pts)[:, 0]
-    A = np.broadcast_to(np.eye(2), (len(pts), 2, 2))  # d(activation)/dx, per point
-    c = np.zeros((len(pts), 2))                        # activation = A x + c
-    a = pts
-    for i, (W, b) in enumerate(layers):
-        A, c = W @ A, c @ W.T + b
-        if i < len(layers) - 1:
-            on = (a @ W.T + b > 0)
-            A, c = A * on[:, :, None], c * on
-            a = np.maximum(a @ W.T + b, 0.0)
-    affine = (A @ pts[:, :, None])[:, 0, 0] + c[:, 0]
-    return float(np.abs(affine - out).max())
+    points = [{"part": "budget", "depth": d, "width": width_for(d)} for d in DEPTHS[profile]]
+    points += [{"part": "arrangement", "depth": 1, "width": m} for m in ARRANGEMENT_WIDTHS[profile]]
+    return points + [{"part": "known"}]
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    seeds, device = ctx.seeds, ctx.device
-    from nnclaims.numeric import pieces
+    if point["part"] == "known":
+        return {"known": _known(KNOWN_K[ctx.profile])}
+    return _random_networks(point, ctx)
+
+
+def _random_networks(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    from nnclaims.numeric import pieces, regions
     from nnclaims.numeric.seeding import numpy_rng
 
-    depth, width, n = point["depth"], point["width"], point["grid"]
+    depth, width = point["depth"], point["width"]
     sizes = (2,) + (width,) * depth + (1,)
-    pts = pieces.grid_points(n)
-    rows, maps = [], []
-    for seed in seeds:
+    coarse = pieces.grid_points(COARSE)
+    fine = pieces.grid_points(FINE[ctx.profile])
+    rows, lines, polygons = [], [], []
+    for seed in ctx.seeds:
         layers = pieces.random_layers(sizes, numpy_rng(seed, f"regions-{point['part']}-{depth}-{width}"),
                                       bias_std=BIAS_STD)
-        prefix, labels = pieces.prefix_region_counts(layers, pts)
+        found = regions.regions_exact(layers)
+        prefix = regions.prefix_counts_exact(layers)
+        gap, mismatched = _affine_and_pattern_gap(layers, found)
         row = {"seed": seed, "params": sum(W.size + b.size for W, b in layers), "neurons": depth * width,
-               "regions": prefix[-1], "prefix_counts": ",".join(map(str, prefix)),
-               "monotone": all(a <= b for a, b in zip(prefix, prefix[1:])),
-               "affine_gap": affine_gap(layers, pts[:: max(1, len(pts) // 20_000)])}
-        if depth == 1:
-            row["arrangement"] = arrangement_cells(*layers[0])
+               "regions": len(found), "prefix_counts": ",".join(map(str, prefix)),
+               "prefix_decreases": int(sum(b < a for a, b in zip(prefix, prefix[1:]))),
+               "affine_gap": gap, "pattern_mismatches": mismatched,
+               "area_total": float(sum(r.area for r in found))}
+        if point["part"] == "budget" and depth == SHALLOW:
+            row["regions_fine_grid"] = pieces.prefix_region_counts(layers, fine)[0][-1]
+            row["fine_grid_side"] = FINE[ctx.profile]
         rows.append(row)
-        if point["part"] == "budget" and depth in MAP_DEPTHS and seed == seeds[0]:
-            step = max(1, n // 100)  # a coarse label map for the figure
-            lab = labels.reshape(n, n)[::step, ::step]
-            maps += [{"i": int(i), "j": int(j), "region": int(v)} for (i, j), v in np.ndenumerate(lab)]
-    return {"records": rows, "maps": maps}
+        first = [layers[0], (np.ones((1, width)), np.zeros(1))]  # the first hidden layer as a one-layer net
+        lines.append({"seed": seed, "source": "one hidden layer" if depth == 1 else f"first layer of depth {depth}",
+                      "lines": width, "exact": prefix[0], "euler": regions.arrangement_cells(*layers[0]),
+                      "coarse_grid": pieces.prefix_region_counts(first, coarse)[0][0]})
+        if point["part"] == "budget" and depth in MAP_DEPTHS and seed == ctx.seeds[0]:
+            for k, r in enumerate(found):
+                polygons += [{"region": k, "x": float(x), "y": float(y)} for x, y in r.vertices]
+    return {"records": rows, "arrangements": lines, "polygons": polygons}
+
+
+def _affine_and_pattern_gap(layers, found) -> tuple[float, int]:
+    """At each region's vertex centroid (inside it, the region being convex): the largest
+    |network output - the region's affine map| and the number of regions whose activation
+    pattern there differs from the region's own."""
+    from nnclaims.numeric import pieces
+
+    centres = np.array([r.vertices.mean(axis=0) for r in found])
+    out = pieces.forward(layers, centres)
+    affine = np.einsum("roi,ri->ro", np.array([r.A for r in found]), centres) + np.array([r.c for r in found])
+    patterns = pieces.activation_patterns(layers, centres)
+    mismatched = int(np.any(patterns != np.array([r.pattern for r in found]), axis=1).sum())
+    return float(np.abs(out - affine).max()), mismatched
+
+
+def _known(ks) -> list[dict]:
+    """Hand-made one-layer arrangements with known cell counts, counted exactly: k x k grid
+    lines (tilted by 0.1 rad, offsets inside the square) make (k + 1)^2 cells; n parallel
+    lines make n + 1."""
+    from nnclaims.numeric import regions
+
+    rows = []
+    for k in ks:
+        offsets = np.linspace(-0.6, 0.6, k) + 0.013
+        for name, normals, known in (
+                ("tilted grid", [(math.cos(0.1), math.sin(0.1))] * k + [(-math.sin(0.1), math.cos(0.1))] * k,
+                 (k + 1) ** 2),
+                ("parallel lines", [(0.6, 0.8)] * k, k + 1)):
+            W = np.array(normals, dtype=float)
+            b = -np.concatenate([offsets] * (len(W) // k))
+            layers = [(W, b), (np.ones((1, len(b))), np.zeros(1))]
+            rows.append({"seed": -1, "source": f"{name}, k = {k}", "lines": len(b), "known": known,
+                         "exact": regions.count_regions_exact(layers), "euler": regions.arrangement_cells(W, b)})
+    return rows
+
+
+# -- checks ---------------------------------------------------------------------------------
+def _log2_counts(tables: dict):
+    """log2 of the region count, one row per seed, one column per depth (networks at the budget)."""
+    rec = where(tables["records"], part="budget")
+    return np.log2(rec.pivot(index="seed", columns="depth", values="regions").astype(float))
+
+
+def _depth_gap(tables: dict, depth: int = DEEP) -> tuple[np.ndarray, np.ndarray]:
+    counts = _log2_counts(tables)
+    return paired(counts[depth], counts[SHALLOW])
+
+
+def _euler_mismatches(tables: dict) -> tuple[int, int]:
+    arr = tables["arrangements"]
+    return int((arr["exact"] != arr["euler"]).sum()), len(arr)
 
 
 def checks(tables: dict) -> list[Check]:
-    rec = tables["records"]
-    small = rec[rec["part"] == "arrangement"]
-    shallow = rec[(rec["part"] == "budget") & (rec["depth"] == 1)]
-    gap = (np.abs(shallow["regions"] - shallow["arrangement"]) / shallow["arrangement"]).max()
+    wrong, n = _euler_mismatches(tables)
+    a, b = _depth_gap(tables)
     return [
-        Check("linear-regions", "shallow-equals-arrangement",
-              f"One hidden layer ({int(shallow['width'].iloc[0])} neurons): largest relative gap between the grid's "
-              f"region count and the line arrangement's cell count, over {len(shallow)} networks",
-              value=float(gap), comparator="<=", threshold=MATCH, n_seeds=len(shallow)),
-        Check("linear-regions", "never-more-than-arrangement",
-              f"One hidden layer of {', '.join(map(str, ARRANGEMENT_WIDTHS))} neurons: networks (of {len(small)}) whose "
-              f"grid shows more regions than their line arrangement has cells",
-              value=int((small["regions"] > small["arrangement"]).sum()), comparator="==", threshold=0, unit="networks"),
-        Check("linear-regions", "one-affine-map-per-region",
-              f"Largest |output − the affine map of the point's activation pattern| over grid points of all "
-              f"{len(rec)} networks", value=float(rec["affine_gap"].max()), comparator="<=", threshold=AFFINE_TOL),
-        Check("linear-regions", "layers-only-subdivide",
-              f"Networks (of {len(rec)}) in which adding a layer's neurons ever lowered the region count",
-              value=int((~rec["monotone"].astype(bool)).sum()), comparator="==", threshold=0, unit="networks"),
+        Check("linear-regions", "exact-equals-euler",
+              f"One-layer arrangements (the one-hidden-layer networks and the first layer of every deeper network, "
+              f"{n} in all): networks whose exact region count differs from Euler's cell count of their lines",
+              value=wrong, comparator="==", threshold=0, unit="networks"),
+        Check.of("linear-regions", "depth-does-not-multiply",
+                 f"About {BUDGET} parameters, at initialization: log2(regions at depth {DEEP} / regions at depth "
+                 f"{SHALLOW}), paired by seed (below 1: at most twice as many)", paired_ci(a, b), "<", DOUBLING,
+                 unit="doublings"),
     ]
 
 
-def measurements(tables: dict) -> list[Measurement]:
-    rec = tables["records"]
-    budget = rec[rec["part"] == "budget"]
-    out = []
-    for depth, g in budget.groupby("depth"):
-        v = g["regions"].to_numpy(dtype=float)
-        lo, hi = bootstrap_ci(v) if len(v) > 1 else (None, None)
-        out.append(Measurement("linear-regions", f"regions-depth-{depth}",
-                               f"Depth {depth}, width {int(g['width'].iloc[0])} ({int(g['params'].iloc[0])} parameters, "
-                               f"{int(g['neurons'].iloc[0])} neurons): linear regions in the square",
-                               value=float(v.mean()), ci_low=lo, ci_high=hi, n_seeds=len(v)))
-    small = rec[rec["part"] == "arrangement"]
-    out.append(Measurement("linear-regions", "grid-equals-arrangement",
-                           f"One hidden layer of {', '.join(map(str, ARRANGEMENT_WIDTHS))} neurons: share of networks "
-                           f"whose grid count equals Euler's cell count exactly (the rest lose cells smaller than the grid "
-                           f"spacing)", value=float((small["regions"] == small["arrangement"]).mean()),
-                           n_seeds=len(small)))
-    shallow = budget[budget["depth"] == 1]
-    gap = ((shallow["arrangement"] - shallow["regions"]) / shallow["arrangement"]).to_numpy()
-    out.append(Measurement("linear-regions", "grid-misses-small-cells",
-                           f"One hidden layer of {int(shallow['width'].iloc[0])} neurons: share of the arrangement's cells "
-                           f"that the {int(shallow['grid'].iloc[0])}² grid misses (cells smaller than its spacing)",
-                           value=float(gap.mean()), n_seeds=len(gap), theory=0.0))
+def controls(tables: dict) -> list[Control]:
+    arr, rec = tables["arrangements"], tables["records"]
+    known = tables["known"]
+    missing = arr.assign(exact=arr["coarse_grid"])
+    out = [
+        Control("exact-equals-euler", "positive", {"arrangements": known},
+                "hand-made arrangements with known cell counts (tilted k × k grids, parallel lines), counted by the "
+                "same exact counter"),
+        Control("exact-equals-euler", "negative", {"arrangements": missing},
+                f"a counter that misses cells: distinct activation patterns on a {COARSE} × {COARSE} grid"),
+    ]
+    for factor, kind, why in ((1.0, "positive", f"depth-{DEEP} counts set equal to the depth-{SHALLOW} counts"),
+                              (4.0, "negative", f"depth-{DEEP} counts set to four times the depth-{SHALLOW} counts")):
+        out.append(Control("depth-does-not-multiply", kind, {"records": _deep_relative(rec, factor)}, why))
     return out
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
-    from nnclaims.evidence import group_ci
+def _deep_relative(rec, factor: float):
+    """The records with each depth-4 budget network's count replaced by ``factor`` times the
+    depth-1 count of the same seed."""
+    budget = rec["part"] == "budget"
+    shallow = rec[budget & (rec["depth"] == SHALLOW)].set_index("seed")["regions"]
+    mine = (budget & (rec["depth"] == DEEP)).to_numpy()
+    out = rec.copy()
+    out.loc[mine, "regions"] = (factor * shallow.reindex(rec.loc[mine, "seed"]).to_numpy()).round()
+    return out
 
-    rec, maps = tables["records"], tables["maps"]
-    budget = rec[rec["part"] == "budget"]
-    shown = sorted(maps["depth"].unique())
-    fig, axes = P.plt.subplots(1, len(shown) + 1, figsize=(4 * (len(shown) + 1), 4.0))
+
+def measurements(tables: dict) -> list[Measurement]:
+    rec, known = tables["records"], tables["known"]
+    budget = where(rec, part="budget")
+    counts = _log2_counts(tables)
+    out = []
+    for depth, g in budget.groupby("depth"):
+        out.append(Measurement.of("linear-regions", f"regions-depth-{depth}",
+                                  f"Depth {depth}, width {int(g['width'].iloc[0])} ({int(g['params'].iloc[0])} "
+                                  f"parameters, {int(g['neurons'].iloc[0])} neurons): exact count of linear regions "
+                                  f"in the square", mean_ci(g["regions"].to_numpy(dtype=float))))
+        if depth != SHALLOW:
+            a, b = paired(counts[depth], counts[SHALLOW])
+            out.append(Measurement.of("linear-regions", f"log2-ratio-depth-{depth}",
+                                      f"log2(regions at depth {depth} / at depth {SHALLOW}), paired by seed",
+                                      paired_ci(a, b), unit="doublings"))
+    out.append(Measurement("linear-regions", "layers-only-subdivide",
+                           f"Networks (of {len(rec)}) in which adding a layer's neurons ever lowered the exact region "
+                           f"count (a theorem: layers only subdivide)", value=int((rec["prefix_decreases"] > 0).sum()),
+                           theory=0.0, unit="networks"))
+    out.append(Measurement("linear-regions", "one-affine-map-per-region",
+                           f"Largest |output − the region's affine map| at the centroid of every region of all "
+                           f"{len(rec)} networks (a theorem; float64 round-off expected)",
+                           value=float(rec["affine_gap"].max()), theory=0.0))
+    out.append(Measurement("linear-regions", "pattern-matches-region",
+                           "Regions whose activation pattern at their centroid differs from the pattern the exact "
+                           "counter assigned them", value=int(rec["pattern_mismatches"].sum()), theory=0.0,
+                           unit="regions"))
+    out.append(Measurement("linear-regions", "regions-tile-the-square",
+                           "Largest |total area of a network's regions − 4| (they partition the square [−1, 1]²)",
+                           value=float((rec["area_total"] - 4.0).abs().max()), theory=0.0))
+    out.append(Measurement("linear-regions", "known-arrangements",
+                           f"Hand-made arrangements ({len(known)}) whose exact count differs from their known cell "
+                           f"count", value=int((known["exact"] != known["known"]).sum()), theory=0.0,
+                           unit="arrangements"))
+    shallow = where(budget, depth=SHALLOW)
+    missed = ((shallow["regions"] - shallow["regions_fine_grid"]) / shallow["regions"]).to_numpy(dtype=float)
+    out.append(Measurement.of("linear-regions", "fine-grid-misses-cells",
+                              f"One hidden layer of {int(shallow['width'].iloc[0])} neurons: share of the exact "
+                              f"regions that a grid of {int(shallow['fine_grid_side'].iloc[0])}² points (protocol 1's "
+                              f"counter) misses: cells smaller than its spacing",
+                              mean_ci(missed), theory=0.0))
+    arr = tables["arrangements"]
+    out.append(Measurement("linear-regions", "coarse-grid-misses",
+                           f"One-layer arrangements (of {len(arr)}) where a {COARSE} × {COARSE} grid finds fewer cells "
+                           f"than Euler's count (the negative control's counter)",
+                           value=int((arr["coarse_grid"] < arr["euler"]).sum()), unit="networks"))
+    return out
+
+
+CHANGES = [
+    Change("shallow-equals-arrangement", "exact-equals-euler",
+           "Protocol 1 counted regions as distinct activation patterns on a 700² grid, which misses cells smaller "
+           "than its spacing (8–10% of them with 125 lines), and allowed a 2% gap; protocol 2 counts exactly and "
+           "requires equality in every network."),
+    Change("never-more-than-arrangement", "exact-equals-euler",
+           "Subsumed: with an exact count, equality with Euler's count in every network is the stronger assertion."),
+    Change("one-affine-map-per-region", "one-affine-map-per-region",
+           "A theorem (a fixed activation pattern makes the network affine), so it is reported as a measurement "
+           "(rule 7); it is now read at the centroid of every exact region rather than at grid points."),
+    Change("layers-only-subdivide", "layers-only-subdivide",
+           "A theorem: it cannot fail short of a bug, and no negative control could show otherwise, so it is "
+           "reported as a measurement (rule 7)."),
+]
+
+
+# -- exploration ----------------------------------------------------------------------------
+def decide(tables: dict, profile: str) -> Decisions:
+    a, b = _depth_gap(tables)
+    d = a - b
+    plan = required_seeds(d.mean(), DOUBLING, sd=d.std(ddof=1), n_pilot=len(d), maximum=SEED_CAP[profile])
+    note = (f"Pilot on {len(d)} exploration seeds: log2(regions at depth {DEEP} / depth {SHALLOW}) has mean "
+            f"{d.mean():.3g} (sd {d.std(ddof=1):.3g}) against the threshold {DOUBLING:g}.")
+    return Decisions({}, combine_plans({"depth-does-not-multiply": plan}, maximum=SEED_CAP[profile]), [note])
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from matplotlib.collections import PolyCollection
+
+    from nnclaims.evidence import group_ci
+    from nnclaims.report import plotting as P
+
+    rec, polys = tables["records"], tables["polygons"]
+    budget = where(rec, part="budget")
+    shown = sorted(polys["depth"].unique())
+    fig, axes = P.plt.subplots(1, len(shown), figsize=(3.8 * len(shown), 3.9))
+    axes = np.atleast_1d(axes)
     rng = np.random.default_rng(0)
+    cmap = P.plt.get_cmap("tab20")
     for ax, d in zip(axes, shown):
-        m = maps[maps["depth"] == d]
-        img = np.zeros((m["i"].max() + 1, m["j"].max() + 1), dtype=int)
-        img[m["i"], m["j"]] = m["region"]
-        palette = rng.permutation(img.max() + 1)  # neighbouring regions get unrelated colours
-        ax.imshow(palette[img] % 20, cmap="tab20", extent=(-1, 1, -1, 1), origin="lower", interpolation="nearest")
-        r = budget[budget["depth"] == d].iloc[0]
-        ax.set_title(f"depth {d}, width {int(r['width'])}: {int(r['regions'])} regions", fontsize=10)
+        p = polys[polys["depth"] == d]
+        shapes = [g[["x", "y"]].to_numpy() for _, g in p.groupby("region", sort=True)]
+        colours = cmap(rng.integers(0, 20, len(shapes)))  # neighbouring regions get unrelated colours
+        ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="white", linewidths=0.15))
+        ax.set_xlim(-1, 1), ax.set_ylim(-1, 1), ax.set_aspect("equal")
+        w = int(where(budget, depth=d)["width"].iloc[0])
+        ax.set_title(f"depth {d}, width {w}: {len(shapes):,} regions", fontsize=10)
         ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
         ax.grid(False)
-    ax = axes[-1]
+    fig.tight_layout()
+    out = [Figure(P.save(fig, outdir, "region_maps"), "linear-regions",
+                  caption=(f"The exact linear regions of one random ReLU network with about {BUDGET} parameters at "
+                           f"each depth (first seed), each polygon in its own colour (colours repeat). One hidden "
+                           f"layer cuts the square with straight lines; deeper layers bend and subdivide."),
+                  alt="Maps of coloured polygonal regions: straight-line cells for one layer, bent cells for deeper "
+                      "networks, fewer and larger as depth grows at a fixed parameter count.")]
+
+    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.2))
+    ax = axes[0]
     s = group_ci(budget, "depth", "regions")
-    P.band_ci(ax, s, "depth", i=0, label=f"about {BUDGET} parameters")
+    P.band_ci(ax, s, "depth", i=0, label=f"exact count, about {BUDGET} parameters")
+    n = budget.groupby("depth")["neurons"].first()
+    anchor = float(s.loc[s["depth"] == SHALLOW, "mean"].iloc[0])
+    ax.plot(n.index, anchor * (n.to_numpy() / n.loc[SHALLOW]) ** 2, **P.THEORY,
+            label="∝ (neurons)², anchored at depth 1 (Hanin–Rolnick scaling in 2-D)")
     ax.set_yscale("log")
-    ax.set_xlabel("hidden layers")
+    ax.set_xticks(sorted(budget["depth"].unique()))
+    ax.set_xlabel("hidden layers (width chosen to keep the parameter count)")
     ax.set_ylabel("linear regions in the square (log)")
-    ax.set_title("Regions at equal parameter count")
+    ax.set_title("Regions at equal parameter count, at initialization")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    counts = _log2_counts(tables)
+    rows = [{"depth": d, "seed": s, "gap": counts.loc[s, d] - counts.loc[s, SHALLOW]}
+            for d in counts.columns for s in counts.index if np.isfinite(counts.loc[s, d] - counts.loc[s, SHALLOW])]
+    import pandas as pd
+
+    s = group_ci(pd.DataFrame(rows), "depth", "gap")
+    P.band_ci(ax, s, "depth", i=1, label=f"log2(regions at depth L / at depth {SHALLOW})")
+    ax.axhline(DOUBLING, **P.THEORY, label="check (b): at most twice (log2 = 1)")
+    ax.axvline(DEEP, color="#888888", linestyle=":", linewidth=1)
+    ax.set_xticks(sorted(budget["depth"].unique()))
+    ax.set_xlabel("hidden layers")
+    ax.set_ylabel("doublings relative to one hidden layer")
+    ax.set_title("Does depth multiply regions? (paired by seed)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "regions"), "linear-regions", main=True,
-                   caption=("Linear regions of random ReLU networks with about 500 parameters on the square [−1, 1]², each "
-                            "region in its own colour (colours repeat; drawn on a coarse 100 × 100 grid). One hidden layer "
-                            "draws straight lines; deeper layers bend and subdivide them. Right: the count against depth "
-                            "(mean and 95% band over random networks): at initialization the single wide layer, with the "
-                            "most neurons, has by far the most regions."),
-                   alt=("Three maps of coloured polygonal regions: straight-line cells for one layer, bent cells for "
-                        "deeper networks; and a plot of region counts falling from thousands at depth 1 to hundreds."))]
+    out.append(Figure(P.save(fig, outdir, "regions_vs_depth"), "linear-regions", main=True,
+                      caption=("Left: the exact number of linear regions of random ReLU networks with about "
+                               f"{BUDGET} parameters against depth (mean and 95% band over networks), beside a "
+                               "count proportional to (neurons)², the growth with the number of neurons that Hanin "
+                               "and Rolnick predict for a 2-D input (the line is anchored at depth 1; its constant "
+                               "is not a prediction). Right: the same counts relative to one hidden layer, in "
+                               "doublings, paired by "
+                               f"seed; check (b) asks the depth-{DEEP} value (dotted line) to stay below 1. At "
+                               "initialization the single wide layer, with the most neurons, has the most regions."),
+                      alt=("Region counts falling with depth at a fixed parameter count, and their log2 ratio to "
+                           "depth one staying well below the doubling line.")))
+    return out
