@@ -17,7 +17,8 @@ with momentum 0.9, float32, zero biases.
   all rates and seeds of an arm trained as one computation. Rule 6: the arms that checks
   read then run a pilot at full length on the same four seeds, and in the confirmatory
   block (10000+) each of them runs as many seeds as its check needs by power, at least 8
-  and at most 16 (networks deeper than 10 layers); arms that only measurements read (depths
+  and at most 16 (networks deeper than 10 layers; a check over several cells plans for the
+  cell that needs the most, at its Bonferroni level); arms that only measurements read (depths
   10 and 60, the plain ReLU net at depth 50) run the minimum of 8.
 - Rule 4: a network *trains* when its final training loss is at most 0.5 ln 10 and its
   training accuracy at least 0.5; it *stalls* when its final loss is at least 0.95 ln 10,
@@ -408,8 +409,9 @@ def decide(tables: dict, profile: str) -> Decisions:
     final = _final(rec)
     depth = INIT_CHECK_DEPTH[profile]
 
-    def plan(cells, outcome):
-        plans = [required_seeds(k / n, HALF, kind="proportion", n_pilot=n, maximum=cap)
+    def plan(cells, outcome):  # the cell that needs the most, at the check's own (Bonferroni) level
+        level = 1 - 0.05 / len(cells)
+        plans = [required_seeds(k / n, HALF, kind="proportion", n_pilot=n, maximum=cap, level=level)
                  for k, n in (_count(final, c, outcome) for c in cells)]
         return max(plans, key=lambda p: p.needed)
 

@@ -16,7 +16,9 @@ small); std 0.1 is the too-large counterpart.
   one 2048 x 2048 layer, not the 50-layer stack (1.6 GB in float64).
 - Seeds by power (rule 6): the grid runs first on the four exploration seeds (a pilot);
   each grid point then runs as many confirmatory seeds as its own checks need (at least 8,
-  at most 64), the first n of the confirmatory block.
+  at most 64), the first n of the confirmatory block. A check over several cells plans for
+  the cell that needs the most, at its own per-cell (Bonferroni) level where that is above
+  rule 6's 95%.
 
 Expected (protocol 2, pre-registered 2026-11-21):
 - (a) tanh + Xavier, width sweep: per network, the signed relative gap of q_50 from the
@@ -319,10 +321,12 @@ CHANGES = [
 
 # -- exploration: seeds by power ------------------------------------------------------------
 def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
-    """The plan of the cell (column) that needs the most seeds to settle inside or outside ±tol."""
+    """The plan of the cell (column) that needs the most seeds to settle inside or outside ±tol,
+    for an interval at the check's own per-cell level when that exceeds rule 6's 95%."""
     gaps = np.atleast_2d(np.asarray(gaps, dtype=float).T).T  # (seeds, cells)
-    plans = [required_seeds(g.mean(), math.copysign(tol, g.mean()), sd=g.std(ddof=1), n_pilot=len(g), maximum=cap)
-             for g in gaps.T]
+    level = max(0.95, 1 - (1 - EQUIVALENCE_LEVEL) / gaps.shape[1])
+    plans = [required_seeds(g.mean(), math.copysign(tol, g.mean()), sd=g.std(ddof=1), n_pilot=len(g), maximum=cap,
+                            level=level) for g in gaps.T]
     return max(plans, key=lambda p: p.needed)
 
 

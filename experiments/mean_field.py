@@ -10,7 +10,9 @@ Networks are drawn and computed in float32 (protocol 1: float64): q stays betwee
 and 4 and the gradients' squared norms within 1e-12..1e12 of each other, where float32's
 relative rounding of 1e-7 is far below the tolerances; drawing float32 weights is five
 times faster. Seeds by power (rule 6): the grid first runs on the four exploration seeds
-(a pilot), and the confirmatory block runs as many seeds as the checks need (8 to 64).
+(a pilot), and the confirmatory block runs as many seeds as the checks need (8 to 64),
+each check planned for its cell that needs the most, at the check's own per-cell
+(Bonferroni) level where that is above rule 6's 95%.
 
 Expected (Poole et al. 2016; Schoenholz et al. 2017; protocol 2, pre-registered
 2026-11-21):
@@ -305,9 +307,12 @@ CHANGES = [
 
 # -- exploration: seeds by power ------------------------------------------------------------
 def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
-    """The plan of the cell (column) that needs the most seeds to settle inside or outside ±tol."""
-    plans = [required_seeds(g.mean(), math.copysign(tol, g.mean()), sd=g.std(ddof=1), n_pilot=len(g), maximum=cap)
-             for g in np.asarray(gaps, dtype=float).T]
+    """The plan of the cell (column) that needs the most seeds to settle inside or outside ±tol,
+    for an interval at the check's own per-cell (Bonferroni) level when that exceeds rule 6's 95%."""
+    gaps = np.asarray(gaps, dtype=float)
+    level = max(0.95, 1 - (1 - EQUIVALENCE_LEVEL) / gaps.shape[1])
+    plans = [required_seeds(g.mean(), math.copysign(tol, g.mean()), sd=g.std(ddof=1), n_pilot=len(g), maximum=cap,
+                            level=level) for g in gaps.T]
     return max(plans, key=lambda p: p.needed)
 
 
@@ -318,12 +323,14 @@ def decide(tables: dict, profile: str) -> Decisions:
     chi_th = _chi_theory(rec)
     plans = {"q-matches-map": _equivalence_plan(_q_gaps(rec), Q_TOL, cap)}
     for name, cells in (("ordered-gradients-shrink", chi_th < 1), ("chaotic-gradients-grow", chi_th > 1)):
-        cell_plans = [required_seeds(c.mean(), 1.0, sd=c.std(ddof=1), n_pilot=len(c), maximum=cap)
+        level = 1 - 0.05 / int(cells.sum())  # the check's Bonferroni level
+        cell_plans = [required_seeds(c.mean(), 1.0, sd=c.std(ddof=1), n_pilot=len(c), maximum=cap, level=level)
                       for c in chi[:, cells].T]
         plans[name] = max(cell_plans, key=lambda p: p.needed)
     plans["chi-matches-theory"] = _equivalence_plan(_chi_gaps(rec), CHI_TOL, cap)
     return Decisions({}, combine_plans(plans, maximum=cap),
-                     ["For each check, the cell that needs the most seeds decides its plan."])
+                     ["For each check, the cell that needs the most seeds decides its plan, planned for the check's "
+                      "own per-cell level (Bonferroni) rather than 95% where that is higher."])
 
 
 # -- figures --------------------------------------------------------------------------------
