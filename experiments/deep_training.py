@@ -277,6 +277,18 @@ def _bonferroni_check(claim: str, name: str, description: str, iv: Interval, com
                  ci_low=iv.low, ci_high=iv.high, n_seeds=iv.n, method=f"{iv.method}, {100 * iv.level:.4g}%", **kw)
 
 
+def _log_gradients(rows) -> tuple[np.ndarray, np.ndarray]:
+    """log10 of the plain and residual first-layer gradient norms over the seeds both arms ran
+    (a norm that underflowed to 0 would give -inf: such a seed is left out of both)."""
+    g = rows.pivot(index="seed", columns="residual", values="first_layer_grad")
+    if g.shape[1] < 2:
+        return np.array([]), np.array([])
+    with np.errstate(divide="ignore"):
+        logs = np.log10(np.column_stack([g[False].to_numpy(dtype=float), g[True].to_numpy(dtype=float)]))
+    logs = logs[np.isfinite(logs).all(axis=1)]
+    return logs[:, 0], logs[:, 1]
+
+
 # -- checks ---------------------------------------------------------------------------------
 def checks(tables: dict) -> list[Check]:
     rec = tables["records"]
@@ -365,9 +377,8 @@ def measurements(tables: dict) -> list[Measurement]:
     for a in sorted(skip["activation"].unique()):
         for d in sorted(skip.loc[skip["activation"] == a, "depth"].unique()):
             rows = skip[(skip["activation"] == a) & (skip["depth"] == d)]
-            g = rows.pivot(index="seed", columns="residual", values="first_layer_grad").dropna()
-            if g.shape[1] == 2 and len(g) >= 2:
-                plain, residual = np.log10(g[False].to_numpy()), np.log10(g[True].to_numpy())
+            plain, residual = _log_gradients(rows)
+            if len(plain) >= 2:
                 out.append(Measurement.of("skip-connections", f"first-layer-gradient-{a}-{int(d)}",
                                           f"{'ReLU' if a == 'relu' else 'sigmoid'}, {int(d)} hidden layers, at "
                                           f"initialization: log10(plain / residual first-layer gradient norm), paired "
@@ -530,8 +541,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     ivs, ticks = [], []
     for a, d in skip_arms:
         rows = skip[(skip["activation"] == a) & (skip["depth"] == d)]
-        g = rows.pivot(index="seed", columns="residual", values="first_layer_grad").dropna()
-        ivs.append(paired_ci(np.log10(g[False].to_numpy()), np.log10(g[True].to_numpy())))
+        ivs.append(paired_ci(*_log_gradients(rows)))
         ticks.append(f"{'ReLU' if a == 'relu' else 'sigmoid'}\n{d} layers")
     ax.errorbar(range(len(ivs)), [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
                                                                     [iv.high - iv.estimate for iv in ivs]],
