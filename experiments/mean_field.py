@@ -1,31 +1,50 @@
 """mean-field-variance: the variance map and the gradient factor chi of random tanh networks.
 
-Setup (fixed before running): tanh networks of 30 hidden layers of width 512 (256 in
-the quick profile), weights
-N(0, sw^2 / fan_in), biases N(0, sb^2) with sb^2 = 0.05, float64, fed 128 inputs from
-N(0, I); sw^2 from 0.5 to 4, on both sides of the critical point (chi = 1 near
-sw^2 = 1.76 for this sb^2). We measure q_l (mean square of layer l's pre-activations)
-and the squared norms of the backpropagated gradients with respect to the
-pre-activations, for a mean-squared-error loss against random targets.
+Setup: tanh networks of 30 hidden layers of width 1024 (protocol 2; 512 in protocol 1),
+weights N(0, sw^2 / fan_in), biases N(0, sb^2) with sb^2 = 0.05, fed 128 inputs from
+N(0, I), with 10 outputs; sw^2 in {0.5, 1, 1.25, 1.5, 2, 2.5, 3, 4}, on both sides of the
+critical point (chi = 1 near sw^2 = 1.76 for this sb^2). We measure q_l (mean square of
+layer l's pre-activations) and the squared norms of the backpropagated gradients with
+respect to the pre-activations, for a mean-squared-error loss against random targets.
+Networks are drawn and computed in float32 (protocol 1: float64): q stays between 0.05
+and 4 and the gradients' squared norms within 1e-12..1e12 of each other, where float32's
+relative rounding of 1e-7 is far below the tolerances; drawing float32 weights is five
+times faster. Seeds by power (rule 6): the grid first runs on the four exploration seeds
+(a pilot), and the confirmatory block runs as many seeds as the checks need (8 to 64),
+each check planned for its cell that needs the most, at the check's own per-cell
+(Bonferroni) level where that is above rule 6's 95%.
 
-Expected (Poole et al. 2016; Schoenholz et al. 2017):
-- measured q_l lies within 5% of the map q_l = sw^2 E[tanh(sqrt(q_{l-1}) Z)^2] + sb^2 at
-  every layer and every sw^2 (geometric mean over 8 seeds; whole interval below 0.05).
-  After this check failed in a first run (8.5%), a later change replaced it with the gap
-  averaged over layers and doubled the seeds, which passed. That was tuning a check after
-  seeing its result, so the check above is the one that decides; the averaged gap is
-  reported beside it as a measurement, since sampling noise (a width-512 network wanders
-  about 6% around the map in deep layers) inflates a maximum over 240 cells;
-- the per-layer growth of the squared gradient, measured over layers 10-29 as
-  |d_l|^2 / |d_{l+1}|^2, is below 1 for every sw^2 whose chi is below 1 and above 1 for every
-  sw^2 whose chi is above 1 (whole intervals), and within 10% of chi for every sw^2.
+Expected (Poole et al. 2016; Schoenholz et al. 2017; protocol 2, pre-registered
+2026-11-21):
+- q agrees with the map q_l = sw^2 E[tanh(sqrt(q_{l-1}) Z)^2] + sb^2 (started from the
+  input's q_1 = sw^2 mean(x^2) + sb^2) in every cell (layer x sw^2, 240 cells): the signed
+  relative gap q_l / map_l - 1 has its 90% interval inside [-0.05, 0.05] in every cell,
+  simultaneously (rule 3, Bonferroni over the 240 cells; the worst cell is reported);
+- the per-layer growth chi of the squared gradient, measured as the geometric mean of
+  |d_l|^2 / |d_{l+1}|^2 over layers 10-29, is below 1 for every sw^2 whose theoretical chi is
+  below 1, and above 1 for every sw^2 whose chi is above 1 (95% t intervals, Bonferroni over
+  the values of sw^2 on that side; the worst reported);
+- measured chi agrees with the theory's within 10% for every sw^2 (rule 3, signed relative
+  gap, Bonferroni over the values of sw^2).
+The published anchor, the sw^2 at which chi = 1 for sb^2 = 0.05 (1.76, Schoenholz et al.
+2017), is computed from the theory and shown, with the crossing of the measured chi.
+Controls: the q and chi agreement checks pass on their own data re-centred on the theory
+(each cell's mean gap removed, its seed-to-seed noise kept) and fail on the same data off
+the theory by twice the tolerance or more (q 10% high; chi 25% high); the order and chaos
+checks pass when the cells on their side get the gradients of the most extreme sw^2 on
+that side (0.5, or 4) and fail when they get those of the most extreme on the other side.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from nnclaims.evidence import Claim, Check, Figure, Measurement, RunContext, bootstrap_ci
+from nnclaims.evidence import (
+    Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, combine_plans, equivalence,
+    mean_ci, required_seeds,
+)
 
 CLAIMS = [
     Claim(
@@ -38,56 +57,70 @@ CLAIMS = [
         section="C",
         reference=("Poole, Lahiri, Raghu, Sohl-Dickstein and Ganguli (2016), Exponential expressivity in deep "
                    "neural networks through transient chaos; Schoenholz, Gilmer, Ganguli and Sohl-Dickstein (2017), "
-                   "Deep information propagation."),
+                   "Deep information propagation: χ = 1 at σw² ≈ 1.76 for σb² = 0.05."),
     )
 ]
-SEEDS = {"quick": 3, "full": 8}
-SHARDS = {"full": 2}
+CLAIM = "mean-field-variance"
+SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
+SEED_CAP = {"quick": 8, "full": 64}  # rule 6: random networks, not trained
+SHARDS = {"full": 4}
 SB2 = 0.05
 SW2 = {"quick": [0.5, 1.25, 2.5, 4.0], "full": [0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0]}
-WIDTH = {"quick": 256, "full": 512}
-DEPTH, INPUTS = 30, 128
+WIDTH = {"quick": 128, "full": 1024}
+DEPTH, INPUTS, OUTPUTS = 30, 128, 10
 GRAD_LAYERS = (10, DEPTH)  # layers whose gradient ratios enter the measured chi
 Q_TOL, CHI_TOL = 0.05, 0.10
+EQUIVALENCE_LEVEL = 0.90  # rule 3: TOST at 5%
+ANCHOR = 1.76  # Schoenholz et al. (2017): chi = 1 at this sw^2 for sb^2 = 0.05
 
 
 def grid(profile: str) -> list[dict]:
     return [{"sw2": s, "width": WIDTH[profile]} for s in SW2[profile]]
 
 
+def explore(profile: str) -> list[dict]:
+    return grid(profile)  # a pilot on the four exploration seeds, for seeds by power
+
+
 def run(point: dict, ctx: RunContext) -> list[dict]:
-    seeds, device = ctx.seeds, ctx.device
     import torch
 
     from nnclaims.numeric import theory
     from nnclaims.nn.batched import BatchedNet
-    from nnclaims.nn.models import MLPSpec
+    from nnclaims.nn.models import MLPSpec, init_params
     from nnclaims.nn.probes import activation_stats, gradient_norms
     from nnclaims.numeric.seeding import torch_generator
 
     sw2, width = point["sw2"], point["width"]
-    spec = MLPSpec((width,) * (DEPTH + 1) + (10,), activation="tanh", init="variance_scaling",
+    spec = MLPSpec((width,) * (DEPTH + 1) + (OUTPUTS,), activation="tanh", init="variance_scaling",
                    init_params={"sw2": sw2}, bias_std=float(np.sqrt(SB2)))
     chi = theory.chi("tanh", sw2, SB2)
+    dtype = torch.float32
     rows = []
-    for seed in seeds:
-        net = BatchedNet.init(spec, [seed], dtype=torch.float64, device=device)
+    for seed in ctx.seeds:  # one network at a time: 30 layers of 1024 x 1024 are 126 MB in float32
+        net = BatchedNet.stack(spec, [init_params(spec, seed, dtype=dtype)], dtype=dtype, device=ctx.device)
         gen = torch_generator(seed, "inputs")
-        x = torch.randn(INPUTS, width, generator=gen, dtype=torch.float64).to(device)
-        y = torch.randn(INPUTS, 10, generator=gen, dtype=torch.float64).to(device)
-        q = activation_stats(net, x)["pre_second_moment"][0].cpu().numpy()
-        grad2 = (gradient_norms(net, x, y, "mse")["pre_grad"][0].cpu().numpy()) ** 2
-        predicted = theory.variance_recursion("tanh", sw2 * float((x**2).mean()) + SB2, sw2, DEPTH, SB2)
+        x = torch.randn(INPUTS, width, generator=gen, dtype=torch.float64)
+        y = torch.randn(INPUTS, OUTPUTS, generator=gen, dtype=torch.float64)
+        xd, yd = x.to(device=ctx.device, dtype=dtype), y.to(device=ctx.device, dtype=dtype)
+        q = activation_stats(net, xd)["pre_second_moment"][0].cpu().double().numpy()
+        grad2 = gradient_norms(net, xd, yd, "mse")["pre_grad"][0].cpu().double().numpy() ** 2
+        predicted = theory.variance_recursion("tanh", sw2 * float((x ** 2).mean()) + SB2, sw2, DEPTH, SB2)
         rows += [{"seed": seed, "layer": l + 1, "q": float(q[l]), "q_map": float(predicted[l]),
                   "grad2": float(grad2[l]), "chi_theory": chi} for l in range(DEPTH)]
+        del net
     return rows
+
+
+# -- shared by checks, controls, decide and figures ----------------------------------------
+def _sw2(rec) -> np.ndarray:
+    return np.array(sorted(rec["sw2"].unique()))
 
 
 def _by_seed(rec, column: str) -> np.ndarray:
     """``(seeds, sw2 values, layers)``."""
-    values = sorted(rec["sw2"].unique())
-    return np.stack([rec[rec["sw2"] == s].pivot(index="seed", columns="layer", values=column).to_numpy()
-                     for s in values], axis=1)
+    return np.stack([rec[rec["sw2"] == s].pivot(index="seed", columns="layer", values=column).sort_index().to_numpy()
+                     for s in _sw2(rec)], axis=1)
 
 
 def measured_chi(grad2: np.ndarray) -> np.ndarray:
@@ -97,68 +130,220 @@ def measured_chi(grad2: np.ndarray) -> np.ndarray:
     return np.exp(logs.mean(axis=-1))
 
 
+def _chi_theory(rec) -> np.ndarray:
+    return rec.groupby("sw2")["chi_theory"].first().loc[_sw2(rec)].to_numpy()
+
+
+def _q_gaps(rec) -> np.ndarray:
+    """``(seeds, sw2 values * layers)``: the signed relative gap of q from the map, cell by cell."""
+    g = _by_seed(rec, "q") / _by_seed(rec, "q_map") - 1
+    return g.reshape(g.shape[0], -1)
+
+
+def _chi_gaps(rec) -> np.ndarray:
+    return measured_chi(_by_seed(rec, "grad2")) / _chi_theory(rec) - 1
+
+
+def _one_sided(chi: np.ndarray, cells: np.ndarray, comparator: str) -> tuple[Interval, int]:
+    """Per cell a t interval of the mean at the Bonferroni level 1 - 0.05 / m; the cell that
+    decides: one wholly on the failing side if any (the farthest), else the closest to failing."""
+    idx = np.flatnonzero(cells)
+    level = 1 - 0.05 / len(idx)
+    ivs = [mean_ci(chi[:, j], level=level) for j in idx]
+    if comparator == "<":  # passes when the whole interval is below 1
+        failing = [iv.low - 1 for iv in ivs]  # > 0: wholly above
+        closeness = [iv.high for iv in ivs]
+    else:
+        failing = [1 - iv.high for iv in ivs]
+        closeness = [-iv.low for iv in ivs]
+    k = int(np.argmax(failing)) if max(failing) > 0 else int(np.argmax(closeness))
+    return ivs[k], int(idx[k])
+
+
+def _bonferroni_check(claim: str, name: str, description: str, iv: Interval, comparator: str, threshold: float,
+                      **kw) -> Check:
+    """`Check.of` for an interval at a Bonferroni level, its level written exactly (97.5%, not 98%)."""
+    return Check(claim, name, description, value=iv.estimate, comparator=comparator, threshold=threshold,
+                 ci_low=iv.low, ci_high=iv.high, n_seeds=iv.n, method=f"{iv.method}, {100 * iv.level:.4g}%", **kw)
+
+
+# -- checks ---------------------------------------------------------------------------------
 def checks(tables: dict) -> list[Check]:
     rec = tables["records"]
-    sw2 = np.array(sorted(rec["sw2"].unique()))
-    chi_th = rec.groupby("sw2")["chi_theory"].first().loc[sw2].to_numpy()
-    ratio = _by_seed(rec, "q") / _by_seed(rec, "q_map")  # (seeds, sw2, layers)
-    worst = lambda r: np.abs(np.exp(np.log(r).mean(axis=1)) - 1).max(axis=(-2, -1))  # noqa: E731
-    lo, hi = bootstrap_ci(ratio, stat=worst)
-    out = [Check("mean-field-variance", "q-matches-map",
-                 f"Largest relative gap between measured q_l and the map, over {DEPTH} layers and {len(sw2)} values "
-                 f"of σw² ({sw2.min():g}–{sw2.max():g})", value=float(worst(ratio[None])[0]), ci_low=lo, ci_high=hi,
-                 comparator="<=", threshold=Q_TOL, n_seeds=ratio.shape[0])]
+    sw2 = _sw2(rec)
+    eq = equivalence(_q_gaps(rec), Q_TOL, level=EQUIVALENCE_LEVEL)
+    j, layer = divmod(eq.worst, DEPTH)
+    out = [Check.of(CLAIM, "q-matches-map",
+                    f"Signed relative gap of measured q_l from the map in every one of the {eq.estimates.size} cells "
+                    f"({DEPTH} layers × {len(sw2)} values of σw², {sw2.min():g}–{sw2.max():g}; simultaneous intervals, "
+                    f"Bonferroni; shown: the worst cell, σw² = {sw2[j]:g}, layer {layer + 1})",
+                    eq.interval(), "within", Q_TOL, theory=0.0)]
     chi = measured_chi(_by_seed(rec, "grad2"))  # (seeds, sw2)
-    ordered, chaotic = chi_th < 1, chi_th > 1
-    for name, mask, stat, comparator, what in (
-            ("ordered-gradients-shrink", ordered, lambda r, m=ordered: r.mean(axis=1)[:, m].max(axis=-1), "<",
-             "largest measured χ where theory puts χ < 1"),
-            ("chaotic-gradients-grow", chaotic, lambda r, m=chaotic: r.mean(axis=1)[:, m].min(axis=-1), ">",
-             "smallest measured χ where theory puts χ > 1")):
-        if mask.any():
-            lo, hi = bootstrap_ci(chi, stat=stat)
-            out.append(Check("mean-field-variance", name,
-                             f"Per-layer growth of the squared gradient, {what} (σw² = "
-                             f"{', '.join(f'{v:g}' for v in sw2[mask])})",
-                             value=float(stat(chi[None])[0]), ci_low=lo, ci_high=hi, comparator=comparator,
-                             threshold=1.0, n_seeds=chi.shape[0]))
-    err = lambda r: np.abs(r.mean(axis=1) / chi_th - 1).max(axis=-1)  # noqa: E731
-    lo, hi = bootstrap_ci(chi, stat=err)
-    out.append(Check("mean-field-variance", "chi-matches-theory",
-                     "Largest relative gap between measured and predicted χ over the values of σw²",
-                     value=float(err(chi[None])[0]), ci_low=lo, ci_high=hi, comparator="<=", threshold=CHI_TOL,
-                     n_seeds=chi.shape[0]))
+    chi_th = _chi_theory(rec)
+    for name, cells, comparator, what in (
+            ("ordered-gradients-shrink", chi_th < 1, "<", "below 1 wherever theory puts χ < 1"),
+            ("chaotic-gradients-grow", chi_th > 1, ">", "above 1 wherever theory puts χ > 1")):
+        iv, k = _one_sided(chi, cells, comparator)
+        out.append(_bonferroni_check(CLAIM, name,
+                            f"Per-layer growth χ of the squared gradient (layers {GRAD_LAYERS[0]}–{GRAD_LAYERS[1]}), "
+                            f"{what} (σw² = {', '.join(f'{v:g}' for v in sw2[cells])}; intervals at the Bonferroni "
+                            f"level; shown: σw² = {sw2[k]:g}, the closest to failing)", iv, comparator, 1.0,
+                            theory=float(chi_th[k])))
+    eq = equivalence(_chi_gaps(rec), CHI_TOL, level=EQUIVALENCE_LEVEL)
+    out.append(Check.of(CLAIM, "chi-matches-theory",
+                        f"Signed relative gap of measured χ from the theory's, for every σw² (simultaneous intervals, "
+                        f"Bonferroni; shown: σw² = {sw2[eq.worst]:g}, the worst)", eq.interval(), "within", CHI_TOL,
+                        theory=0.0))
     return out
+
+
+# -- controls -------------------------------------------------------------------------------
+def _replace_grad2(rec, targets, source: float):
+    """The records with the gradients of every sw^2 in ``targets`` replaced by those of
+    ``source`` (same seed, same layer): networks whose gradients behave as at ``source``."""
+    out = rec.copy()
+    src = rec[rec["sw2"] == source].set_index(["seed", "layer"])["grad2"]
+    mask = rec["sw2"].isin(targets).to_numpy()
+    keys = list(zip(rec.loc[mask, "seed"], rec.loc[mask, "layer"]))
+    out.loc[mask, "grad2"] = src.reindex(keys).to_numpy()
+    return out
+
+
+def _scale_chi(rec, factor_by_sw2: dict):
+    """The records with every measured chi multiplied by the given factor, through the
+    gradients: |d_l|^2 times c^(-l) multiplies each ratio |d_l|^2 / |d_{l+1}|^2 by c."""
+    out = rec.copy()
+    c = rec["sw2"].map(factor_by_sw2).to_numpy(dtype=float)
+    out["grad2"] = rec["grad2"].to_numpy() * c ** (-rec["layer"].to_numpy(dtype=float))
+    return out
+
+
+def controls(tables: dict) -> list[Control]:
+    rec = tables["records"]
+    sw2 = _sw2(rec)
+    chi_th = _chi_theory(rec)
+    ratio = (rec["q"] / rec["q_map"])
+    mean_ratio = ratio.groupby([rec["sw2"], rec["layer"]]).transform("mean").to_numpy()
+    centred_q = rec.assign(q=rec["q"].to_numpy() / mean_ratio)
+    out = [Control("q-matches-map", "positive", {"records": centred_q},
+                   "each cell's q divided by its mean ratio to the map: the map right in every cell, the real "
+                   "seed-to-seed noise kept"),
+           Control("q-matches-map", "negative", {"records": centred_q.assign(q=centred_q["q"] * 1.10)},
+                   "the same, then 10% above the map in every cell: twice the tolerance")]
+    ordered, chaotic = sw2[chi_th < 1], sw2[chi_th > 1]
+    low, high = float(sw2.min()), float(sw2.max())
+    out += [Control("ordered-gradients-shrink", "positive", {"records": _replace_grad2(rec, ordered, low)},
+                    f"every ordered σw² given the gradients of σw² = {low:g}, deep in the ordered phase"),
+            Control("ordered-gradients-shrink", "negative", {"records": _replace_grad2(rec, ordered, high)},
+                    f"every ordered σw² given the gradients of σw² = {high:g}, which grow"),
+            Control("chaotic-gradients-grow", "positive", {"records": _replace_grad2(rec, chaotic, high)},
+                    f"every chaotic σw² given the gradients of σw² = {high:g}, deep in the chaotic phase"),
+            Control("chaotic-gradients-grow", "negative", {"records": _replace_grad2(rec, chaotic, low)},
+                    f"every chaotic σw² given the gradients of σw² = {low:g}, which shrink")]
+    chi = measured_chi(_by_seed(rec, "grad2")).mean(axis=0)
+    centre = {s: float(t / m) for s, t, m in zip(sw2, chi_th, chi)}
+    out += [Control("chi-matches-theory", "positive", {"records": _scale_chi(rec, centre)},
+                    "each σw²'s measured χ scaled to the theory's on average, the real noise kept"),
+            Control("chi-matches-theory", "negative", {"records": _scale_chi(rec, {s: 1.25 * c for s, c in centre.items()})},
+                    "the same, then 25% above the theory: 2.5 times the tolerance")]
+    return out
+
+
+# -- measurements ---------------------------------------------------------------------------
+def critical_sw2(sb2: float) -> float:
+    """The sw^2 at which the theory's chi is 1, for bias variance sb2 (the order-to-chaos edge)."""
+    from scipy.optimize import brentq
+
+    from nnclaims.numeric import theory
+
+    return float(brentq(lambda s: theory.chi("tanh", s, sb2) - 1.0, 1.0, 3.0, xtol=1e-10))
+
+
+def _measured_crossing(sw2: np.ndarray, chi: np.ndarray) -> float:
+    """Where the mean measured log chi crosses 0, by linear interpolation between grid values."""
+    y = np.log(chi.mean(axis=0))
+    for k in range(len(sw2) - 1):
+        if y[k] < 0 <= y[k + 1]:
+            return float(sw2[k] + (sw2[k + 1] - sw2[k]) * (-y[k]) / (y[k + 1] - y[k]))
+    return float("nan")
 
 
 def measurements(tables: dict) -> list[Measurement]:
     rec = tables["records"]
-    sw2 = sorted(rec["sw2"].unique())
+    sw2 = _sw2(rec)
     chi = measured_chi(_by_seed(rec, "grad2"))
-    ratio = _by_seed(rec, "q") / _by_seed(rec, "q_map")
-    averaged = lambda r: np.abs(r.mean(axis=1) - 1).mean(axis=-1).max(axis=-1)  # noqa: E731
-    lo, hi = bootstrap_ci(ratio, stat=averaged)
-    out = [Measurement("mean-field-variance", "q-gap-averaged-over-layers",
-                       "Relative gap between measured q_l (mean over seeds) and the map, averaged over the layers: "
-                       "the largest over the values of σw²", value=float(averaged(ratio[None])[0]), ci_low=lo,
-                       ci_high=hi, n_seeds=ratio.shape[0])]
+    edge = critical_sw2(SB2)
+    out = [Measurement(CLAIM, "critical-sw2-theory",
+                       f"σw² at which the theory's χ equals 1 for σb² = {SB2:g} (the edge of chaos), computed from "
+                       f"the map by root finding", value=edge, theory=edge,
+                       reference=f"{ANCHOR} (Schoenholz et al. 2017)"),
+           Measurement(CLAIM, "critical-sw2-measured",
+                       "σw² at which the measured χ (mean over seeds) crosses 1, interpolated linearly in log χ "
+                       "between the grid's values of σw²", value=_measured_crossing(sw2, chi), n_seeds=chi.shape[0],
+                       theory=edge, reference=f"{ANCHOR} (Schoenholz et al. 2017)")]
+    gaps = _by_seed(rec, "q") / _by_seed(rec, "q_map") - 1
     for j, s in enumerate(sw2):
-        lo, hi = bootstrap_ci(chi[:, j])
-        out.append(Measurement("mean-field-variance", f"chi-sw2-{s:g}", f"σw² = {s:g}: measured χ",
-                               value=float(chi[:, j].mean()), ci_low=lo, ci_high=hi, n_seeds=chi.shape[0],
-                               theory=float(rec[rec["sw2"] == s]["chi_theory"].iloc[0])))
+        out.append(Measurement.of(CLAIM, f"chi-sw2-{s:g}", f"σw² = {s:g}: measured χ", mean_ci(chi[:, j]),
+                                  theory=float(rec[rec["sw2"] == s]["chi_theory"].iloc[0])))
+        out.append(Measurement.of(CLAIM, f"q-gap-sw2-{s:g}",
+                                  f"σw² = {s:g}: signed relative gap of q_l from the map, averaged over the {DEPTH} layers",
+                                  mean_ci(gaps[:, j].mean(axis=1)), theory=0.0))
     return out
 
 
+CHANGES = [
+    Change("q-matches-map", "q-matches-map",
+           "A percentile bootstrap of the largest absolute gap over 240 cells (biased upwards by noise) -> an "
+           "equivalence test of the signed gap in every cell (rule 3, Bonferroni), at width 1024 with seeds by power."),
+    Change("ordered-gradients-shrink", "ordered-gradients-shrink",
+           "A percentile bootstrap of the largest χ -> a t interval per σw² at the Bonferroni level, the worst shown."),
+    Change("chaotic-gradients-grow", "chaotic-gradients-grow",
+           "A percentile bootstrap of the smallest χ -> a t interval per σw² at the Bonferroni level, the worst shown."),
+    Change("chi-matches-theory", "chi-matches-theory",
+           "A percentile bootstrap of the largest absolute error -> an equivalence test of the signed gap per σw² "
+           "(rule 3, Bonferroni)."),
+]
+
+
+# -- exploration: seeds by power ------------------------------------------------------------
+def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
+    """The plan of the cell (column) that needs the most seeds to settle inside or outside ±tol,
+    for an interval at the check's own per-cell (Bonferroni) level when that exceeds rule 6's 95%."""
+    gaps = np.asarray(gaps, dtype=float)
+    level = max(0.95, 1 - (1 - EQUIVALENCE_LEVEL) / gaps.shape[1])
+    plans = [required_seeds(g.mean(), math.copysign(tol, g.mean()), sd=g.std(ddof=1), n_pilot=len(g), maximum=cap,
+                            level=level) for g in gaps.T]
+    return max(plans, key=lambda p: p.needed)
+
+
+def decide(tables: dict, profile: str) -> Decisions:
+    rec = tables["records"]
+    cap = SEED_CAP[profile]
+    chi = measured_chi(_by_seed(rec, "grad2"))
+    chi_th = _chi_theory(rec)
+    plans = {"q-matches-map": _equivalence_plan(_q_gaps(rec), Q_TOL, cap)}
+    for name, cells in (("ordered-gradients-shrink", chi_th < 1), ("chaotic-gradients-grow", chi_th > 1)):
+        level = 1 - 0.05 / int(cells.sum())  # the check's Bonferroni level
+        cell_plans = [required_seeds(c.mean(), 1.0, sd=c.std(ddof=1), n_pilot=len(c), maximum=cap, level=level)
+                      for c in chi[:, cells].T]
+        plans[name] = max(cell_plans, key=lambda p: p.needed)
+    plans["chi-matches-theory"] = _equivalence_plan(_chi_gaps(rec), CHI_TOL, cap)
+    return Decisions({}, combine_plans(plans, maximum=cap),
+                     ["For each check, the cell that needs the most seeds decides its plan, planned for the check's "
+                      "own per-cell level (Bonferroni) rather than 95% where that is higher."])
+
+
+# -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
     from nnclaims.numeric import theory
+    from nnclaims.report import plotting as P
 
     rec = tables["records"]
-    sw2 = sorted(rec["sw2"].unique())
+    sw2 = _sw2(rec)
     q, qmap, grad2 = _by_seed(rec, "q"), _by_seed(rec, "q_map"), _by_seed(rec, "grad2")
     layers = np.arange(1, DEPTH + 1)
-    fig, axes = P.plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = P.plt.subplots(2, 2, figsize=(12.5, 9))
+    axes = axes.ravel()
     for j, s in enumerate(sw2):
         axes[0].plot(layers, np.exp(np.log(q[:, j]).mean(axis=0)), marker=P.marker(j), markevery=5,
                      color=P.color(j), label=f"σw² = {s:g}")
@@ -172,21 +357,49 @@ def figures(tables: dict, outdir) -> list[Figure]:
     axes[1].set_ylabel("|∂loss/∂z_l|² relative to the last layer (log)")
     axes[1].set_title("Gradients backwards through the layers")
     ax = axes[2]
+    gaps = q / qmap - 1
+    eq = equivalence(gaps.reshape(gaps.shape[0], -1), Q_TOL, level=EQUIVALENCE_LEVEL)
+    mean = eq.estimates.reshape(len(sw2), DEPTH)
+    limit = max(2 * Q_TOL, float(np.abs(mean).max()))
+    im = ax.imshow(mean, aspect="auto", cmap=P.DIVERGING, vmin=-limit, vmax=limit, origin="lower",
+                   extent=(0.5, DEPTH + 0.5, -0.5, len(sw2) - 0.5))
+    outside = (eq.lows > Q_TOL) | (eq.highs < -Q_TOL)
+    open_ = (~outside & ((eq.lows < -Q_TOL) | (eq.highs > Q_TOL))).reshape(len(sw2), DEPTH)
+    outside = outside.reshape(len(sw2), DEPTH)
+    for marks, sym, label in ((open_, "o", "interval reaches past ±5%"), (outside, "x", "interval wholly past ±5%")):
+        jj, ll = np.nonzero(marks)
+        style = dict(facecolors="none", edgecolors="black") if sym == "o" else dict(color="black")
+        ax.scatter(ll + 1, jj, marker=sym, s=14, linewidths=0.8, label=label, **style)
+    ax.set_yticks(range(len(sw2)), [f"{s:g}" for s in sw2])
+    ax.set_xlabel("layer"), ax.set_ylabel("σw²")
+    ax.set_title(f"Where does the map hold? Mean gap q/map − 1 ({gaps.shape[0]} seeds)")
+    fig.colorbar(im, ax=ax, label="signed relative gap")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    ax = axes[3]
     dense = np.linspace(0.3, 4.2, 80)
     ax.plot(dense, [theory.chi("tanh", s, SB2) for s in dense], **P.THEORY, label="theory χ")
     chi = measured_chi(grad2)
-    ax.errorbar(sw2, chi.mean(axis=0), yerr=chi.std(axis=0, ddof=1) if chi.shape[0] > 1 else None,
-                marker="o", linestyle="none", color=P.color(0), capsize=3, label="measured (± sd over seeds)")
+    ivs = [mean_ci(chi[:, j], method="t") for j in range(len(sw2))]
+    ax.errorbar(sw2, [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
+                                                        [iv.high - iv.estimate for iv in ivs]],
+                marker="o", linestyle="none", color=P.color(0), capsize=3, label="measured (mean, 95% t interval)")
     ax.axhline(1, color="#888888", linewidth=0.8)
+    edge = critical_sw2(SB2)
+    ax.axvline(edge, color=P.color(1), linestyle=":", label=f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})")
     ax.set_xlabel("σw²"), ax.set_ylabel("χ: per-layer growth of |gradient|²")
     ax.set_title(f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "mean_field"), "mean-field-variance", main=True,
-                   caption=("Left: the mean square of the pre-activations per layer (geometric mean over seeds, markers) "
-                            "on the mean-field map (dashed) for each σw². Middle: squared gradient norms from the last "
-                            "layer back to the first; they shrink below the critical σw² ≈ 1.76 and grow above it. "
-                            "Right: the per-layer factor χ measured against the theory's curve."),
-                   alt=("Three panels: variance curves converging to fixed points along dashed theory lines; "
-                        "gradient norms decaying or growing through the layers depending on σw²; measured chi "
-                        "points lying on the theoretical chi curve, crossing 1 near 1.76."))]
+    return [Figure(P.save(fig, outdir, "mean_field"), CLAIM, main=True,
+                   caption=("Top left: the mean square of the pre-activations per layer (geometric mean over seeds, "
+                            "markers) on the mean-field map (dashed) for each σw². Top right: squared gradient norms "
+                            "from the last layer back to the first; they shrink below the critical σw² and grow above "
+                            "it. Bottom left: where the map holds: the mean signed gap in every layer × σw² cell "
+                            "(blue below the map, red above), circles where the cell's simultaneous interval reaches "
+                            "past ±5%, crosses where it lies wholly past. Bottom right: the per-layer factor χ measured "
+                            "against the theory's curve, with the edge of chaos computed from the theory next to the "
+                            "published 1.76."),
+                   alt=("Four panels: variance curves converging to fixed points along dashed theory lines; gradient "
+                        "norms decaying or growing through the layers depending on σw²; a heat map of the gap between "
+                        "measured and predicted variance over layers and σw²; measured chi points on the theoretical "
+                        "chi curve, crossing 1 near 1.76."))]

@@ -20,7 +20,13 @@ from .registry import Registry
 
 @dataclass(frozen=True)
 class Init:
-    """Samples weights of shape ``(*batch, fan_out, fan_in)`` (torch's layout)."""
+    """Samples weights of shape ``(*batch, fan_out, fan_in)`` (torch's layout).
+
+    ``dtype`` is the precision the numbers are drawn in: float64 (the default, what every
+    network of a seed starts from) or float32, about five times faster to draw, for
+    experiments that only need a random network, not the one `init_params` gives a seed
+    in float64.
+    """
 
     name: str
     variance: Callable[[int, int], float]
@@ -28,15 +34,16 @@ class Init:
     params: dict = field(default_factory=dict)
 
     def sample(
-        self, fan_in: int, fan_out: int, generator: torch.Generator, batch: tuple[int, ...] = ()
+        self, fan_in: int, fan_out: int, generator: torch.Generator, batch: tuple[int, ...] = (),
+        dtype: torch.dtype = torch.float64,
     ) -> Tensor:
         shape = (*batch, fan_out, fan_in)
         std = math.sqrt(self.variance(fan_in, fan_out))
         if self.uniform:
             # U(-a, a) has variance a^2 / 3.
             a = std * math.sqrt(3.0)
-            return (torch.rand(shape, generator=generator, dtype=torch.float64) * 2 - 1) * a
-        return torch.randn(shape, generator=generator, dtype=torch.float64) * std
+            return (torch.rand(shape, generator=generator, dtype=dtype) * 2 - 1) * a
+        return torch.randn(shape, generator=generator, dtype=dtype) * std
 
 
 INITS: Registry[Callable[..., Init]] = Registry("init")

@@ -11,6 +11,8 @@ from torch import Tensor
 
 from . import losses
 from .batched import BatchedNet
+from .models import MLPSpec, layer_params
+from ..numeric.seeding import torch_generator
 
 
 def gradient_norms(net: BatchedNet, X: Tensor, y: Tensor, loss: str) -> dict[str, Tensor]:
@@ -49,6 +51,30 @@ def activation_stats(net: BatchedNet, X: Tensor) -> dict[str, Tensor]:
         "post_var": stat(trace.post, lambda t: t.var(dim=1, unbiased=False)),
         "pre_second_moment": stat(trace.pre, lambda t: (t * t).mean(dim=1)),
     }
+
+
+@torch.no_grad()
+def streamed_second_moments(spec: MLPSpec, seed: int, X: Tensor, dtype: torch.dtype = torch.float64) -> Tensor:
+    """Mean square of every hidden layer's pre-activations, ``(n_hidden,)``, of the network
+    `init_params` gives ``seed`` (with the same ``dtype``), on inputs X ``(B, in)``.
+
+    The same numbers as ``activation_stats(net, X)["pre_second_moment"][0]``, but each
+    layer is drawn, applied and dropped in turn, so memory holds one layer, not the whole
+    stack. Plain MLPs only (no norm, dropout, residual sums or learned slopes).
+    """
+    if spec.norm != "none" or spec.dropout or spec.residual or spec.act.learned_slope:
+        raise ValueError("streamed_second_moments handles plain MLPs only (no norm, dropout, residual, learned slope)")
+    act = spec.act
+    gen = torch_generator(seed, "init")
+    a = X.to(dtype)
+    out = []
+    for i, (weight, bias) in enumerate(layer_params(spec, gen, dtype)):
+        if i == spec.n_layers - 1:
+            break  # the output layer carries no pre-activation of a hidden layer
+        z = torch.addmm(bias.to(a.device), a, weight.to(a.device).T)
+        out.append((z * z).mean())
+        a = act(z)
+    return torch.stack(out)
 
 
 @torch.no_grad()
