@@ -117,9 +117,13 @@ def summarized(kind):
 
 def all_outputs(wildcards):
     """Every result of every selected experiment, so that a missing one is remade."""
+    # Snakemake does not remake a missing file whose consumers are up to date (it could
+    # have been temporary): so every result is a target, and deleting one remakes it.
     shards = [f for p in PLANS.values() for f in p.shard_files()]
-    decisions = [f for p in PLANS.values() for f in [p.decisions_file()] if f]
-    return ["reports/index.html", *shards, *decisions, *summarized("provenance.json"), *summarized("figures")]
+    explored = [f for p in PLANS.values() if p.explore for f in [*p.explore.shard_files(), p.decisions_file()]]
+    summaries = [f for kind in ("tables", "checks.csv", "measurements.csv", "verdicts.csv", "provenance.json", "figures")
+                 for f in summarized(kind)]
+    return ["reports/index.html", *shards, *explored, *summaries]
 
 
 onstart:

@@ -49,7 +49,13 @@ def smk(wf: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=wf)
 
 
-def cli(wf: Path, *args: str) -> subprocess.CompletedProcess:
+def cli(wf: Path, *args: str, today: bool = True) -> subprocess.CompletedProcess:
+    """``nnclaims`` by hand; ``today``: with the settings the workflow ran with (quick, cpu)."""
+    args = list(args)
+    if today and args and args[0] in ("run", "summarize", "decide", "report"):
+        for flag, value in (("--profile", "quick"), ("--device", "cpu")):
+            if flag not in args:
+                args += [flag, value]
     cmd = [sys.executable, "-m", "nnclaims", "--experiments-dir", str(wf / "experiments"), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=wf)
 
@@ -174,7 +180,7 @@ def test_a_bad_command_line_is_one_sentence(tmp_path, args, needle):
 
 def test_report_with_a_wrong_name_leaves_the_results_alone(done):
     before = {p: p.read_bytes() for p in (done / "results").glob("*.csv")}
-    one_sentence(cli(done, "report", "--profile", "quick", "--only", "nonexistent"), "unknown experiment 'nonexistent'")
+    one_sentence(cli(done, "report", "--only", "nonexistent"), "unknown experiment 'nonexistent'")
     assert {p: p.read_bytes() for p in (done / "results").glob("*.csv")} == before
 
 
@@ -196,7 +202,7 @@ def test_a_damaged_shard_is_named(done, damage, needle):
 
 def test_a_shard_of_other_settings_is_refused_even_in_todays_folder(done, tmp_path):
     other = make_workflow(tmp_path / "other", ("alpha",))
-    assert cli(other, "run", "alpha", "--profile", "quick", "--seed-block", "exploration").returncode == 0
+    assert cli(other, "run", "alpha", "--seed-block", "exploration").returncode == 0
     shutil.copy(_shard(other), _shard(done))
     one_sentence(cli(done, "summarize", "alpha", "--profile", "quick"),
                  "was made with other settings than today's (seed_block exploration → confirmatory")
@@ -218,7 +224,7 @@ def test_a_truncated_result_is_named_and_not_published(done, target, command, ne
 
 def test_a_missing_tables_folder_is_named(done):
     shutil.rmtree(done / "results" / "alpha" / "tables")
-    one_sentence(cli(done, "plot", "alpha"), "results/alpha/tables is not a file")
+    one_sentence(cli(done, "plot", "alpha"), "no tables folder results/alpha/tables; run summarize first")
 
 
 # -- the workflow: nothing stale reaches the report --------------------------------------
@@ -277,7 +283,7 @@ def test_a_failing_summary_shows_as_not_run(done):
 def test_a_hand_run_shard_is_used_only_when_it_matches(tmp_path):
     wf = make_workflow(tmp_path, ("alpha",))
     # By hand, with the full profile (what `nnclaims run` gives without --profile): not today's.
-    assert cli(wf, "run", "alpha", "--profile", "full").returncode == 0
+    assert cli(wf, "run", "alpha", "--profile", "full").returncode == 0  # and device auto: not today's either
     result = smk(wf)
     assert result.returncode == 0
     assert "rule run:" in result.stdout + result.stderr or "localrule run:" in result.stdout + result.stderr
@@ -285,7 +291,7 @@ def test_a_hand_run_shard_is_used_only_when_it_matches(tmp_path):
     # By hand, with today's settings: the workflow uses it and does not recompute it.
     shutil.rmtree(wf / "results")
     shutil.rmtree(wf / ".snakemake")
-    assert cli(wf, "run", "alpha", "--profile", "quick").returncode == 0
+    assert cli(wf, "run", "alpha").returncode == 0
     result = smk(wf)
     assert result.returncode == 0
     assert "rule run:" not in result.stdout + result.stderr
