@@ -170,7 +170,7 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     else:
         lr = ctx.decisions["lr"][point["net"]]
         # A network that serves fewer checks runs on as many of the seeds as they need (rule 6).
-        seeds = ctx.seeds[:ctx.decisions.get("seeds", {}).get(point["net"], len(ctx.seeds))]
+        seeds = ctx.seeds[:ctx.decisions.get("net_seeds", {}).get(point["net"], len(ctx.seeds))]
         ctx = replace(ctx, seeds=list(seeds))
     every = EVERY[ctx.profile]["wide" if point["net"] == WIDE else "small"]
     result = train(spec, X, y, ctx.seeds, Schedule(steps, lr, momentum=MOMENTUM, loss="ce", batch_size=BATCH,
@@ -392,7 +392,7 @@ def decide(tables: dict, profile: str) -> Decisions:
     n_wide = max(MIN_SEEDS, min(cap, wide.needed))
     notes.append(f"{WIDE} serves only wider-does-better, which needs {wide.needed} seeds: it runs on the first "
                  f"{min(n_wide, combined.n)} of the {combined.n} confirmatory seeds.")
-    return Decisions({"lr": rates, "seeds": {WIDE: min(n_wide, combined.n)}}, combined, notes)
+    return Decisions({"lr": rates, "net_seeds": {WIDE: min(n_wide, combined.n)}}, combined, notes)
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -724,9 +724,9 @@ def _score_figure(tables: dict, outdir, P) -> Figure:
                            "pixels shuffled); the dashed line is the midpoint between the positive and negative "
                            "banks' medians. Right: per seed, where the trained templates' median lies between the "
                            "negative bank (0) and the Gabor bank (1); the hope holds for a score only if the whole "
-                           "interval lies above 0.5. Note: effective area does not change when pixels are shuffled; the "
-                           "spatial spread (radius of gyration of w², which shuffling does change) is shown on the "
-                           "same scale as a measurement."),
+                           "interval lies above 0.5. Note: effective area does not change when pixels are "
+                           "shuffled; the spatial spread (radius of gyration of w², which shuffling does change) "
+                           "is shown on the same scale as a measurement."),
                   alt=("Violin plots of effective area and best Gabor correlation for Gabor filters, trained "
                        "templates, their change, random-init and shuffled templates, and a strip plot of the trained "
                        "templates' positions between the banks."))

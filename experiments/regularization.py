@@ -107,7 +107,8 @@ def grid(profile: str) -> list[dict]:
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     if ctx.phase == "confirm":  # each claim's networks run on as many seeds as its own checks need (rule 6)
-        ctx = replace(ctx, seeds=list(ctx.seeds[:ctx.decisions.get("seeds", {}).get(point["part"], len(ctx.seeds))]))
+        n = ctx.decisions.get("part_seeds", {}).get(point["part"], len(ctx.seeds))
+        ctx = replace(ctx, seeds=list(ctx.seeds[:n]))
     if point["part"] == "penalty":
         return _penalty(point, ctx)
     return _dropout(point, ctx)
@@ -286,7 +287,7 @@ def decide(tables: dict, profile: str) -> Decisions:
     notes = ["Nothing is tuned: the pre-registered optimizers are kept; the pilot sets the number of seeds."]
     notes += [f"The {part} networks serve {', '.join(names)}: they run on the first {seeds[part]} of the "
               f"{combined.n} confirmatory seeds." for part, names in parts.items()]
-    return Decisions({"seeds": seeds}, combined, notes)
+    return Decisions({"part_seeds": seeds}, combined, notes)
 
 
 # -- checks ---------------------------------------------------------------------------------
