@@ -52,7 +52,7 @@ def test_skeleton_runs_end_to_end(tmp_path):
 def test_broken_experiment_says_what_is_missing(tmp_path):
     bad = tmp_path / "broken.py"
     bad.write_text("CLAIMS = []\n")
-    with pytest.raises(ExperimentError, match="must define SEEDS, grid, run, checks"):
+    with pytest.raises(ExperimentError, match="must define SEEDS, grid, run, checks, controls, figures"):
         load(bad)
 
 

@@ -16,7 +16,8 @@ from scipy import stats as sps
 
 from nnclaims.evidence.stats import (
     Equivalence, Interval, bca_ci, bootstrap_ci, difference_ci, equivalence, equivalence_proportions, group_ci,
-    linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome,
+    grouped_linear_fit, linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds,
+    training_outcome,
     wilson,
 )
 
@@ -551,3 +552,29 @@ def test_training_outcome_boundaries():
     assert out.tolist() == [c[2] for c in cases]
     assert training_outcome(0.5 * math.log(2), 0.9, 2).tolist() == "trains"
     assert training_outcome(np.full((2, 3), 3.0), 0.1, 10).shape == (2, 3)
+
+
+def test_grouped_linear_fit_matches_weighted_least_squares_and_covers():
+    rng = np.random.default_rng(11)
+    xs = np.array([1 / 256, 1 / 512, 1 / 1024, 1 / 2048])
+    sd = np.array([0.18, 0.08, 0.04, 0.02])  # noise shrinking with width, as in the width sweep
+    n = 16
+    hits_i = hits_s = 0
+    for _ in range(N_SIM):
+        y = np.concatenate([-0.01 + 5.0 * x + rng.normal(0, s, n) for x, s in zip(xs, sd)])
+        x = np.repeat(xs, n)
+        fit = grouped_linear_fit(x, y)
+        hits_i += fit.intercept.low <= -0.01 <= fit.intercept.high
+        hits_s += fit.slope.low <= 5.0 <= fit.slope.high
+    assert in_band(hits_i / N_SIM) and in_band(hits_s / N_SIM), (hits_i / N_SIM, hits_s / N_SIM)
+    # Against a direct weighted least squares on the group means.
+    y = np.concatenate([0.3 + 2.0 * x + rng.normal(0, s, n) for x, s in zip(xs, sd)])
+    x = np.repeat(xs, n)
+    means = np.array([y[x == g].mean() for g in xs])
+    w = np.array([n / y[x == g].var(ddof=1) for g in xs])
+    X = np.column_stack([np.ones(4), xs])
+    beta = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (w * means))
+    fit = grouped_linear_fit(x, y)
+    assert (fit.intercept.estimate, fit.slope.estimate) == pytest.approx(tuple(beta), rel=1e-12)
+    with pytest.raises(ValueError, match="at least two replicates"):
+        grouped_linear_fit([1.0, 2.0, 3.0], [0.1, 0.2, 0.3])

@@ -58,7 +58,7 @@ SECTIONS = {
 }
 CLAIM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 EXPERIMENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "figures")  # PROTOCOL2-TODO: controls
+REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "controls", "figures")
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
 # What each stage's results depend on, beyond the roots it calls: the shard format shapes
 # what `run` writes; the summary code turns tables into checks and verdicts.
@@ -216,7 +216,7 @@ class Experiment:
 
     @property
     def controls(self) -> Callable[..., Any]:
-        return getattr(self.module, "controls", None)  # PROTOCOL2-TODO: required
+        return self.module.controls
 
     @property
     def figures(self) -> Callable[..., Any]:

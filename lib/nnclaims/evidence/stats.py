@@ -63,6 +63,7 @@ class Interval:
     method: str
     n: int
     level: float = LEVEL
+    se: float | None = None  # the standard error, where the method has one (for planning seeds)
 
     @property
     def half_width(self) -> float:
@@ -498,6 +499,50 @@ def linear_fit(x: ArrayLike, y: ArrayLike, level: float = LEVEL) -> Fit:
     t = _t(level, n - 2)
     return Fit(Interval(intercept, intercept - t * se_intercept, intercept + t * se_intercept, "ols-t", n, level),
                Interval(slope, slope - t * se_slope, slope + t * se_slope, "ols-t", n, level))
+
+
+def grouped_linear_fit(x: ArrayLike, y: ArrayLike, level: float = LEVEL) -> Fit:
+    """A line through replicated measurements whose noise differs between x values.
+
+    ``x`` takes a few values, each with several independent replicates (seeds). The line
+    is fitted to the group means, each weighted by its inverse squared standard error
+    (n_g / s_g^2, estimated from its replicates): ordinary least squares would let the
+    noisiest group dominate the fit and would misstate its standard errors. Each estimate
+    is a linear combination sum_g c_g mean_g; its variance sum_g c_g^2 s_g^2 / n_g and its
+    t quantile on Welch-Satterthwaite degrees of freedom, because the variances are
+    estimated from few replicates.
+    """
+    _check_level(level)
+    x = _finite_1d(x, "x values", min_n=3)
+    y = _finite_1d(y, "y values", min_n=3)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    groups = np.unique(x)
+    if len(groups) < 2:
+        raise ValueError("x is constant: no slope can be fitted")
+    means, var_of_mean, counts = [], [], []
+    for g in groups:
+        v = y[x == g]
+        if len(v) < 2:
+            raise ValueError(f"every x value needs at least two replicates, x = {g:g} has {len(v)}")
+        var = float(v.var(ddof=1))
+        if var <= 0:
+            raise ValueError(f"the replicates at x = {g:g} do not vary: their standard error is zero")
+        means.append(v.mean())
+        var_of_mean.append(var / len(v))
+        counts.append(len(v))
+    X = np.column_stack([np.ones(len(groups)), groups])
+    W = np.diag(1 / np.asarray(var_of_mean))
+    coef = np.linalg.inv(X.T @ W @ X) @ X.T @ W  # estimates = coef @ means
+    out = []
+    for c in coef:
+        parts = c**2 * np.asarray(var_of_mean)
+        se = math.sqrt(parts.sum())
+        df = parts.sum() ** 2 / float(np.sum(parts**2 / (np.asarray(counts) - 1)))
+        est = float(c @ np.asarray(means))
+        t = _t(level, df)
+        out.append(Interval(est, est - t * se, est + t * se, "wls-t", len(x), level, se))
+    return Fit(*out)
 
 
 def logistic_fit(x: ArrayLike, successes: ArrayLike, trials: ArrayLike, level: float = LEVEL) -> Fit:

@@ -30,15 +30,6 @@ class Summary:
 def evaluate(exp: Experiment, tables: dict[str, Any]) -> Summary:
     """Run the checks, their controls and the measurements; decide one verdict per claim."""
     checks = _checks(exp, tables, "the results")
-    if exp.controls is None:  # PROTOCOL2-TODO
-        rows = [{"claim": c.id, "title": c.title, "section": c.section, "experiment": exp.name,
-                 "verdict": verdict([k.outcome for k in checks if k.claim == c.id]),
-                 "checks_passed": sum(k.outcome == "pass" for k in checks if k.claim == c.id),
-                 "checks_total": sum(k.claim == c.id for k in checks),
-                 "checks_failed": sum(k.outcome == "fail" for k in checks if k.claim == c.id),
-                 "reason": reason(verdict([k.outcome for k in checks if k.claim == c.id]), [k for k in checks if k.claim == c.id])}
-                for c in exp.claims]
-        return Summary(checks, list(exp.measurements(tables)), rows, {k.check: {} for k in checks})
     controls = list(exp.controls(tables))
     ids = {c.id for c in exp.claims}
     measured = list(exp.measurements(tables))
