@@ -250,11 +250,12 @@ def controls(tables: dict) -> list[Control]:
     at = sweep & (rec["width"] == w).to_numpy()
     q1 = rec["seed"].map(rec[at & (layer == 1)].set_index("seed")["q"]).to_numpy()
     level = q1 * ratio / rec["q"].to_numpy()  # q_l -> q_1 * (q_l / map_l): level, with the real noise
-    halving = q1 * 0.5 ** (layer - 1) / rec["q"].to_numpy()
+    halving = q1 * 0.5 ** (layer - 1) * ratio / rec["q"].to_numpy()  # with the real noise too
     out += [Control("tanh-xavier-steady", "positive", {"records": _scale_q(rec, at, level)},
                     "q_l set to q_1 times its measured ratio to the map: a signal that stays level"),
             Control("tanh-xavier-steady", "negative", {"records": _scale_q(rec, at, halving)},
-                    "q_l set to q_1 / 2^(l-1): a signal that halves at every layer, as ReLU's does under Xavier")]
+                    "q_l set to q_1 / 2^(l-1) times its measured ratio to the map: a signal that halves at every "
+                    "layer, as ReLU's does under Xavier")]
 
     for a, init, rows in _pairs(rec):
         mask = rec.index.isin(rows.index)
@@ -369,12 +370,6 @@ def decide(tables: dict, profile: str) -> Decisions:
     notes = [f"Seeds per grid point, each the most its own checks need (rule 6): "
              + ", ".join(f"{k}: {n}" for k, n in per_point.items()) + "."]
     return Decisions({"seeds": per_point}, combine_plans(plans, maximum=cap), notes)
-
-
-def _t95(df: int) -> float:
-    from scipy import special
-
-    return float(special.stdtrit(df, 0.975))
 
 
 # -- figures --------------------------------------------------------------------------------

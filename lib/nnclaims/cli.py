@@ -6,6 +6,7 @@
     nnclaims summarize xor --profile quick   merge its shards, run checks, write verdicts
     nnclaims plot xor                     draw its figures
     nnclaims report --profile quick       collect all verdicts, write the HTML report
+    nnclaims findings --write README.md   the README's findings table, from the last run
     nnclaims new my_claim                 write a working skeleton experiment
 
 Settings come from the same schema as the workflow's (config/schema.yaml), with the same
@@ -148,6 +149,16 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(f"report: {index.resolve()}")
 
 
+def cmd_findings(args: argparse.Namespace) -> None:
+    from .report.findings import findings_table, write_findings
+
+    if args.write:
+        write_findings(args.write, args.results)
+        print(f"findings of {args.results} written into {args.write}")
+    else:
+        print(findings_table(args.results))
+
+
 def cmd_new(args: argparse.Namespace) -> None:
     from .scaffold import write_skeleton
 
@@ -226,6 +237,10 @@ def parser() -> argparse.ArgumentParser:
                      help="show experiments without current results as 'did not run' instead of stopping")
     rep.add_argument("--logs", default="logs", help="logs folder, linked for experiments that did not run")
     rep.set_defaults(fn=cmd_report)
+
+    fi = sub.add_parser("findings", help="the README's findings table, from a run's results")
+    fi.add_argument("--write", type=Path, default=None, help="replace the findings block of this file (README.md)")
+    fi.set_defaults(fn=cmd_findings)
 
     n = sub.add_parser("new", help="write a working skeleton experiment")
     n.add_argument("name")

@@ -531,9 +531,14 @@ def grouped_linear_fit(x: ArrayLike, y: ArrayLike, level: float = LEVEL) -> Fit:
         means.append(v.mean())
         var_of_mean.append(var / len(v))
         counts.append(len(v))
-    X = np.column_stack([np.ones(len(groups)), groups])
-    W = np.diag(1 / np.asarray(var_of_mean))
-    coef = np.linalg.inv(X.T @ W @ X) @ X.T @ W  # estimates = coef @ means
+    # Weighted least squares written as sums of products of positive weights, so that a
+    # group with a tiny variance (a huge weight) cannot cancel the others out in rounding:
+    # D = sum_{g<h} w_g w_h (x_g - x_h)^2 and each estimate is coef @ means.
+    w, xg = 1 / np.asarray(var_of_mean), groups
+    diff = xg[:, None] - xg[None, :]
+    D = float(np.sum(np.triu(np.outer(w, w) * diff**2, 1)))
+    coef = np.vstack([w * ((w * xg)[None, :] * (-diff)).sum(axis=1) / D,  # intercept: w_g sum_h w_h x_h (x_h - x_g)
+                      w * (w[None, :] * diff).sum(axis=1) / D])            # slope: w_g sum_h w_h (x_g - x_h)
     out = []
     for c in coef:
         parts = c**2 * np.asarray(var_of_mean)
