@@ -44,11 +44,12 @@ quick: $(STAMP)
 	@echo "Report: $(CURDIR)/reports/index.html"
 
 clean:
-	rm -rf results reports logs .snakemake
+	rm -rf results reports logs benchmarks .snakemake
 
 # Speed, measured side by side in one run: engines (loop against batched, at 1 torch
 # thread and at all cores), then the whole pipeline. Takes several minutes.
 bench: $(STAMP)
 	$(BIN)/python bench/engines.py --threads 1
 	$(BIN)/python bench/engines.py --threads $$(nproc)
-	$(BIN)/python bench/pipeline.py --cores 2
+	$(BIN)/python bench/pipeline.py --profile quick --cores 2
+	$(BIN)/python bench/pipeline.py --profile full --cores 2

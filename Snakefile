@@ -9,6 +9,7 @@ Every setting is described, with its default, in config/schema.yaml. Rule files 
 own in rules/ are included after ours (README, "Adding a rule").
 """
 
+import re
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -33,7 +34,13 @@ for user_rules in sorted(Path(workflow.basedir, "rules").glob("*.smk")):
         include: user_rules
 
 
-localrules: all, decide, summarize, plot, report
+# Results that rules of one's own write with nnclaims.evidence.publish: any rule whose
+# output is results/<name>/verdicts.csv for a name that is not an experiment's.
+USER_RESULTS = sorted({m.group(1) for r in workflow.rules for f in r.output
+                       if (m := re.fullmatch(r"results/([A-Za-z0-9_.-]+)/verdicts\.csv", str(f)))} - set(EXPERIMENTS))
+
+
+localrules: all, summarize, plot, report
 
 
 rule all:

@@ -1,26 +1,37 @@
-"""The whole workflow, timed: quick and full profiles, a no-op rerun, processes started.
+"""The whole workflow, timed: wall time, job times, the critical path, and what more cores could give.
 
-Each run starts in a fresh temporary working directory (nothing cached), so the times
-are what a user sees after a fresh clone. Printed beside each target of issue 3:
-quick under 60 s, full under 10 minutes and a no-op rerun under 5 s, on 2 cores. The
-full profile also runs at --cores 1, and the longest single job is compared with the sum
-of all training jobs: their ratio bounds the speed-up more cores can give.
+Runs the workflow in a fresh working directory (nothing cached), so the times are what a
+user sees after a fresh clone, then reads every job's benchmark file (Snakemake's
+``benchmark:`` records each job's run time and peak memory) and prints:
 
-Run: ``make bench`` (after the engine benchmark) or ``python bench/pipeline.py``.
+- the wall time at ``--cores``, and of a no-op rerun;
+- the number of jobs (processes) per rule;
+- the sum of all job times, the longest job, and the critical path: the longest chain of
+  jobs that must run one after another (an experiment's slowest exploration shard, its
+  decision, its slowest run shard, its summary and its figures, then the report);
+- from them, the best possible wall time on 8, 32 and 128 cores: no schedule beats
+  max(critical path, sum / cores);
+- per experiment: its jobs' summed time, its longest job and its peak memory, from which
+  its ``RESOURCES`` are declared (with margin).
+
+Run: ``make bench`` or ``python bench/pipeline.py --profile full --cores 2``;
+``--analyze DIR`` reads an existing run's benchmarks instead of running.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import csv
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+TARGET_S = {"quick": 60, "full": 20 * 60}  # rule 9 and the quick profile's target, at --cores 2
 
 
 def snakemake(workdir: Path, cores: int, profile: str) -> tuple[float, str]:
@@ -34,51 +45,92 @@ def snakemake(workdir: Path, cores: int, profile: str) -> tuple[float, str]:
     return wall, out.stdout + out.stderr
 
 
-def jobs(log: str) -> dict[str, int]:
-    """Finished jobs per rule; every job but `all` is one Python process."""
-    counts: dict[str, int] = {}
-    for rule in re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", log):
-        counts[rule] = counts.get(rule, 0) + 1
-    return counts
+def jobs(workdir: Path) -> list[dict]:
+    """One entry per job: rule, experiment, shard, seconds, peak memory (MB)."""
+    out = []
+    for path in sorted((workdir / "benchmarks").rglob("*.tsv")):
+        rel = path.relative_to(workdir / "benchmarks").with_suffix("").parts
+        with open(path) as fh:
+            row = next(csv.DictReader(fh, delimiter="\t"))
+        rss = row.get("max_rss", "-")
+        out.append({"rule": rel[0], "experiment": rel[1] if len(rel) > 1 else "",
+                    "file": "/".join(rel), "s": float(row["s"]),
+                    "mem_mb": float(rss) if rss not in ("-", "", "NA") else 0.0})
+    return out
 
 
-def training_jobs(workdir: Path) -> list[float]:
-    return [json.loads(p.read_text())["provenance"]["wall_s"]
-            for p in (workdir / "results").glob("*/shards/*.json")]
+def critical_path(found: list[dict]) -> tuple[float, str]:
+    """The longest chain: per experiment explore (slowest shard) -> decide -> run (slowest
+    shard) -> summarize -> plot, then the report after the slowest experiment."""
+    per = defaultdict(lambda: defaultdict(float))
+    for j in found:
+        if j["rule"] == "report":
+            continue
+        per[j["experiment"]][j["rule"]] = max(per[j["experiment"]][j["rule"]], j["s"])
+    chains = {e: sum(r.values()) for e, r in per.items()}
+    worst = max(chains, key=chains.get)
+    report = sum(j["s"] for j in found if j["rule"] == "report")
+    order = ["explore", "run", "summarize", "plot"]
+    steps = " → ".join(f"{rule} {per[worst][rule]:.1f} s" for rule in order if rule in per[worst])
+    return chains[worst] + report, f"{worst}: {steps}, then report {report:.0f} s"
 
 
-def line(what: str, value: float, target: float | None, unit: str = "s") -> None:
+def line(what: str, value: float, target: float | None = None, unit: str = "s") -> None:
     verdict = "" if target is None else f"target < {target:g} {unit}: {'met' if value < target else 'MISSED'}"
-    print(f"  {what:40s} {value:8.1f} {unit}   {verdict}")
+    print(f"  {what:44s} {value:9.1f} {unit}   {verdict}")
+
+
+def analyze(workdir: Path, wall: float | None, profile: str, cores: int) -> None:
+    found = jobs(workdir)
+    if not found:
+        raise SystemExit(f"no benchmarks under {workdir}/benchmarks: run the workflow there first")
+    counts = defaultdict(int)
+    for j in found:
+        counts[j["rule"]] += 1
+    total = sum(j["s"] for j in found)
+    longest = max(found, key=lambda j: j["s"])
+    path, chain = critical_path(found)
+    if wall is not None:
+        line(f"{profile} profile, --cores {cores}", wall, TARGET_S[profile] if cores == 2 else None)
+    print(f"  {'jobs (one process each)':44s} {len(found):9d}     " +
+          ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    line("sum of all job times", total)
+    line(f"longest job ({longest['file']})", longest["s"])
+    line("critical path", path)
+    print(f"    {chain}")
+    for n in (2, 8, 32, 128):
+        line(f"best possible wall time on {n} cores", max(path, total / n))
+    print("  per experiment (sum of job times, longest job, peak memory of a computing job):")
+    per = defaultdict(list)
+    for j in found:
+        if j["experiment"]:
+            per[j["experiment"]].append(j)
+    for name, js in sorted(per.items(), key=lambda kv: -sum(j["s"] for j in kv[1])):
+        computing = [j for j in js if j["rule"] in ("explore", "run")]
+        print(f"    {name:26s} {sum(j['s'] for j in js):8.1f} s   longest {max(j['s'] for j in computing or js):7.1f} s"
+              f"   peak {max((j['mem_mb'] for j in computing), default=0):7.0f} MB")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cores", type=int, default=2)
-    p.add_argument("--skip-full", action="store_true", help="time the quick profile only")
+    p.add_argument("--profile", choices=("quick", "full"), default="quick")
+    p.add_argument("--workdir", type=Path, default=None, help="run here (default: a fresh temporary folder)")
+    p.add_argument("--analyze", type=Path, default=None, help="only read the benchmarks of an existing run")
     args = p.parse_args()
+    if args.analyze:
+        print(f"pipeline ({args.analyze})")
+        analyze(args.analyze, None, args.profile, args.cores)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        print(f"pipeline (fresh working directory each time, device=cpu, 1 torch thread per job)")
-        wall, log = snakemake(tmp / "quick", args.cores, "quick")
-        line(f"quick profile, --cores {args.cores}", wall, 60)
-        counts = jobs(log)
-        noop, _ = snakemake(tmp / "quick", args.cores, "quick")
-        line("no-op rerun (quick)", noop, 5)
-        print(f"  {'processes started (quick)':40s} {sum(v for k, v in counts.items() if k != 'all'):8d}"
-              f"     jobs: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()) if k != 'all')}")
-        if args.skip_full:
-            return
-        for cores in (args.cores, 1):
-            wall, log = snakemake(tmp / f"full-{cores}", cores, "full")
-            line(f"full profile, --cores {cores}", wall, 600 if cores == args.cores else None)
-        counts = jobs(log)
-        times = training_jobs(tmp / f"full-{args.cores}")
-        print(f"  {'processes started (full)':40s} {sum(v for k, v in counts.items() if k != 'all'):8d}"
-              f"     jobs: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()) if k != 'all')}")
-        print(f"  {'training: sum of job times':40s} {sum(times):8.1f} s")
-        print(f"  {'training: longest job':40s} {max(times):8.1f} s   "
-              f"(bounds the speed-up from more cores at {sum(times) / max(times):.1f}x)")
+        work = args.workdir or Path(tmp) / args.profile
+        print(f"pipeline ({work}; fresh working directory, device=cpu, 1 torch thread per job)")
+        wall, _ = snakemake(work, args.cores, args.profile)
+        analyze(work, wall, args.profile, args.cores)
+        noop, log = snakemake(work, args.cores, args.profile)
+        line("no-op rerun", noop, 5)
+        if not re.search(r"Nothing to be done", log):
+            print("  the no-op rerun did something: see its log")
 
 
 if __name__ == "__main__":

@@ -38,11 +38,14 @@ def clean_stale_lock():
 
 
 def _alive(pid):
+    # A reused process number only makes the lock look real: the safe direction.
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    return b"snakemake" in cmdline
+    except OSError:
+        return True
+    return True
 
 
 
@@ -86,12 +89,14 @@ def shard_files(wildcards):
 
 
 def explore_shard_files(wildcards):
-    return PLANS[wildcards.experiment].explore.shard_files()
+    """An experiment's exploration shards: its own explore jobs, and what its run and
+    summarize jobs decide from (none for an experiment that does not explore)."""
+    return PLANS[wildcards.experiment].explore_files()
 
 
-def decisions_file(wildcards):
-    found = PLANS[wildcards.experiment].decisions_file()
-    return [found] if found else []
+def explore_files_flag(wildcards):
+    files = PLANS[wildcards.experiment].explore_files()
+    return f"--explore-files {' '.join(files)}" if files else ""
 
 
 def summary_code(wildcards):
@@ -115,12 +120,16 @@ def summarized(kind):
     return [f"results/{name}/{kind}" for name in EXPERIMENTS]
 
 
+def user_results(wildcards):
+    return [f"results/{name}/{kind}" for name in USER_RESULTS for kind in ("verdicts.csv", "provenance.json")]
+
+
 def all_outputs(wildcards):
     """Every result of every selected experiment, so that a missing one is remade."""
     # Snakemake does not remake a missing file whose consumers are up to date (it could
     # have been temporary): so every result is a target, and deleting one remakes it.
     shards = [f for p in PLANS.values() for f in p.shard_files()]
-    explored = [f for p in PLANS.values() if p.explore for f in [*p.explore.shard_files(), p.decisions_file()]]
+    explored = [f for p in PLANS.values() for f in p.explore_files()]
     summaries = [f for kind in ("tables", "checks.csv", "measurements.csv", "verdicts.csv", "provenance.json", "figures")
                  for f in summarized(kind)]
     return ["reports/index.html", *shards, *explored, *summaries]
@@ -142,7 +151,7 @@ onerror:
     from nnclaims.report.html import build_report
 
     try:
-        index = build_report(PLANS, partial=True)
+        index = build_report(PLANS, partial=True, extra=USER_RESULTS)
         print(f"nnclaims: a job failed; the report shows what did run: {index.resolve()}", file=sys.stderr)
     except UserError as err:
         print(f"nnclaims: a job failed, and no report could be made: {err}", file=sys.stderr)

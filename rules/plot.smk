@@ -17,6 +17,8 @@ rule plot:
         ),
     log:
         "logs/plot/{experiment}.log",
+    benchmark:
+        "benchmarks/plot/{experiment}.tsv"
     params:
         cli=nnclaims_cli(),
         code=figures_code,

@@ -10,6 +10,7 @@ rule report:
         measurements=summarized("measurements.csv"),
         provenance=summarized("provenance.json"),
         figures=summarized("figures"),
+        yours=user_results,  # what rules of your own publish
         sources=[str(e.path) for e in EXPERIMENTS.values()],  # the claims and expectations shown
         templates=sorted((LIBRARY_DIR / "report" / "templates").glob("*.html")),
         renderer=[LIBRARY_DIR / "report" / "html.py", LIBRARY_DIR / "report" / "format.py"],
@@ -20,13 +21,16 @@ rule report:
         measurements="results/measurements.csv",
     log:
         "logs/report.log",
+    benchmark:
+        "benchmarks/report.tsv"
     params:
         cli=nnclaims_cli(),
         settings=config_json(),
         reports=subpath(output.index, parent=True),
         experiments=list(EXPERIMENTS),
+        extra=lambda wildcards: f"--extra {' '.join(USER_RESULTS)}" if USER_RESULTS else "",
     conda:
         "../environment.yml"
     shell:
         "{params.cli} report --config-json {params.settings:q} --reports {params.reports}"
-        " --only {params.experiments} > {log} 2>&1"
+        " --only {params.experiments} {params.extra} > {log} 2>&1"

@@ -6,7 +6,7 @@
 rule summarize:
     input:
         shards=shard_files,
-        decisions=decisions_file,
+        explored=explore_shard_files,
     output:
         tables=report(
             directory("results/{experiment}/tables"),
@@ -22,14 +22,16 @@ rule summarize:
         provenance="results/{experiment}/provenance.json",
     log:
         "logs/summarize/{experiment}.log",
+    benchmark:
+        "benchmarks/summarize/{experiment}.tsv"
     params:
         cli=nnclaims_cli(),
         settings=config_json(),
         code=summary_code,
-        decisions=lambda wildcards, input: f"--decisions {input.decisions}" if input.decisions else "",
+        explored=explore_files_flag,
         outdir=subpath(output.checks, parent=True),
     conda:
         "../environment.yml"
     shell:
         "{params.cli} summarize {wildcards.experiment} --config-json {params.settings:q}"
-        " --shard-files {input.shards} {params.decisions} --outdir {params.outdir} > {log} 2>&1"
+        " --shard-files {input.shards} {params.explored} --outdir {params.outdir} > {log} 2>&1"

@@ -22,25 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, make_workflow
 
-FAULTS = REPO / "tests" / "faults"
 pytestmark = pytest.mark.slow
-
-
-# -- a small workflow --------------------------------------------------------------------
-def make_workflow(tmp_path: Path, experiments=("alpha", "beta", "gamma")) -> Path:
-    wf = tmp_path / "wf"
-    wf.mkdir(parents=True)
-    shutil.copy(REPO / "Snakefile", wf)
-    shutil.copy(REPO / "environment.yml", wf)  # the rules name it as their software environment
-    shutil.copytree(REPO / "rules", wf / "rules")
-    shutil.copytree(REPO / "config", wf / "config")
-    shutil.copytree(REPO / "profiles", wf / "profiles")
-    (wf / "experiments").mkdir()
-    for name in experiments:
-        shutil.copy(FAULTS / f"{name}.py", wf / "experiments")
-    return wf
 
 
 def smk(wf: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -163,6 +147,7 @@ def test_a_broken_selected_experiment_is_named_with_its_line_and_an_unselected_o
     (["summarize", "alpha", "--profile", "quick"], "alpha: no shard"),
     (["plot", "alpha"], "results/alpha/provenance.json is missing"),
     (["decide", "alpha", "--profile", "quick"], "alpha has no exploration"),
+    (["run", "gamma", "--phase", "confirm"], "gamma: no exploration shard"),
     (["report", "--only", "nonexistent"], "unknown experiment 'nonexistent'"),
     (["new", "Bad-Name"], "experiment names are lower-case identifiers"),
     (["new", "alpha"], "exists; pass --force to overwrite it"),
@@ -233,11 +218,11 @@ def test_a_second_run_does_nothing(done):
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("victim", ["shard", "checks", "figures", "decisions"])
+@pytest.mark.parametrize("victim", ["shard", "checks", "figures", "exploration"])
 def test_a_deleted_result_is_remade(done, victim):
     path = {"shard": _shard(done), "checks": done / "results" / "alpha" / "checks.csv",
             "figures": done / "results" / "alpha" / "figures",
-            "decisions": next((done / "results" / "gamma" / "explore").glob("*/decisions.json"))}[victim]
+            "exploration": next((done / "results" / "gamma" / "explore").glob("*/0-of-1.json"))}[victim]
     shutil.rmtree(path) if path.is_dir() else path.unlink()
     result = smk(done)
     assert result.returncode == 0, result.stderr[-2000:]

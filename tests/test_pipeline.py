@@ -58,3 +58,11 @@ def test_second_run_does_nothing(quick_run):
     result = snakemake("--cores", "2", "--config", "profile=quick", "device=cpu", "-n", cwd=quick_run)
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_snakemakes_own_report_builds(quick_run):
+    result = snakemake("--cores", "1", "--config", "profile=quick", "device=cpu", "--report",
+                       "reports/snakemake-report.html", cwd=quick_run)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (quick_run / "reports" / "snakemake-report.html").stat().st_size > 10_000

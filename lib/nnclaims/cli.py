@@ -2,7 +2,7 @@
 
     nnclaims list                         experiments and their claims
     nnclaims run xor --profile quick      one experiment (or one shard of it)
-    nnclaims decide tanh_vs_sigmoid       after an exploration: tuned values, seeds by power
+    nnclaims decide tanh_vs_sigmoid       what its exploration decided: tuned values, seeds by power
     nnclaims summarize xor --profile quick   merge its shards, run checks, write verdicts
     nnclaims plot xor                     draw its figures
     nnclaims report --profile quick       collect all verdicts, write the HTML report
@@ -71,10 +71,24 @@ def cmd_list(args: argparse.Namespace) -> None:
             print(f"  {claim.id:32s} {claim.title}")
 
 
+def _explored(p, args: argparse.Namespace):
+    """Today's exploration of ``p``'s experiment, from its shards (None if it explores not)."""
+    from .stages import explore
+
+    if p.explore is None:
+        return None
+    files = getattr(args, "explore_files", None) or p.explore_files(args.results)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise UserError(f"{p.name}: no exploration shard {missing[0]} for today's code and settings; run it first "
+                        f"(nnclaims run {p.name} with the same flags)")
+    return explore(p.experiment, files, expect=p.explore.settings, key=p.explore.key)
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     """One shard (``--shard``), or the whole experiment: by hand, an experiment that explores
-    first gets its exploration and decisions before its confirmatory run."""
-    from .stages import decide, run_shard
+    first gets its exploration before its confirmatory run."""
+    from .stages import run_shard
 
     p = _plan(args)
     phases = [args.phase] if args.phase else (["explore", "confirm"] if p.explore else ["confirm"])
@@ -85,32 +99,25 @@ def cmd_run(args: argparse.Namespace) -> None:
         if args.shard is not None and not 0 <= args.shard < stage.n_shards:
             raise UserError(f"--shard {args.shard}: shards are numbered 0 to {stage.n_shards - 1} "
                             f"(--shards {stage.n_shards})")
+        explored = _explored(p, args) if phase == "confirm" else None
         todo = [args.shard] if args.shard is not None else range(stage.n_shards)
         for shard in todo:
             out = args.out or stage.shard_files(args.results)[shard]
             payload = run_shard(p.experiment, stage.settings, shard=shard, n_shards=stage.n_shards,
-                                key=args.key or stage.key, out=out, phase=phase,
-                                decisions=p.decisions_file(args.results))
+                                key=args.key or stage.key, out=out, phase=phase, explored=explored)
             rows = sum(len(t) for t in payload["tables"].values())
             print(f"{p.name} {phase} shard {shard}/{stage.n_shards}: {rows} records in "
                   f"{payload['provenance']['wall_s']:.2f} s -> {out}")
-        if phase == "explore" and args.shard is None:
-            made = decide(p.experiment, stage.shard_files(args.results), p.decisions_file(args.results),
-                          expect=stage.settings, key=stage.key)
-            print(f"{p.name}: decided {', '.join(made['values']) or 'nothing'}; "
-                  f"{made['seeds']['n'] if made['seeds'] else 'the usual'} confirmatory seeds")
 
 
 def cmd_decide(args: argparse.Namespace) -> None:
-    from .stages import decide
-
     p = _plan(args)
-    if p.explore is None:
+    explored = _explored(p, args)
+    if explored is None:
         raise UserError(f"{p.name} has no exploration: it defines no explore()")
-    made = decide(p.experiment, args.shard_files or p.explore.shard_files(args.results),
-                  args.out or p.decisions_file(args.results), expect=p.explore.settings, key=p.explore.key)
-    for note in made["notes"]:
+    for note in explored.decisions["notes"]:
         print(f"{p.name}: {note}")
+    print(f"{p.name}: seeds: {explored.decisions['seeds']['explanation']}")
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
@@ -123,8 +130,7 @@ def cmd_summarize(args: argparse.Namespace) -> None:
         raise UserError(f"{p.name}: no shard {missing[0]} for today's code and settings; run it first "
                         f"(nnclaims run {p.name} with the same flags)")
     outdir = Path(args.outdir or Path(args.results) / p.name)
-    for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key,
-                         decisions=args.decisions or p.decisions_file(args.results)):
+    for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key, explored=_explored(p, args)):
         print(f"{row['claim']:32s} {row['verdict']:18s} ({row['checks_passed']}/{row['checks_total']} checks pass)")
 
 
@@ -205,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--phase", choices=("explore", "confirm"), default=None,
                    help="only the exploration or only the confirmatory run (default: both, as needed)")
     r.add_argument("--key", default=None, help="the run key the workflow planned (the job stops if it changed)")
+    r.add_argument("--explore-files", nargs="*", type=Path, default=None, help="the exploration's shards (default: today's)")
     r.add_argument("--out", type=Path, default=None, help="output file (default: results/NAME/runs/KEY/)")
     r.set_defaults(fn=cmd_run)
 
@@ -212,15 +219,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     _settings_flags(s, per_experiment=True)
     s.add_argument("--shard-files", nargs="*", type=Path, default=None)
-    s.add_argument("--decisions", type=Path, default=None, help="the exploration's decisions (default: today's)")
+    s.add_argument("--explore-files", nargs="*", type=Path, default=None, help="the exploration's shards (default: today's)")
     s.add_argument("--outdir", type=Path, default=None)
     s.set_defaults(fn=cmd_summarize)
 
-    d = sub.add_parser("decide", help="merge an exploration's shards and decide (tuned values, seeds by power)")
+    d = sub.add_parser("decide", help="what an exploration decides (tuned values, seeds by power), from its shards")
     d.add_argument("name")
     _settings_flags(d, per_experiment=True)
-    d.add_argument("--shard-files", nargs="*", type=Path, default=None)
-    d.add_argument("--out", type=Path, default=None)
+    d.add_argument("--explore-files", nargs="*", type=Path, default=None)
     d.set_defaults(fn=cmd_decide)
 
     f = sub.add_parser("plot", help="draw an experiment's figures")

@@ -69,10 +69,8 @@ class Plan:
     def shard_files(self, results_dir: str | Path = "results") -> list[str]:
         return self.confirm.shard_files(results_dir)
 
-    def decisions_file(self, results_dir: str | Path = "results") -> str | None:
-        if self.explore is None:
-            return None
-        return str(Path(results_dir) / self.name / "explore" / self.explore.key / "decisions.json")
+    def explore_files(self, results_dir: str | Path = "results") -> list[str]:
+        return self.explore.shard_files(results_dir) if self.explore else []
 
     def reasons(self, results_dir: str | Path = "results") -> list[str]:
         """Why today's results differ from the ones summarized last, in words (empty when

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,14 @@ from .evidence.summary import evaluate
 
 def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shards: int = 1,
               key: str | None = None, out: str | Path | None = None, phase: str = "confirm",
-              decisions: str | Path | None = None) -> dict[str, Any]:
+              explored: "Explored | None" = None) -> dict[str, Any]:
     """Run every ``n_shards``-th grid point starting at ``shard``, for all seeds.
 
     ``key``: the run key the workflow planned this job under; if the code changed since,
     the job stops rather than file today's results under yesterday's key. ``phase``:
     "explore" runs the exploration grid on the exploration seeds; "confirm" the grid, with
-    the ``decisions`` file of the exploration when the experiment has one. Returns (and
-    writes to ``out``, atomically) the shard: tables, provenance and a checksum.
+    what the exploration decided (``explored``, see `explore`) when the experiment has one.
+    Returns (and writes to ``out``, atomically) the shard: tables, provenance and a checksum.
     """
     from .nn import device as devices  # imports torch: only this stage needs it
 
@@ -44,10 +45,12 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     planned = settings
     decided: dict[str, Any] = {}
     if phase == "confirm" and exp.explores:
-        made = read_decisions(decisions, settings.explore_key)
-        decided = made["values"]
+        if explored is None or explored.key != settings.explore_key:
+            raise ResultsError(f"{exp.name} explores first: its confirmatory run needs today's exploration "
+                               f"(key {settings.explore_key}); the workflow runs it, or `nnclaims run {exp.name}`")
+        decided = explored.decisions["values"]
         if not settings.seeds:
-            settings = settings.with_seeds(made["seeds"]["n"])
+            settings = settings.with_seeds(explored.decisions["seeds"]["n"])
     devices.pin_threads(settings.threads)
     try:
         device = devices.resolve(settings.device)
@@ -72,6 +75,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     provenance = {
         "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
         "seeds": list(settings.seeds), "manifest": manifest.as_dict(),
+        "decisions": explored.decisions if phase == "confirm" and explored is not None else None,
         "shard": shard, "n_shards": n_shards, "n_points": len(grid), "points": [grid[i] for i in mine],
         "point_index": mine, "device": devices.describe(device), "code": results.git_info(exp.path.parent),
         "versions": results.versions(), "machine": results.machine(),
@@ -84,35 +88,34 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     return payload
 
 
-def read_decisions(path: str | Path | None, explore_key: str) -> dict[str, Any]:
-    """The decisions of the exploration with key ``explore_key``, verified."""
-    if path is None:
-        raise ResultsError("this experiment explores first: give its decisions file (the workflow does)")
-    made = results.read_json(path)
-    if made.get("key") != explore_key:
-        raise ResultsError(f"{path} was decided by another exploration (key {made.get('key')}, today "
-                           f"{explore_key}); rerun the exploration (snakemake reruns it by itself)")
-    return made
+@dataclass
+class Explored:
+    """An exploration's merged tables and what `decide` made of them (values, seed plan,
+    notes), recomputed wherever needed: it is cheap and deterministic, and then no file
+    of decisions can drift from the shards it came from."""
+
+    key: str
+    tables: dict
+    decisions: dict
+    settings: dict
+    manifest: dict
+    wall_s: float
 
 
-def decide(exp: Experiment, shard_files: list[str | Path], out: str | Path, *, expect: RunSettings,
-           key: str) -> dict[str, Any]:
-    """Merge the exploration's shards, let the experiment decide (tuned values, seeds by
-    power), write the decisions and the exploration's tables next to them."""
-    out = Path(out)
+def explore(exp: Experiment, shard_files: list[str | Path], *, expect: RunSettings, key: str) -> Explored:
+    """Merge the exploration's shards (verified like any shards) and let the experiment
+    decide: its tuned values and its seeds by power."""
     tables, provenance = merge_shards(shard_files, expect, key)
-    decisions = exp.decide(tables, expect.profile)
-    files = results.write_tables(tables, out.parent / "tables")
-    made = {"key": key, **decisions.as_dict(), "settings": expect.as_dict(), "manifest": provenance[0]["manifest"],
-            "wall_s": round(sum(p["wall_s"] for p in provenance), 3), "files": files}
+    made = exp.decide(tables, expect.profile).as_dict()
     if made["seeds"] is not None and not isinstance(made["seeds"], dict):
         raise ExperimentError(f"{exp.name}: decide() must give its seed plan as nnclaims.evidence.SeedPlan "
                               f"(from required_seeds) or None")
     if made["seeds"] is None:  # the experiment keeps its SEEDS; no power computation
         n = exp.n_seeds(expect.profile)
         made["seeds"] = {"n": n, "explanation": f"{n} seeds, fixed by the design (not chosen by power)."}
-    results.write_json(out, made)
-    return made
+    json.dumps(made)  # decisions must be plain data: they are recorded in every shard
+    return Explored(key, tables, made, expect.as_dict(), provenance[0]["manifest"],
+                    round(sum(p["wall_s"] for p in provenance), 3))
 
 
 def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -> tuple[dict, list[dict]]:
@@ -153,7 +156,7 @@ def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -
 
 
 def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path, *, expect: RunSettings,
-              key: str, decisions: str | Path | None = None) -> list[dict]:
+              key: str, explored: Explored | None = None) -> list[dict]:
     """Merge shards into tables, run the checks and their controls, write tables, checks,
     measurements, verdicts and provenance (with every file's checksum). With an
     exploration, its tables join as ``explore_<name>`` and its decisions as ``decisions``."""
@@ -163,12 +166,18 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
     tables, provenance = merge_shards(shard_files, expect, key)
     made = None
     if exp.explores:
-        made = read_decisions(decisions, expect.explore_key)
-        base = Path(decisions).parent
-        explored = results.read_tables(base / "tables", {k: v for k, v in made["files"].items()})
-        tables.update({f"explore_{name}": frame for name, frame in explored.items()})
+        if explored is None or explored.key != expect.explore_key:
+            raise ResultsError(f"{exp.name} explores first: its summary needs today's exploration "
+                               f"(key {expect.explore_key})")
+        used = [p["decisions"] for p in provenance]
+        if any(u != explored.decisions for u in used):
+            raise ResultsError(f"{exp.name}: its shards were run with other decisions than its exploration gives "
+                               f"today; delete them and rerun")
+        made = {"key": explored.key, **explored.decisions, "settings": explored.settings, "wall_s": explored.wall_s,
+                "manifest": explored.manifest}
+        tables.update({f"explore_{name}": frame for name, frame in explored.tables.items()})
         tables["decisions"] = pd.DataFrame([{"key": k, "value": json.dumps(v, sort_keys=True)}
-                                            for k, v in made["values"].items()], columns=["key", "value"])
+                                            for k, v in explored.decisions["values"].items()], columns=["key", "value"])
     summary = evaluate(exp, tables)
     files = results.write_tables(tables, outdir / "tables")
     check_rows = []

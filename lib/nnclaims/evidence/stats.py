@@ -28,7 +28,6 @@ from statistics import NormalDist
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import special
 
 N_BOOT = 10_000
 LEVEL = 0.95
@@ -137,6 +136,8 @@ def _z(level: float) -> float:
 def _t(level: float, df: float) -> float:
     """Two-sided Student-t critical value; exact for few degrees of freedom (12.71 at one),
     where a normal approximation would make intervals far too narrow."""
+    from scipy import special  # here, not at the top: every pipeline job imports this module, few need scipy
+
     return float(special.stdtrit(df, (1 + level) / 2))
 
 
@@ -592,6 +593,8 @@ def logistic_fit(x: ArrayLike, successes: ArrayLike, trials: ArrayLike, level: f
 def _firth_objective(design, k, m, beta):
     """Penalized log-likelihood and the pieces Newton's step needs."""
     eta = design @ beta
+    from scipy import special
+
     p = special.expit(eta)
     w = m * p * (1 - p)
     info = design.T @ (design * w[:, None])

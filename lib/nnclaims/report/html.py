@@ -118,6 +118,32 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
             "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/"))}
 
 
+def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
+    """The results a rule of one's own wrote with `nnclaims.evidence.publish`, verified
+    (every file as written, every verdict counting its checks). Snakemake reruns that rule
+    when its inputs change; its results carry no run key of ours."""
+    base = results_dir / name
+    if not (base / "provenance.json").is_file():
+        raise ResultsError(f"the rule that makes {base} has not written it; run the workflow")
+    provenance = results.read_json(base / "provenance.json")
+    if provenance.get("kind") != "rule":
+        raise ResultsError(f"{base} was not written by nnclaims.evidence.publish")
+    files = provenance["files"]
+    results.verify(base, files)
+    frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}
+    for _, row in frames["verdicts"].iterrows():
+        mine = frames["checks"][frames["checks"]["claim"] == row["claim"]]
+        if len(mine) != int(row["checks_total"]):
+            raise ResultsError(f"{base / 'checks.csv'} does not hold the checks the verdict of {row['claim']!r} counts")
+    figures = results.read_json(base / "figures" / "figures.json")
+    results.verify(base / "figures", figures["files"])
+    as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
+    return {"provenance": provenance, "verdicts": as_records(frames["verdicts"]), "checks": as_records(frames["checks"]),
+            "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
+            "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/")),
+            "claims": [Claim(**c) for c in provenance["claims"]]}
+
+
 def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict]) -> dict[str, list[dict]]:
     """Per claim: every check that changed since protocol 1, its old result beside the new
     one, and why (rule 10). Old results come from the protocol-1 run recorded in
@@ -172,6 +198,43 @@ def collect(plans: Mapping[str, Any], results_dir: Path, partial: bool, logs: Pa
     return pages
 
 
+def collect_rules(names: list[str], results_dir: Path, partial: bool) -> list[ClaimPage]:
+    pages = []
+    for name in names:
+        try:
+            found = load_rule_results(name, results_dir)
+        except ResultsError as err:
+            if not partial:
+                raise
+            pages.append(ClaimPage(claim=Claim(id=name.replace("_", "-"), title=name, statement="", section="Z"),
+                                   experiment=name, verdict=DID_NOT_RUN, reason=str(err)))
+            continue
+        prov = found["provenance"]
+        source = Path(prov["source"]) if prov.get("source") else None
+        verdicts = {v["claim"]: v for v in found["verdicts"]}
+        for claim in found["claims"]:
+            row = verdicts[claim.id]
+            mine = [c for c in found["checks"] if c["claim"] == claim.id]
+            figs = [f for f in found["figures"] if f["claim"] == claim.id]
+            main = next((f for f in figs if f.get("main")), figs[0] if figs else None)
+            pages.append(ClaimPage(
+                claim=claim, experiment=name, verdict=row["verdict"], reason=row["reason"], checks=mine, figures=figs,
+                measurements=[m for m in found["measurements"] if m["claim"] == claim.id], provenance=prov,
+                tables=found["tables"], source=source.name if source else "", source_path=source,
+                expected=inspect.cleandoc(prov.get("expected", "")), checks_passed=int(row["checks_passed"]),
+                checks_total=int(row["checks_total"]), decisive=decisive_check(mine),
+                thumbnail=f"figures/{name}/{main['file']}" if main else None))
+    return pages
+
+
+def unclaimed(results_dir: Path, known: set[str]) -> list[str]:
+    """Folders of results that no selected experiment and no rule makes: not reported."""
+    if not results_dir.is_dir():
+        return []
+    return sorted(p.name for p in results_dir.iterdir()
+                  if p.is_dir() and p.name not in known and (p / "verdicts.csv").is_file())
+
+
 def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
     verdicts = [{"claim": p.claim.id, "title": p.claim.title, "section": p.claim.section, "experiment": p.experiment,
                  "verdict": p.verdict, "checks_passed": p.checks_passed, "checks_total": p.checks_total,
@@ -193,7 +256,8 @@ def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path) ->
             if page.ran and src.is_dir():
                 shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.json"))
         (reports_dir / "source").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(page.source_path, reports_dir / "source" / f"{page.source}.txt")
+        if page.source_path is not None and page.source_path.is_file():
+            shutil.copy2(page.source_path, reports_dir / "source" / f"{page.source}.txt")
         if not page.ran:
             dst = reports_dir / "logs" / name
             if dst.exists():
@@ -216,8 +280,14 @@ def build_report(plans: Mapping[str, Any], results_dir: str | Path = "results", 
     ``partial``, shown as not run)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    import sys
+
     results_dir, reports_dir = Path(results_dir), Path(reports_dir)
-    pages = collect(plans, results_dir, partial, Path(logs))
+    extra = list(extra)
+    pages = collect(plans, results_dir, partial, Path(logs)) + collect_rules(extra, results_dir, partial)
+    for name in unclaimed(results_dir, set(plans) | set(extra)):
+        print(f"nnclaims: warning: {results_dir / name} holds results that no selected experiment and no rule makes; "
+              f"they are not in the report (delete the folder, or select the experiment)", file=sys.stderr)
     write_tables(pages, results_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     copy_assets(pages, results_dir, reports_dir)
@@ -246,7 +316,7 @@ def build_report(plans: Mapping[str, Any], results_dir: str | Path = "results", 
 
 
 def _how_made(pages: list[ClaimPage], plans: Mapping[str, Any]) -> dict[str, Any]:
-    provs = {p.experiment: p.provenance for p in pages if p.ran}
+    provs = {p.experiment: p.provenance for p in pages if p.ran and p.provenance.get("kind") != "rule"}
     first = next(iter(provs.values()), {})
     settings = next(iter(plans.values())).settings if plans else None
     commits = sorted({(p["code"]["commit"], bool(p["code"].get("dirty"))) for p in provs.values()})
