@@ -109,14 +109,14 @@ ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}
 SHIFT_LR = 0.1
-STEPS = {"quick": 40, "full": 1000}
+STEPS = {"quick": 20, "full": 1000}
 RECORDS = {"quick": 2, "full": 10}  # recorded steps besides 0 (an even number: half-time is one of them)
 SIZES = (64, 64, 64, 64, 64, 10)
 HIDDEN, WIDTH = len(SIZES) - 2, SIZES[1]
 BATCH = 64
 REVIVE_MAX = 0.05
-BORN_WIDTHS = {"quick": [2, 3, 5, 10], "full": list(range(2, 11))}
-BORN_DEPTHS = {"quick": [2, 5, 10, 20, 50], "full": [2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50]}
+BORN_WIDTHS = {"quick": [2, 5], "full": list(range(2, 11))}
+BORN_DEPTHS = {"quick": [2, 5, 10], "full": [2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50]}
 BORN_BIAS_STD = (0.0, 1.0)
 BORN_NETS = {"quick": {"pilot": 100, "min": 100, "max_point": 400, "max_domain": 400},
              "full": {"pilot": 500, "min": 2000, "max_point": 32000, "max_domain": 4000}}

@@ -58,20 +58,26 @@ CLAIMS = [
     )
 ]
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
-BUDGET = 500
-DEPTHS = {"quick": [1, 2, 4], "full": [1, 2, 3, 4, 5, 6]}
-ARRANGEMENT_WIDTHS = {"quick": [2, 16], "full": [2, 4, 8, 16]}
+BUDGET = {"quick": 100, "full": 500}  # parameters; the quick profile (tests) counts small nets
+DEPTHS = {"quick": [1, 4], "full": [1, 2, 3, 4, 5, 6]}
+ARRANGEMENT_WIDTHS = {"quick": [2, 8], "full": [2, 4, 8, 16]}
 KNOWN_K = {"quick": [1, 3], "full": [1, 2, 3, 5, 8, 12]}  # hand-made arrangements (positive control of (a))
 MAP_DEPTHS = (1, 2, 4, 6)  # drawn in the figure, those in the profile's grid
 COARSE = 100   # the missing-cells counter of the negative control
-FINE = {"quick": 200, "full": 700}  # protocol 1's grid, for the measurement of what it misses
+FINE = {"quick": 100, "full": 700}  # protocol 1's grid, for the measurement of what it misses
 BIAS_STD = 0.5
 DEEP, SHALLOW = 4, 1  # check (b) compares these depths
 DOUBLING = 1.0        # log2 of "at most twice"
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap; the quick profile (tests) stays at the minimum
 
 
-def width_for(depth: int, budget: int = BUDGET) -> int:
+def _budget(tables: dict) -> int:
+    """The parameter budget the tables were made with (rounded to the hundred)."""
+    rec = tables["records"]
+    return int(round(float(rec.loc[rec["part"] == "budget", "params"].median()), -2))
+
+
+def width_for(depth: int, budget: int) -> int:
     """Width at which 2 -> depth x width -> 1 has about ``budget`` parameters:
     (depth - 1) w^2 + (depth + 3) w + 1 = budget."""
     a, b, c = depth - 1, depth + 3, 1 - budget
@@ -80,11 +86,11 @@ def width_for(depth: int, budget: int = BUDGET) -> int:
 
 
 def explore(profile: str) -> list[dict]:
-    return [{"part": "budget", "depth": d, "width": width_for(d)} for d in (SHALLOW, DEEP)]
+    return [{"part": "budget", "depth": d, "width": width_for(d, BUDGET[profile])} for d in (SHALLOW, DEEP)]
 
 
 def grid(profile: str) -> list[dict]:
-    points = [{"part": "budget", "depth": d, "width": width_for(d)} for d in DEPTHS[profile]]
+    points = [{"part": "budget", "depth": d, "width": width_for(d, BUDGET[profile])} for d in DEPTHS[profile]]
     points += [{"part": "arrangement", "depth": 1, "width": m} for m in ARRANGEMENT_WIDTHS[profile]]
     return points + [{"part": "known"}]
 
@@ -190,7 +196,7 @@ def checks(tables: dict) -> list[Check]:
               f"{n} in all): networks whose exact region count differs from Euler's cell count of their lines",
               value=wrong, comparator="==", threshold=0, unit="networks"),
         Check.of("linear-regions", "depth-does-not-multiply",
-                 f"About {BUDGET} parameters, at initialization: log2(regions at depth {DEEP} / regions at depth "
+                 f"About {_budget(tables)} parameters, at initialization: log2(regions at depth {DEEP} / regions at depth "
                  f"{SHALLOW}), paired by seed (below 1: at most twice as many)", paired_ci(a, b), "<", DOUBLING,
                  unit="doublings"),
     ]
@@ -325,7 +331,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
         ax.grid(False)
     fig.tight_layout()
     out = [Figure(P.save(fig, outdir, "region_maps"), "linear-regions",
-                  caption=(f"The exact linear regions of one random ReLU network with about {BUDGET} parameters at "
+                  caption=(f"The exact linear regions of one random ReLU network with about {_budget(tables)} parameters at "
                            f"each depth (first seed), each polygon in its own colour (colours repeat). One hidden "
                            f"layer cuts the square with straight lines; deeper layers bend and subdivide."),
                   alt="Maps of coloured polygonal regions: straight-line cells for one layer, bent cells for deeper "
@@ -334,7 +340,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.2))
     ax = axes[0]
     s = group_ci(budget, "depth", "regions")
-    P.band_ci(ax, s, "depth", i=0, label=f"exact count, about {BUDGET} parameters")
+    P.band_ci(ax, s, "depth", i=0, label=f"exact count, about {_budget(tables)} parameters")
     n = budget.groupby("depth")["neurons"].first()
     anchor = float(s.loc[s["depth"] == SHALLOW, "mean"].iloc[0])
     ax.plot(n.index, anchor * (n.to_numpy() / n.loc[SHALLOW]) ** 2, **P.THEORY,
@@ -363,7 +369,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     fig.tight_layout()
     out.append(Figure(P.save(fig, outdir, "regions_vs_depth"), "linear-regions", main=True,
                       caption=("Left: the exact number of linear regions of random ReLU networks with about "
-                               f"{BUDGET} parameters against depth (mean and 95% band over networks), beside a "
+                               f"{_budget(tables)} parameters against depth (mean and 95% band over networks), beside a "
                                "count proportional to (neurons)², the growth with the number of neurons that Hanin "
                                "and Rolnick predict for a 2-D input (the line is anchored at depth 1; its constant "
                                "is not a prediction). Right: the same counts relative to one hidden layer, in "

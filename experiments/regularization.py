@@ -82,8 +82,8 @@ SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwis
 SHARDS = {"full": 2}
 # "L1x10" is the L1 checks' positive control: ten times the L1 penalty.
 PENALTIES = {"none": (0.0, 0.0), "L1": (5e-4, 0.0), "L2": (0.0, 0.02), "L1x10": (5e-3, 0.0)}
-STEPS = {"quick": 40, "full": 2000}
-DROPOUT_STEPS = {"quick": 40, "full": 2000}
+STEPS = {"quick": 20, "full": 2000}
+DROPOUT_STEPS = {"quick": 20, "full": 2000}
 NEAR_ZERO = 1e-3
 P_DROP = 0.5
 PER_CLASS = 50

@@ -68,6 +68,12 @@ if workflow.is_main_process:
             print(f"nnclaims: {name} will be recomputed: {why}", file=sys.stderr)
 
 
+# Experiments whose exploration and run are one shard each compute both in one job.
+_one_job = [n for n, p in PLANS.items() if p.explore and p.explore.n_shards == 1 and p.n_shards == 1]
+ONE_JOB = "|".join(_one_job) or "(?!)"
+SEPARATE_JOBS = "|".join(n for n in EXPERIMENTS if n not in _one_job) or "(?!)"
+
+
 wildcard_constraints:
     experiment="|".join(EXPERIMENTS) or "(?!)",
     key=r"[0-9a-f]{16}",

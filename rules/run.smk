@@ -7,6 +7,33 @@
 # the same in every job: the decisions are recorded in every shard).
 
 
+# An experiment whose exploration and confirmatory run are one shard each (every one in
+# the quick profile) runs both in one job: each job is a process that spends a second or
+# two importing torch before it computes anything.
+rule explore_and_run:
+    output:
+        explored="results/{experiment}/runs/{key}/explore-0-of-1.json",
+        run="results/{experiment}/runs/{key}/0-of-1.json",
+    log:
+        "logs/run/{experiment}/{key}/0-of-1.log",
+    benchmark:
+        "benchmarks/run/{experiment}/{key}/0-of-1.tsv"
+    wildcard_constraints:
+        experiment=ONE_JOB,
+    params:
+        cli=nnclaims_cli(),
+        settings=config_json(),
+    threads: SETTINGS.threads
+    resources:
+        mem_mb=run_mem_mb,
+        runtime=run_runtime,
+    conda:
+        "../environment.yml"
+    shell:
+        "{params.cli} run {wildcards.experiment} --config-json {params.settings:q} --key {wildcards.key}"
+        " --out {output.run} --explore-out {output.explored} > {log} 2>&1"
+
+
 rule explore:
     output:
         "results/{experiment}/explore/{key}/{shard}-of-{n}.json",
@@ -14,6 +41,8 @@ rule explore:
         "logs/explore/{experiment}/{key}/{shard}-of-{n}.log",
     benchmark:
         "benchmarks/explore/{experiment}/{key}/{shard}-of-{n}.tsv"  # run time and peak memory: RESOURCES
+    wildcard_constraints:
+        experiment=SEPARATE_JOBS,
     params:
         cli=nnclaims_cli(),
         settings=config_json(),
@@ -37,6 +66,8 @@ rule run:
         "logs/run/{experiment}/{key}/{shard}-of-{n}.log",
     benchmark:
         "benchmarks/run/{experiment}/{key}/{shard}-of-{n}.tsv"  # run time and peak memory: RESOURCES
+    wildcard_constraints:
+        experiment=SEPARATE_JOBS,
     params:
         cli=nnclaims_cli(),
         settings=config_json(),

@@ -222,7 +222,7 @@ def test_a_second_run_does_nothing(done):
 def test_a_deleted_result_is_remade(done, victim):
     path = {"shard": _shard(done), "checks": done / "results" / "alpha" / "checks.csv",
             "figures": done / "results" / "alpha" / "figures",
-            "exploration": next((done / "results" / "gamma" / "explore").glob("*/0-of-1.json"))}[victim]
+            "exploration": next((done / "results" / "gamma" / "runs").glob("*/explore-0-of-1.json"))}[victim]
     shutil.rmtree(path) if path.is_dir() else path.unlink()
     result = smk(done)
     assert result.returncode == 0, result.stderr[-2000:]

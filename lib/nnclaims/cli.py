@@ -102,9 +102,11 @@ def cmd_run(args: argparse.Namespace) -> None:
         explored = _explored(p, args) if phase == "confirm" else None
         todo = [args.shard] if args.shard is not None else range(stage.n_shards)
         for shard in todo:
-            out = args.out or stage.shard_files(args.results)[shard]
+            files = p.explore_files(args.results) if phase == "explore" else stage.shard_files(args.results)
+            out = (args.explore_out if phase == "explore" else args.out) or files[shard]
             payload = run_shard(p.experiment, stage.settings, shard=shard, n_shards=stage.n_shards,
-                                key=args.key or stage.key, out=out, phase=phase, explored=explored)
+                                key=args.key if args.key and (args.phase or "confirm") == phase else stage.key,
+                                out=out, phase=phase, explored=explored)
             rows = sum(len(t) for t in payload["tables"].values())
             print(f"{p.name} {phase} shard {shard}/{stage.n_shards}: {rows} records in "
                   f"{payload['provenance']['wall_s']:.2f} s -> {out}")
@@ -213,6 +215,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--key", default=None, help="the run key the workflow planned (the job stops if it changed)")
     r.add_argument("--explore-files", nargs="*", type=Path, default=None, help="the exploration's shards (default: today's)")
     r.add_argument("--out", type=Path, default=None, help="output file (default: results/NAME/runs/KEY/)")
+    r.add_argument("--explore-out", type=Path, default=None, help="the exploration's output file (default: today's)")
     r.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("summarize", help="merge shards, run the checks, write verdicts")

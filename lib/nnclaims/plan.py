@@ -69,8 +69,20 @@ class Plan:
     def shard_files(self, results_dir: str | Path = "results") -> list[str]:
         return self.confirm.shard_files(results_dir)
 
+    @property
+    def one_job(self) -> bool:
+        """An exploration and a run of one shard each are computed by one job (a process
+        spends a second or two importing torch before it computes anything); the
+        exploration's shard then sits beside the run's, under the run's key, which holds
+        the exploration's key."""
+        return self.explore is not None and self.explore.n_shards == 1 and self.confirm.n_shards == 1
+
     def explore_files(self, results_dir: str | Path = "results") -> list[str]:
-        return self.explore.shard_files(results_dir) if self.explore else []
+        if self.explore is None:
+            return []
+        if self.one_job:
+            return [str(Path(results_dir) / self.name / "runs" / self.key / "explore-0-of-1.json")]
+        return self.explore.shard_files(results_dir)
 
     def reasons(self, results_dir: str | Path = "results") -> list[str]:
         """Why today's results differ from the ones summarized last, in words (empty when
