@@ -68,4 +68,5 @@ def test_cloud_is_separable_with_the_asked_margin():
     X, y = separable_cloud(200, 5, 0.1, seed=0)
     assert set(np.unique(y)) == {0, 1}
     assert step_unit_lp(X, y).feasible
-    assert len(GATES) == 5
+    assert set(GATES) == {"AND", "OR", "NAND", "NOR", "XOR", "XNOR"}
+    assert (GATES["XNOR"] == 1 - GATES["XOR"]).all()
