@@ -197,20 +197,21 @@ STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 
 
 def snakemake_job_times(log: Path) -> dict[int, dict]:
-    """Per `run` job, from Snakemake's log: its output, when it started (or was submitted)
-    and when Snakemake saw it finish (second resolution)."""
+    """Per computing job (rules run, explore, explore_and_run), from Snakemake's log: its
+    output, when it started (or was submitted) and when Snakemake saw it finish (second
+    resolution)."""
     jobs: dict[int, dict] = {}
     lines = log.read_text(errors="replace").splitlines()
     stamp = None
     for i, line in enumerate(lines):
         if m := STAMP.match(line):
             stamp = datetime.strptime(" ".join(m.group(1).split()), "%a %b %d %H:%M:%S %Y")
-        elif line in ("rule run:", "localrule run:"):
+        elif re.fullmatch(r"(local)?rule (run|explore|explore_and_run):", line):
             block = "\n".join(lines[i:i + 8])
             jobid = int(re.search(r"jobid: (\d+)", block).group(1))
-            output = re.search(r"output: (\S+)", block).group(1)
+            output = re.search(r"output: ([^\s,]+)", block).group(1)
             jobs[jobid] = {"output": output, "start": stamp}
-        elif m := re.match(r"Finished jobid: (\d+) \(Rule: run\)", line):
+        elif m := re.match(r"Finished jobid: (\d+) \(Rule: (run|explore|explore_and_run)\)", line):
             jobs[int(m.group(1))]["seen_done"] = stamp
         elif m := re.match(r"Job (\d+) has been submitted with SLURM jobid (\d+)", line):
             jobs[int(m.group(1))]["slurm_id"] = m.group(2)

@@ -69,6 +69,26 @@ class ClaimPage:
     def ran(self) -> bool:
         return self.verdict != DID_NOT_RUN
 
+    @property
+    def short_reason(self) -> str:
+        """The index's one line: the check that decided, with its numbers, and a count of the rest."""
+        if not self.ran or self.decisive is None:
+            return self.reason
+        d = self.decisive
+        failed = sum(c["outcome"] == "fail" for c in self.checks)
+        open_ = sum(c["outcome"] == "inconclusive" for c in self.checks)
+        lead = {"fail": "Failed", "inconclusive": "Not settled", "pass": "Held"}[d["outcome"]]
+        value = fmt(d["value"]) + (f" {d['unit']}" if d.get("unit") else "") + (f" {interval(d)}" if interval(d) else "")
+        rest = []
+        if failed - (d["outcome"] == "fail") > 0:
+            rest.append(f"{failed - (d['outcome'] == 'fail')} more failed")
+        if open_ - (d["outcome"] == "inconclusive") > 0:
+            rest.append(f"{open_ - (d['outcome'] == 'inconclusive')} more not settled")
+        if self.checks_passed:
+            rest.append(f"{self.checks_passed} held")
+        tail = f" ({'; '.join(rest)} of {self.checks_total})" if rest else ""
+        return f"{lead}: {d['description']}: {value}, needed {comparator(d['comparator'])} {fmt(d['threshold'])}{tail}."
+
 
 def decisive_check(checks: list[dict]) -> dict | None:
     """The check that decided the verdict: the first failing one, else the first
