@@ -203,15 +203,27 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     result = fit(seeds, lr, steps, monitors=[accuracy])
     rows = result.tidy(["loss", "train_accuracy"], lr=lr, arm=key, width=width)
     if point["part"] == "skip":  # the first-layer gradient at initialization, in float64
-        first, last = {}, {}
+        at_init = {}
         for seed in seeds:  # one network at a time: the trace of 100 layers on 1,000 digits is large
             net = BatchedNet.init(spec, [seed], dtype=torch.float64, device=ctx.device)
             g = probes.gradient_norms(net, Xd[:GRAD_EXAMPLES].double(), yd[:GRAD_EXAMPLES], "ce")["weight_grad"][0]
-            first[seed], last[seed] = float(g[0]), float(g[-2])
+            with torch.no_grad():
+                _, trace = net(Xd[:GRAD_EXAMPLES].double(), trace=True)
+            at_init[seed] = {"first_layer_grad": float(g[0]), "last_hidden_grad": float(g[-2]),
+                             **_signal(trace.post[0][0], trace.post[-1][0])}
         for row in rows:
-            row["first_layer_grad"], row["last_hidden_grad"] = first[row["seed"]], last[row["seed"]]
+            row.update(at_init[row["seed"]])
     out["records"] = rows
     return out
+
+
+def _signal(first, last) -> dict[str, float]:
+    """How the forward signal fares from the first hidden layer to the last, at
+    initialization: the growth of its root mean square, and the share of the last layer's
+    second moment that is one value common to every unit and digit (near 1: every digit
+    looks alike to the output layer)."""
+    rms = lambda a: float(a.pow(2).mean().sqrt())  # noqa: E731
+    return {"signal_growth": rms(last) / rms(first), "common_share": float(last.mean() ** 2 / last.pow(2).mean())}
 
 
 # -- shared by checks, controls, decide and figures ----------------------------------------
@@ -383,6 +395,35 @@ def measurements(tables: dict) -> list[Measurement]:
                                           f"{'ReLU' if a == 'relu' else 'sigmoid'}, {int(d)} hidden layers, at "
                                           f"initialization: log10(plain / residual first-layer gradient norm), paired "
                                           f"by seed", paired_ci(plain, residual), unit="orders of magnitude"))
+            out += _signal_measurements(rows, a, int(d))
+    return out
+
+
+def _signal_measurements(rows, activation: str, depth: int) -> list[Measurement]:
+    """The forward signal at initialization, plain and residual: why a ReLU residual net
+    whose branch ends in the ReLU can stall. Its branch is never negative, so the branch
+    means add up block after block; the 1/sqrt(depth) scale bounds the variance a
+    zero-mean branch adds, not this sum."""
+    out = []
+    name = "ReLU" if activation == "relu" else "sigmoid"
+    for residual, arm_name in ((False, "plain"), (True, "residual")):
+        r = rows[rows["residual"].astype(bool) == residual]
+        if "signal_growth" not in r or r["signal_growth"].isna().all() or len(r) < 2:
+            continue
+        growth = np.log10(r["signal_growth"].to_numpy(dtype=float))
+        share = r["common_share"].to_numpy(dtype=float)
+        key = f"{activation}-{arm_name}-{depth}"
+        out.append(Measurement.of("skip-connections", f"signal-growth-{key}",
+                                  f"{name} {arm_name}, {depth} hidden layers, at initialization: log10(root mean "
+                                  f"square of the last hidden layer / of the first), {GRAD_EXAMPLES:,} digits",
+                                  mean_ci(growth[np.isfinite(growth)]), unit="orders of magnitude",
+                                  note=("the residual branch relu(W a + b) is never negative: its means add up over "
+                                        "the blocks, and scaling it by 1/sqrt(depth) bounds a zero-mean branch's "
+                                        "variance, not that sum" if residual and activation == "relu" else "")))
+        out.append(Measurement.of("skip-connections", f"common-share-{key}",
+                                  f"{name} {arm_name}, {depth} hidden layers, at initialization: share of the last "
+                                  f"hidden layer's second moment that is its mean over units and digits (1: every "
+                                  f"digit looks alike to the output layer)", mean_ci(share[np.isfinite(share)])))
     return out
 
 

@@ -45,6 +45,20 @@ def test_loop_and_batched_agree_in_float64(family):
     assert a.final("loss").mean() < a.history["loss"][0].mean(), "training should lower the loss"
 
 
+def test_loop_and_batched_agree_with_data_per_network():
+    # Each network its own targets, as when one computation fits several functions: the
+    # loop engine must record each network's loss on its own data, not on all of it.
+    spec = MLPSpec((5, 8, 3), activation="tanh", init="xavier_normal")
+    Xs, Ys = torch.stack([X, -X, 2 * X]), torch.stack([Y_REG, Y_REG ** 2, -Y_REG])
+    schedule = Schedule(40, [0.01, 0.02, 0.03], optimizer="adam", batch_size=16)
+    a = train(spec, Xs, Ys, [0, 1, 2], schedule, dtype=torch.float64, device="cpu", engine="batched")
+    b = train(spec, Xs, Ys, [0, 1, 2], schedule, dtype=torch.float64, device="cpu", engine="loop")
+    for pa, pb in zip(a.net.parameters(), b.net.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-10, atol=1e-12)
+    assert len(set(np.round(a.final("loss"), 6))) == 3, "three targets, three different losses"
+
+
 def test_float32_statistics_agree():
     spec = MLPSpec((5, 32, 32, 3), activation="relu", init="he_normal")
     schedule = Schedule(100, 0.05, loss="ce", batch_size=16)

@@ -10,8 +10,8 @@ from .decisions import Decisions
 from .experiment import Change, Claim, Control, Figure, RunContext
 from .publish import publish
 from .stats import (
-    Interval, SeedPlan, bca_ci, bootstrap_ci, combine_plans, difference_ci, equivalence, equivalence_proportions,
-    group_ci, grouped_linear_fit, linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, proportion_ci, required_seeds, training_outcome,
+    Interval, SeedPlan, bca_ci, combine_plans, equivalence, equivalence_proportions,
+    group_ci, grouped_linear_fit, linear_fit, logistic_fit, mean_ci, newcombe, paired_ci, required_seeds, training_outcome,
     wilson,
 )
 
@@ -19,6 +19,5 @@ __all__ = [
     "Claim", "Check", "Change", "Control", "Decisions", "Figure", "Measurement", "RunContext", "verdict", "publish",
     "Interval", "mean_ci", "paired_ci", "bca_ci", "wilson", "newcombe", "equivalence", "equivalence_proportions",
     "linear_fit", "grouped_linear_fit", "logistic_fit", "required_seeds", "combine_plans", "SeedPlan", "training_outcome", "group_ci",
-    "bootstrap_ci", "proportion_ci", "difference_ci",
     "last_step", "by_seed", "final_values", "where", "paired", "best_rate", "tuning_note",
 ]

@@ -763,52 +763,13 @@ def training_outcome(final_loss: ArrayLike, accuracy: ArrayLike, n_classes: int)
     return np.where(trains, "trains", np.where(stalls, "stalls", "neither"))
 
 
-# ---------------------------------------------------------------------------------------
-# Older interface, kept while other code moves to the functions above
-
-
-def bootstrap_ci(values: Sequence[float] | np.ndarray, stat: Callable[[np.ndarray], np.ndarray] | None = None,
-                 level: float = LEVEL, n_boot: int = N_BOOT, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of a statistic over independent units (seeds).
-
-    Deprecated: use `mean_ci`, `paired_ci` or `bca_ci`. ``values`` has the seeds on axis 0
-    (further axes are resampled together with their seed). ``stat`` maps the resampled
-    array, shape ``(n_boot, n_seeds, ...)``, to ``(n_boot,)``; the default is the mean of
-    1-D values. Seeded, so the same values always give the same interval.
-    """
-    x = np.asarray(values, dtype=float)
-    if len(x) < 2:
-        raise ValueError(f"a bootstrap interval needs at least two seeds, got {x.shape}")
-    if stat is None:
-        if x.ndim != 1:
-            raise ValueError("give a statistic for multi-dimensional values")
-        stat = lambda r: r.mean(axis=1)  # noqa: E731
-    rng = np.random.default_rng(seed)
-    resampled = stat(x[rng.integers(0, len(x), size=(n_boot, len(x)))])
-    lo, hi = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
-
-
-def proportion_ci(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson score interval for a success rate. Deprecated: use `wilson`."""
-    iv = wilson(successes, n, level)
-    return iv.low, iv.high
-
-
-def difference_ci(k1: int, n1: int, k2: int, n2: int, level: float = LEVEL) -> tuple[float, float]:
-    """Newcombe's interval for p1 - p2 from two independent counts. Deprecated: use `newcombe`."""
-    iv = newcombe(k1, n1, k2, n2, level)
-    return iv.low, iv.high
-
-
-def group_ci(frame, by: str | list[str], value: str, seed: int = 0, n_boot: int = 2000):
+def group_ci(frame, by: str | list[str], value: str):
     """Mean and 95% Student-t interval of ``value`` over the rows (seeds) of each group,
     for drawing mean-and-interval bands.
 
     The t interval (not a bootstrap) so that a band shows the same interval a check on
     that mean would use. Non-finite values (diverged runs) are left out and counted in
     ``n_dropped``; a group with fewer than two finite values gets a NaN interval.
-    ``seed`` and ``n_boot`` are accepted for compatibility and ignored.
     """
     import pandas as pd
 

@@ -167,20 +167,21 @@ def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: S
     network; y likewise.
     ``monitors`` are called at the recorded steps on the networks in evaluation mode and
     return ``(S, ...)`` tensors; the training loss on (X, y) is always recorded as
-    ``loss``. ``net`` starts from given networks instead of fresh ones (batched engine).
+    ``loss``. The loop engine calls monitors on one network at a time, so with data per
+    network only the built-in loss monitor sees each network's own data. ``net`` starts from given networks instead of fresh ones (batched engine).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid engines are: {', '.join(ENGINES)}")
     losses._check(schedule.loss)
     X, y = X.to(device=device, dtype=dtype), _targets(y, schedule.loss, device, dtype)
-    monitors = [loss_monitor(X, y, schedule.loss), *monitors]
     start = time.perf_counter()
     if engine == "batched":
+        monitors = [loss_monitor(X, y, schedule.loss), *monitors]
         result = _train_batched(spec, X, y, list(seeds), schedule, dtype, device, monitors, net)
     else:
         if net is not None:
             raise ValueError("the loop engine starts from fresh networks; pass net=None")
-        result = _train_loop(spec, X, y, list(seeds), schedule, dtype, device, monitors)
+        result = _train_loop(spec, X, y, list(seeds), schedule, dtype, device, list(monitors))
     result.wall_s = time.perf_counter() - start
     return result
 
@@ -261,6 +262,9 @@ def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainRe
     histories, nets, diverged = [], [], []
     for s, seed in enumerate(seeds):
         Xs, ys = (X[s], y[s]) if per_network else (X, y)
+        # the loss on this network's own data: with data per network, the batched engine's
+        # monitor on all of X would feed every network's data to this one network
+        watch = [loss_monitor(Xs, ys, schedule.loss), *monitors]
         model = TorchMLP(spec, init_params(spec, seed), torch_generator(seed, "dropout"))
         model = model.to(device=device, dtype=dtype)
         opt = make_torch_optimizer(schedule.optimizer, model.parameters(), rates[s], schedule.momentum)
@@ -271,7 +275,7 @@ def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainRe
         for step in range(schedule.steps + 1):
             if step in records:
                 model.eval()
-                _record(history, monitors, to_batched(model), step)
+                _record(history, watch, to_batched(model), step)
                 model.train()
             if step == schedule.steps:
                 break
