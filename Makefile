@@ -47,7 +47,7 @@ clean:
 	rm -rf results reports logs benchmarks .snakemake
 
 # Speed, measured side by side in one run: engines (loop against batched, at 1 torch
-# thread and at all cores), then the whole pipeline. Takes several minutes.
+# thread and at all cores), then the whole pipeline, quick and full. Takes over an hour on 2 cores (the full profile).
 bench: $(STAMP)
 	$(BIN)/python bench/engines.py --threads 1
 	$(BIN)/python bench/engines.py --threads $$(nproc)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import re
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_S = {"quick": 60, "full": 20 * 60}  # rule 9 and the quick profile's target, at --cores 2
+MEM_MARGIN, TIME_MARGIN = 1.5, 3.0  # RESOURCES over the measured peak memory and longest job
+DEFAULT_MEM_MB, DEFAULT_RUNTIME_MIN = 2000, 30  # nnclaims.evidence.experiment.DEFAULT_RESOURCES
 
 
 def snakemake(workdir: Path, cores: int, profile: str) -> tuple[float, str]:
@@ -80,7 +83,7 @@ def line(what: str, value: float, target: float | None = None, unit: str = "s") 
     print(f"  {what:44s} {value:9.1f} {unit}   {verdict}")
 
 
-def analyze(workdir: Path, wall: float | None, profile: str, cores: int) -> None:
+def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record: Path | None = None) -> None:
     found = jobs(workdir)
     if not found:
         raise SystemExit(f"no benchmarks under {workdir}/benchmarks: run the workflow there first")
@@ -109,6 +112,30 @@ def analyze(workdir: Path, wall: float | None, profile: str, cores: int) -> None
         computing = [j for j in js if j["rule"] in ("explore", "run")]
         print(f"    {name:26s} {sum(j['s'] for j in js):8.1f} s   longest {max(j['s'] for j in computing or js):7.1f} s"
               f"   peak {max((j['mem_mb'] for j in computing), default=0):7.0f} MB")
+    print(f"  RESOURCES to declare for the {profile} profile (x{MEM_MARGIN:g} the peak memory, x{TIME_MARGIN:g} the "
+          f"longest job; the defaults where they suffice):")
+    table = []
+    for name, js in sorted(per.items()):
+        computing = [j for j in js if j["rule"] in ("explore", "run", "explore_and_run")]
+        if computing:
+            peak, longest = max(j["mem_mb"] for j in computing), max(j["s"] for j in computing)
+            print(f"    {name:26s} {declared(peak, longest)}")
+            table.append({"experiment": name, "jobs": len(computing), "sum_s": round(sum(j["s"] for j in js), 1),
+                          "longest_s": round(longest, 1), "peak_mb": round(peak)})
+    if record:
+        with open(record, "w", newline="") as fh:
+            out = csv.DictWriter(fh, fieldnames=list(table[0]))
+            out.writeheader()
+            out.writerows(table)
+        print(f"  per-experiment costs written to {record}")
+
+
+def declared(peak_mb: float, longest_s: float) -> dict[str, int]:
+    """An experiment's ``RESOURCES`` from its measured peak memory and longest job: a
+    cluster node may be slower than this machine and a seed's network may need more."""
+    mem = max(DEFAULT_MEM_MB, math.ceil(MEM_MARGIN * peak_mb / 500) * 500)
+    runtime = max(DEFAULT_RUNTIME_MIN, math.ceil(TIME_MARGIN * longest_s / 60 / 5) * 5)
+    return {"mem_mb": mem, "runtime": runtime}
 
 
 def main() -> None:
@@ -117,16 +144,19 @@ def main() -> None:
     p.add_argument("--profile", choices=("quick", "full"), default="quick")
     p.add_argument("--workdir", type=Path, default=None, help="run here (default: a fresh temporary folder)")
     p.add_argument("--analyze", type=Path, default=None, help="only read the benchmarks of an existing run")
+    p.add_argument("--record", type=Path, default=None,
+                   help="write each experiment's jobs, summed and longest time and peak memory to this CSV "
+                        "(the full profile's is bench/full-profile.csv, which RESOURCES must cover: tested)")
     args = p.parse_args()
     if args.analyze:
         print(f"pipeline ({args.analyze})")
-        analyze(args.analyze, None, args.profile, args.cores)
+        analyze(args.analyze, None, args.profile, args.cores, args.record)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp) / args.profile
         print(f"pipeline ({work}; fresh working directory, device=cpu, 1 torch thread per job)")
         wall, _ = snakemake(work, args.cores, args.profile)
-        analyze(work, wall, args.profile, args.cores)
+        analyze(work, wall, args.profile, args.cores, args.record)
         noop, log = snakemake(work, args.cores, args.profile)
         line("no-op rerun", noop, 5)
         if not re.search(r"Nothing to be done", log):

@@ -504,10 +504,10 @@ def _curves_panel(ax, P, rec, keys, labels, title):
     ax.axhline(np.log(N_CLASSES), **P.THEORY, label="ln 10: chance")
     ax.axhline(0.5 * np.log(N_CLASSES), color="#888888", linestyle=":", linewidth=1, label="½ ln 10: 'trains' below")
     ax.set_yscale("log")
-    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks overlap over several decades
     ax.set_xlabel("training step"), ax.set_ylabel("training loss (cross-entropy, log)")
     ax.set_title(title)
     ax.legend(fontsize=7)

@@ -71,6 +71,8 @@ CLAIMS = [
 ]
 SEEDS = {"quick": 3, "full": 12}  # 12 confirmatory seeds, fixed by the pre-registration
 SHARDS = {"full": 19}  # one job per grid point: the depth-1 net at 5,000 parameters alone is half the cost
+# From two full-profile runs (bench/full-profile.csv): longest job 994 and 1,083 s, peak 1.0 GB; x3, x1.5
+RESOURCES = {"full": {"mem_mb": 2000, "runtime": 55}}
 K_MAX = {"quick": 8, "full": 12}
 SAWTOOTH_K = 6
 SAWTOOTH = "sawtooth T⁶"

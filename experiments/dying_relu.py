@@ -107,6 +107,8 @@ CLAIM = "dying-relu"
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}
 SHARDS = {"full": 3}
+# From two full-profile runs (bench/full-profile.csv): peak 1.9 and 2.1 GB, longest job 283 s; x1.5, x3
+RESOURCES = {"full": {"mem_mb": 3500, "runtime": 30}}
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}

@@ -102,6 +102,8 @@ CLAIMS = [
 ]
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SHARDS = {"full": 3}
+# From two full-profile runs (bench/full-profile.csv): peak 2.2 and 1.9 GB, longest job 75 s; x1.5, x3
+RESOURCES = {"full": {"mem_mb": 3500, "runtime": 30}}
 NETS = {  # label: (sizes, activation, init)
     "784-16-16-10 sigmoid": ((784, 16, 16, 10), "sigmoid", "xavier_normal"),
     "784-16-16-10 ReLU": ((784, 16, 16, 10), "relu", "he_normal"),

@@ -90,3 +90,18 @@ def test_resources_per_profile_or_for_all(tmp_path):
     assert exp.resources("full")["mem_mb"] == 4000 and exp.resources("quick")["mem_mb"] == 2000
     exp.module.RESOURCES = {"runtime": 90}
     assert exp.resources("quick")["runtime"] == 90
+
+
+def test_declared_resources_cover_the_measured_full_profile():
+    # bench/full-profile.csv is `bench/pipeline.py --profile full --record` of the last full
+    # run: a cluster job is killed when it outgrows its request, so every experiment asks
+    # 1.5x its measured peak memory and 3x its longest job (a node may be slower than ours).
+    import csv
+
+    with open(REPO / "bench" / "full-profile.csv") as fh:
+        measured = list(csv.DictReader(fh))
+    assert {r["experiment"] for r in measured} == set(EXPERIMENTS), "rerun the full profile with --record"
+    for r in measured:
+        res = EXPERIMENTS[r["experiment"]].resources("full")
+        assert res["mem_mb"] >= 1.5 * float(r["peak_mb"]), (r["experiment"], res, r["peak_mb"])
+        assert res["runtime"] * 60 >= 3 * float(r["longest_s"]), (r["experiment"], res, r["longest_s"])

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnclaims.evidence import Check, Claim, Control, publish
+from nnclaims.evidence import Check, Claim, Control
+from nnclaims.publish import publish
 from nnclaims.numeric.data import gate
 from nnclaims.numeric.reference import backward
 from nnclaims.numeric.seeding import numpy_rng

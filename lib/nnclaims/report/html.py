@@ -139,7 +139,7 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
 
 
 def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
-    """The results a rule of one's own wrote with `nnclaims.evidence.publish`, verified
+    """The results a rule of one's own wrote with `nnclaims.publish`, verified
     (every file as written, every verdict counting its checks). Snakemake reruns that rule
     when its inputs change; its results carry no run key of ours."""
     base = results_dir / name
@@ -147,7 +147,7 @@ def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
         raise ResultsError(f"the rule that makes {base} has not written it; run the workflow")
     provenance = results.read_json(base / "provenance.json")
     if provenance.get("kind") != "rule":
-        raise ResultsError(f"{base} was not written by nnclaims.evidence.publish")
+        raise ResultsError(f"{base} was not written by nnclaims.publish")
     files = provenance["files"]
     results.verify(base, files)
     frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}

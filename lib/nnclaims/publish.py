@@ -17,8 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
-from . import results
-from .experiment import Claim, Experiment, ExperimentError, Figure
+from .evidence import results
+from .evidence.experiment import Claim, Experiment, ExperimentError, Figure
 
 RULE_KIND = "rule"
 
@@ -36,7 +36,7 @@ def publish(name: str, claims: Iterable[Claim], tables: dict[str, Any], checks: 
     """
     import pandas as pd
 
-    from .summary import evaluate
+    from .evidence.summary import evaluate
 
     claims = list(claims)
     if not claims or not all(isinstance(c, Claim) for c in claims):
@@ -64,7 +64,7 @@ def publish(name: str, claims: Iterable[Claim], tables: dict[str, Any], checks: 
                                               results.frame(summary.verdicts, results.VERDICT_COLUMNS))
     drawn: list[Figure] = []
     if figures is not None:
-        from ..report import plotting
+        from .report import plotting
 
         (outdir / "figures").mkdir(parents=True, exist_ok=True)
         with plotting.style():
