@@ -28,14 +28,13 @@ def findings_table(results_dir: str | Path = "results") -> str:
     first = next(iter(provenance.values()))
     profiles = sorted({p["settings"]["profile"] for p in provenance.values()})
     blocks = sorted({p["settings"]["seed_block"] for p in provenance.values()})
-    commits = sorted({p["code"]["commit"][:12] + (" (uncommitted changes)" if p["code"].get("dirty") else "")
-                      for p in provenance.values()})
+    commits = _commits(provenance.values())
     started = min(p["started"] for p in provenance.values())[:10]
     tally = verdicts["verdict"].value_counts()
     order = ["reproduced", "partly reproduced", "not reproduced", "inconclusive", "did not run"]
     counts = ", ".join(f"{int(tally[v])} {v}" for v in order if v in tally)
     lines = [START,
-             f"The {'/'.join(profiles)} profile's run of {started} (code {', '.join(commits)}; {'/'.join(blocks)} seeds; "
+             f"The {'/'.join(profiles)} profile's run of {started} (code {commits}; {'/'.join(blocks)} seeds; "
              f"{first['machine'].get('cpu_count', '?')} CPU cores, {first['device'].get('device', '?')}): {counts}. "
              "Made by `nnclaims findings --write README.md` from `results/`; the report gives every number with its "
              "interval, its controls and the protocol-1 result beside it.",
@@ -57,3 +56,16 @@ def write_findings(readme: str | Path, results_dir: str | Path = "results") -> N
     block = findings_table(results_dir)
     results.write_text(readme, re.sub(re.escape(START) + r".*?" + re.escape(END), lambda m: block, text,
                                       flags=re.S))
+
+
+def _commits(provenances) -> str:
+    """Each commit once, saying how many experiments ran with uncommitted changes on top."""
+    dirty: dict[str, list[bool]] = {}
+    for p in provenances:
+        dirty.setdefault(p["code"]["commit"][:12], []).append(bool(p["code"].get("dirty")))
+    out = []
+    for commit, flags in sorted(dirty.items()):
+        n = sum(flags)
+        out.append(commit if not n else f"{commit} (uncommitted changes)" if n == len(flags)
+                   else f"{commit} ({n} of {len(flags)} experiments with uncommitted changes)")
+    return ", ".join(out)
