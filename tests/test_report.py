@@ -93,3 +93,42 @@ def test_templates_fetch_nothing_from_the_network():
     for template in templates:
         text = template.read_text()
         assert "http://" not in text and "https://" not in text, template.name
+
+
+def _fake_run(tmp_path, dirty_flags):
+    """A results folder with one claim per experiment and the provenance findings reads."""
+    import pandas as pd
+
+    from nnclaims.evidence import results
+
+    rows = []
+    for i, dirty in enumerate(dirty_flags):
+        name = f"exp{i}"
+        rows.append({"claim": f"claim-{i}", "title": "t", "section": "A", "experiment": name,
+                     "verdict": "reproduced" if i else "not reproduced", "checks_passed": 1, "checks_total": 1,
+                     "checks_failed": 0, "reason": "All 1 checks passed | with a pipe"})
+        results.write_json(tmp_path / name / "provenance.json", {
+            "settings": {"profile": "full", "seed_block": "confirmatory"}, "code": {"commit": "a" * 40, "dirty": dirty},
+            "started": "2026-11-22T05:53:00+00:00", "machine": {"cpu_count": 2}, "device": {"device": "cpu"}})
+    results.write_csv(tmp_path / "verdicts.csv", pd.DataFrame(rows, columns=results.VERDICT_COLUMNS))
+    return tmp_path
+
+
+@pytest.mark.parametrize("flags,expected", [
+    ([False, False], "code aaaaaaaaaaaa;"),
+    ([True, True], "code aaaaaaaaaaaa (uncommitted changes);"),
+    ([True, False, False], "code aaaaaaaaaaaa (1 of 3 experiments with uncommitted changes);"),
+])
+def test_findings_name_each_commit_once_and_what_was_uncommitted(tmp_path, flags, expected):
+    from nnclaims.report.findings import END, START, findings_table, write_findings
+
+    block = findings_table(_fake_run(tmp_path / "results", flags))
+    assert block.startswith(START) and block.endswith(END)
+    assert expected in block and block.count("aaaaaaaaaaaa") == 1
+    assert "1 reproduced, 1 not reproduced" in block if len(flags) == 2 else "2 reproduced" in block
+    assert "with a pipe" in block and "\\|" in block, "a pipe in a reason must not break the table"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{START}\nold\n{END}\n\nafter\n")
+    write_findings(readme, tmp_path / "results")
+    text = readme.read_text()
+    assert "old" not in text and text.endswith("after\n") and text.count(START) == 1
