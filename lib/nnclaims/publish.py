@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from .evidence import results
 from .evidence.experiment import Claim, Experiment, ExperimentError, Figure
+from .stages import write_summary
 
 RULE_KIND = "rule"
 
@@ -49,19 +50,7 @@ def publish(name: str, claims: Iterable[Claim], tables: dict[str, Any], checks: 
     exp = Experiment(name, Path(source) if source else Path(name), module, claims)
     summary = evaluate(exp, frames)
     outdir = Path(results_dir) / name
-    files = results.write_tables(frames, outdir / "tables")
-    rows = []
-    for c in summary.checks:
-        row = c.row()
-        row.update({f"{kind}_control": outcome for kind, outcome in summary.controls[c.check].items()})
-        rows.append(row)
-    files["checks.csv"] = results.write_csv(outdir / "checks.csv", results.frame(rows, results.CHECK_COLUMNS))
-    files["measurements.csv"] = results.write_csv(
-        outdir / "measurements.csv", results.frame([m.row() for m in summary.measurements], results.MEASUREMENT_COLUMNS))
-    for v in summary.verdicts:
-        v["experiment"] = name
-    files["verdicts.csv"] = results.write_csv(outdir / "verdicts.csv",
-                                              results.frame(summary.verdicts, results.VERDICT_COLUMNS))
+    files = write_summary(summary, frames, outdir)
     drawn: list[Figure] = []
     if figures is not None:
         from .report import plotting

@@ -18,7 +18,7 @@ from .evidence import records, results, shards
 from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
 from .evidence.settings import ConfigError, RunSettings
 from .evidence.shards import ResultsError
-from .evidence.summary import evaluate
+from .evidence.summary import Summary, evaluate
 
 
 def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shards: int = 1,
@@ -179,17 +179,7 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         tables["decisions"] = pd.DataFrame([{"key": k, "value": json.dumps(v, sort_keys=True)}
                                             for k, v in explored.decisions["values"].items()], columns=["key", "value"])
     summary = evaluate(exp, tables)
-    files = results.write_tables(tables, outdir / "tables")
-    check_rows = []
-    for c in summary.checks:
-        row = c.row()
-        row.update({f"{kind}_control": outcome for kind, outcome in summary.controls[c.check].items()})
-        check_rows.append(row)
-    files["checks.csv"] = results.write_csv(outdir / "checks.csv", results.frame(check_rows, results.CHECK_COLUMNS))
-    files["measurements.csv"] = results.write_csv(
-        outdir / "measurements.csv", results.frame([m.row() for m in summary.measurements], results.MEASUREMENT_COLUMNS))
-    files["verdicts.csv"] = results.write_csv(outdir / "verdicts.csv",
-                                              results.frame(summary.verdicts, results.VERDICT_COLUMNS))
+    files = write_summary(summary, tables, outdir)
     first = provenance[0]
     results.write_json(outdir / "provenance.json", {
         "experiment": exp.name, "key": key, "settings": expect.as_dict(), "seeds": first["seeds"],
@@ -207,6 +197,23 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         "files": files,
     })
     return summary.verdicts
+
+
+def write_summary(summary: Summary, tables: dict[str, Any], outdir: Path) -> dict[str, dict]:
+    """Write the tables, the checks with their controls' outcomes, the measurements and the
+    verdicts under ``outdir``; return each file's record (checksum, rows) for provenance."""
+    files = results.write_tables(tables, outdir / "tables")
+    check_rows = []
+    for c in summary.checks:
+        row = c.row()
+        row.update({f"{kind}_control": outcome for kind, outcome in summary.controls[c.check].items()})
+        check_rows.append(row)
+    files["checks.csv"] = results.write_csv(outdir / "checks.csv", results.frame(check_rows, results.CHECK_COLUMNS))
+    files["measurements.csv"] = results.write_csv(
+        outdir / "measurements.csv", results.frame([m.row() for m in summary.measurements], results.MEASUREMENT_COLUMNS))
+    files["verdicts.csv"] = results.write_csv(outdir / "verdicts.csv",
+                                              results.frame(summary.verdicts, results.VERDICT_COLUMNS))
+    return files
 
 
 def plot(exp: Experiment, base: str | Path, outdir: str | Path | None = None) -> list[Figure]:

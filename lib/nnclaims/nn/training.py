@@ -168,7 +168,8 @@ def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: S
     ``monitors`` are called at the recorded steps on the networks in evaluation mode and
     return ``(S, ...)`` tensors; the training loss on (X, y) is always recorded as
     ``loss``. The loop engine calls monitors on one network at a time, so with data per
-    network only the built-in loss monitor sees each network's own data. ``net`` starts from given networks instead of fresh ones (batched engine).
+    network only the built-in loss monitor sees each network's own data. ``net`` starts
+    from given networks instead of fresh ones (batched engine).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid engines are: {', '.join(ENGINES)}")

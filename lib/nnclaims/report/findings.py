@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..evidence import results
 from ..evidence.shards import ResultsError
+from .format import commits_text
 
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 
@@ -28,7 +29,7 @@ def findings_table(results_dir: str | Path = "results") -> str:
     first = next(iter(provenance.values()))
     profiles = sorted({p["settings"]["profile"] for p in provenance.values()})
     blocks = sorted({p["settings"]["seed_block"] for p in provenance.values()})
-    commits = _commits(provenance.values())
+    commits = commits_text(provenance.values())
     started = min(p["started"] for p in provenance.values())[:10]
     tally = verdicts["verdict"].value_counts()
     order = ["reproduced", "partly reproduced", "not reproduced", "inconclusive", "did not run"]
@@ -57,15 +58,3 @@ def write_findings(readme: str | Path, results_dir: str | Path = "results") -> N
     results.write_text(readme, re.sub(re.escape(START) + r".*?" + re.escape(END), lambda m: block, text,
                                       flags=re.S))
 
-
-def _commits(provenances) -> str:
-    """Each commit once, saying how many experiments ran with uncommitted changes on top."""
-    dirty: dict[str, list[bool]] = {}
-    for p in provenances:
-        dirty.setdefault(p["code"]["commit"][:12], []).append(bool(p["code"].get("dirty")))
-    out = []
-    for commit, flags in sorted(dirty.items()):
-        n = sum(flags)
-        out.append(commit if not n else f"{commit} (uncommitted changes)" if n == len(flags)
-                   else f"{commit} ({n} of {len(flags)} experiments with uncommitted changes)")
-    return ", ".join(out)

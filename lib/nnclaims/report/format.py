@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterable
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 COMPARATOR_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "within": "within ±"}
@@ -44,3 +44,16 @@ def interval(row: dict) -> str:
     if low is None or (isinstance(low, float) and math.isnan(low)):
         return ""
     return f"[{fmt(low)}, {fmt(row['ci_high'])}]"
+
+
+def commits_text(provenances: Iterable[dict]) -> str:
+    """Each commit once, saying how many experiments ran with uncommitted changes on top."""
+    dirty: dict[str, list[bool]] = {}
+    for p in provenances:
+        dirty.setdefault(p["code"]["commit"][:12], []).append(bool(p["code"].get("dirty")))
+    out = []
+    for commit, flags in sorted(dirty.items()):
+        n = sum(flags)
+        out.append(commit if not n else f"{commit} (uncommitted changes)" if n == len(flags)
+                   else f"{commit} ({n} of {len(flags)} experiments with uncommitted changes)")
+    return ", ".join(out)

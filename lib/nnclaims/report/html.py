@@ -27,7 +27,7 @@ from ..evidence import results
 from ..evidence.checks import DID_NOT_RUN, VERDICTS
 from ..evidence.experiment import SECTIONS, Claim
 from ..evidence.shards import ResultsError
-from .format import comparator, fmt, interval, point
+from .format import commits_text, comparator, fmt, interval, point
 
 VERDICT_STYLE = {  # symbol + word, so the verdict never rests on colour alone
     "reproduced": ("✓", "ok"),
@@ -75,15 +75,16 @@ class ClaimPage:
         if not self.ran or self.decisive is None:
             return self.reason
         d = self.decisive
-        failed = sum(c["outcome"] == "fail" for c in self.checks)
-        open_ = sum(c["outcome"] == "inconclusive" for c in self.checks)
+        # the deciding check is named; count only the others
+        failed = sum(c["outcome"] == "fail" for c in self.checks) - (d["outcome"] == "fail")
+        open_ = sum(c["outcome"] == "inconclusive" for c in self.checks) - (d["outcome"] == "inconclusive")
         lead = {"fail": "Failed", "inconclusive": "Not settled", "pass": "Held"}[d["outcome"]]
         value = fmt(d["value"]) + (f" {d['unit']}" if d.get("unit") else "") + (f" {interval(d)}" if interval(d) else "")
         rest = []
-        if failed - (d["outcome"] == "fail") > 0:
-            rest.append(f"{failed - (d['outcome'] == 'fail')} more failed")
-        if open_ - (d["outcome"] == "inconclusive") > 0:
-            rest.append(f"{open_ - (d['outcome'] == 'inconclusive')} more not settled")
+        if failed:
+            rest.append(f"{failed} more failed")
+        if open_:
+            rest.append(f"{open_} more not settled")
         if self.checks_passed:
             rest.append(f"{self.checks_passed} held")
         tail = f" ({'; '.join(rest)} of {self.checks_total})" if rest else ""
@@ -339,12 +340,11 @@ def _how_made(pages: list[ClaimPage], plans: Mapping[str, Any]) -> dict[str, Any
     provs = {p.experiment: p.provenance for p in pages if p.ran and p.provenance.get("kind") != "rule"}
     first = next(iter(provs.values()), {})
     settings = next(iter(plans.values())).settings if plans else None
-    commits = sorted({(p["code"]["commit"], bool(p["code"].get("dirty"))) for p in provs.values()})
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "profiles": [settings.profile] if settings else [],
         "seed_block": settings.seed_block if settings else "",
-        "commits": [f"{c[:12]}{' (uncommitted changes)' if d else ''}" for c, d in commits],
+        "commits": commits_text(provs.values()),
         "machine": first.get("machine", {}),
         "device": first.get("device", {}),
         "versions": first.get("versions", {}),
