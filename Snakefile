@@ -36,8 +36,8 @@ for user_rules in sorted(Path(workflow.basedir, "rules").glob("*.smk")):
 
 # Results that rules of one's own write with nnclaims.evidence.publish: any rule whose
 # output is results/<name>/verdicts.csv for a name that is not an experiment's.
-USER_RESULTS = sorted({m.group(1) for r in workflow.rules for f in r.output
-                       if (m := re.fullmatch(r"results/([A-Za-z0-9_.-]+)/verdicts\.csv", str(f)))} - set(EXPERIMENTS))
+USER_RESULTS = rules_results(workflow.rules, OUR_RULES)
+verify_results(USER_RESULTS)  # every result on disk as recorded, or named and remade (rules/plan.smk)
 
 
 localrules: all, summarize, plot, report

@@ -337,64 +337,60 @@ CHANGES = [
 ]
 
 
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Every 60th grid point with its finite difference (sigmoid, tanh) and autograd value,
+    drawn as dots on the closed forms."""
+    curves = tables["curves"]
+    dots = curves.groupby("activation", sort=False).nth(slice(None, None, 60)).reset_index(drop=True)
+    fd = [central_difference(a, dots.loc[dots["activation"] == a, "x"].to_numpy()) if a in PEAK else
+          np.full(int((dots["activation"] == a).sum()), np.nan) for a in dots["activation"].unique()]
+    return {"derivative_dots": dots[["activation", "x", "autograd"]].assign(fd=np.concatenate(fd))}
+
+
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+    from nnclaims.evidence import where
+    from nnclaims.report.figures import Line, draw, figure, lines, overlay
 
-    curves, rec = tables["curves"], tables["records"].set_index("activation")
-    out = []
-    fig, axes = P.plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
-    for ax, (name, (where, value)) in zip(axes, PEAK.items()):
-        c = curves[curves["activation"] == name]
-        xs = c["x"].to_numpy()
-        ax.plot(xs, c["f"], color=P.color(0), label=f"{name}(x)")
-        ax.plot(xs, c["closed_form"], color=P.color(1), linestyle="--", label=f"{name}′(x), closed form")
-        ax.plot(xs[::60], central_difference(name, xs[::60]), linestyle="none", marker="o", markersize=3,
-                color=P.color(2), label=f"{name}′(x), finite difference of {'expit' if name == 'sigmoid' else 'np.tanh'}")
-        ax.axhline(value, **P.THEORY)
-        ax.annotate(f"max {value:g} at x = {where:g}", (where, value), xytext=(1.5, value * 0.8),
-                    arrowprops=dict(arrowstyle="->", color="#444444"), fontsize=9)
-        ax.set_xlim(-6, 6)
-        ax.set_xlabel("x")
-        ax.set_ylabel("value")
-        ax.set_title(f"{name}: largest finite-difference error {rec.loc[name, 'fd_error']:.1e}")
-        ax.legend(loc="upper left" if name == "sigmoid" else "lower right", fontsize=8)
-    out.append(Figure(P.save(fig, outdir, "derivatives"), "sigmoid-derivative", main=True,
-                      caption=("Each function (solid), its closed-form derivative (dashed) and central finite "
-                               "differences of an independent implementation (dots, SciPy's expit and NumPy's tanh) "
-                               "on top of it; the titles give the largest gap over the whole grid. The dashed grey "
-                               "line marks the peak: 1/4 for sigmoid, 1 for tanh, both at x = 0."),
-                      alt=("Sigmoid and tanh with their derivatives: the sigmoid's derivative is a bump of height "
-                           "0.25 at zero, tanh's a bump of height 1 at zero; finite-difference points lie on the "
-                           "curves.")))
+    c, dots, rec = tables["curves"], tables["derivative_dots"], tables["records"].set_index("activation")
+    one = dict(marker=False, dashes=True)
+    fd = {"sigmoid": "expit", "tanh": "np.tanh"}
+    peak = [overlay(lines(where(c, activation=n), "x", "f", labels=f"{n}(x)", **one),
+                    lines(where(c, activation=n), "x", "closed_form", start=1, labels=f"{n}′(x), closed form",
+                          threshold=Line(v, f"max {v:g} at x = {w:g}", theory=True), **one),
+                    lines(where(dots, activation=n), "x", "fd", scatter=True, start=2,
+                          labels=f"{n}′(x), finite difference of {fd[n]}"),
+                    xlim=(-6, 6), ylog=False, xlabel="x", ylabel="value",
+                    title=f"{n}: largest finite-difference error {rec.loc[n, 'fd_error']:.1e}")
+            for n, (w, v) in PEAK.items()]
+    minima = rec.loc[list(DIPS)].reset_index()
+    top = [overlay(lines(where(c, activation=n), "x", "f", threshold=Line(0.0), **one),
+                   lines(where(minima, activation=n), "true_argmin", "true_min", scatter=True, start=4,
+                         labels=f"min {rec.loc[n, 'true_min']:.4f} at x = {rec.loc[n, 'true_argmin']:.4f}"),
+                   xlim=(-4, 4), title=n, ylabel="" if i else "f(x)") for i, n in enumerate(SHAPES)]
+    bottom = [overlay(lines(where(c, activation=n), "x", "closed_form", start=1, labels="closed form", **one),
+                      lines(where(dots, activation=n), "x", "autograd", scatter=True, start=2, labels="autograd"),
+                      xlim=(-4, 4), xlabel="x", ylabel="" if i else "f′(x)", legend=not i) for i, n in enumerate(SHAPES)]
+    return draw(outdir, [
+        figure("derivatives", "sigmoid-derivative", main=True, caption=DERIVATIVES_CAPTION, alt=DERIVATIVES_ALT,
+               size=(9, 3.6), panels=peak),
+        figure("gallery", "activation-shapes", main=True, caption=GALLERY_CAPTION, alt=GALLERY_ALT, size=(12, 5.6),
+               ncols=4, panels=top + bottom),
+    ])
 
-    fig, axes = P.plt.subplots(2, 4, figsize=(12, 5.6), sharex=True)
-    for col, name in enumerate(SHAPES):
-        c = curves[curves["activation"] == name]
-        top, bottom = axes[0, col], axes[1, col]
-        top.plot(c["x"], c["f"], color=P.color(0))
-        bottom.plot(c["x"], c["closed_form"], color=P.color(1), linestyle="--", label="closed form")
-        bottom.plot(c["x"][::60], c["autograd"][::60], linestyle="none", marker="o", markersize=2.5,
-                    color=P.color(2), label="autograd")
-        top.set_title(name)
-        top.set_xlim(-4, 4)
-        top.axhline(0, color="#888888", linewidth=0.8)
-        if name in DIPS:
-            r = rec.loc[name]
-            top.plot([r["true_argmin"]], [r["true_min"]], marker="v", color=P.color(3), markersize=7)
-            top.annotate(f"min {r['true_min']:.4f}\nat x = {r['true_argmin']:.4f}", (r["true_argmin"], r["true_min"]),
-                         xytext=(0.3, 1.5), fontsize=8, arrowprops=dict(arrowstyle="->", color="#444444"))
-        bottom.set_xlabel("x")
-    axes[0, 0].set_ylabel("f(x)")
-    axes[1, 0].set_ylabel("f′(x)")
-    axes[1, 0].legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "gallery"), "activation-shapes", main=True,
-                      caption=("Top: the functions; bottom: their derivatives, closed form (dashed) with autograd's "
-                               "values (dots). GELU and Swish dip below zero for negative inputs (triangles mark the "
-                               "true minima) and are smooth; ReLU and Leaky ReLU have a kink at 0, where their "
-                               "derivative jumps."),
-                      alt=("Four activation functions and their derivatives between -4 and 4: ReLU is flat then "
-                           "linear; Leaky ReLU has a small negative slope; GELU and Swish dip to about -0.17 and "
-                           "-0.28 before rising.")))
-    return out
+
+DERIVATIVES_CAPTION = (
+    "Each function (solid), its closed-form derivative (dashed) and central finite differences of an independent "
+    "implementation (dots, SciPy's expit and NumPy's tanh) on top of it; the titles give the largest gap over the "
+    "whole grid. The dashed grey line marks the peak: 1/4 for sigmoid, 1 for tanh, both at x = 0.")
+DERIVATIVES_ALT = (
+    "Sigmoid and tanh with their derivatives: the sigmoid's derivative is a bump of height 0.25 at zero, tanh's a bump "
+    "of height 1 at zero; finite-difference points lie on the curves.")
+GALLERY_CAPTION = (
+    "Top: the functions; bottom: their derivatives, closed form (dashed) with autograd's values (dots). GELU and Swish "
+    "dip below zero for negative inputs (triangles mark the true minima) and are smooth; ReLU and Leaky ReLU have a "
+    "kink at 0, where their derivative jumps.")
+GALLERY_ALT = (
+    "Four activation functions and their derivatives between -4 and 4: ReLU is flat then linear; Leaky ReLU has a "
+    "small negative slope; GELU and Swish dip to about -0.17 and -0.28 before rising.")

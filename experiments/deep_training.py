@@ -482,122 +482,94 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"lr": rates, "seeds": seeds}, combine_plans(plans, maximum=cap), notes)
 
 
-# -- figures --------------------------------------------------------------------------------
-def _tuning_panel(ax, P, tuning, keys, labels):
-    for i, (key, label) in enumerate(zip(keys, labels)):
-        t = tuning[tuning["arm"] == key]
-        t = t[t["step"] == t["step"].max()]
-        med = t.assign(loss=t["loss"].where(np.isfinite(t["loss"]), np.nan)).groupby("lr")["loss"].median()
-        ax.plot(med.index, med.to_numpy(), color=P.color(i), marker=P.marker(i), label=label)
-    ax.axhline(np.log(N_CLASSES), **P.THEORY, label="ln 10: chance")
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate (log)"), ax.set_ylabel("median final training loss")
-    ax.set_title("Tuning: 4 exploration seeds, ¼ of the steps")
-    ax.legend(fontsize=7)
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Shares of seeds that train per cell (sigmoid cells first, then by depth), loss curves
+    and tuning medians per arm, and the paired plain-to-residual gradient ratios."""
+    import pandas as pd
 
+    from nnclaims.evidence.summaries import tuning_medians
 
-def _curves_panel(ax, P, rec, keys, labels, title):
-    for i, (key, label) in enumerate(zip(keys, labels)):
-        r = rec[rec["arm"] == key]
-        s = group_ci(r, "step", "loss")
-        P.band_ci(ax, s, "step", i=i, label=f"{label} (lr {float(r['lr'].iloc[0]):g})", markevery=3)
-    ax.axhline(np.log(N_CLASSES), **P.THEORY, label="ln 10: chance")
-    ax.axhline(0.5 * np.log(N_CLASSES), color="#888888", linestyle=":", linewidth=1, label="½ ln 10: 'trains' below")
-    ax.set_yscale("log")
-    from matplotlib.ticker import FormatStrFormatter, NullFormatter
-
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks overlap over several decades
-    ax.set_xlabel("training step"), ax.set_ylabel("training loss (cross-entropy, log)")
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
-
-    rec, tuning = tables["records"], tables["explore_tuning"]
+    rec = tables["records"]
     final = _final(rec)
-    out = []
+    labels = {key: _label(key, rec) for key in rec["arm"].unique()}
+    parts = [key.split("/") for key in labels]
+    trains = pd.DataFrame([{"arm": key, "label": labels[key], "part": p[0], "name": p[1], "depth": int(p[-1]),
+                            "residual": p[2] == "residual", "cell": _cell(key) if p[0] == "skip" else "",
+                            "later": p[1] != "sigmoid", **_interval(wilson(*_count(final, key, "trains")))}
+                           for key, p in zip(labels, parts)])
+    gaps = [{"cell": _cell(f"skip/{a}/plain/{d}"), **_interval(paired_ci(*_log_gradients(rows)))}
+            for (a, d), rows in sorted(final[final["part"] == "skip"].groupby(["activation", "depth"]),
+                                       key=lambda t: (t[0][0] != "sigmoid", t[0][1]))]
+    medians = tuning_medians(tables["explore_tuning"], "arm")
+    return {"trains": trains.sort_values(["part", "later", "depth", "residual"], kind="stable"),
+            "skip_gradients": pd.DataFrame(gaps),
+            "loss_curves": rec[["arm", "part", "step", "seed", "loss"]].assign(label=rec["arm"].map(labels)),
+            "tuning_medians": medians.assign(label=medians["arm"].map(lambda k: _label(k, None)))}
 
-    # init-trains-deep: the trainability map over depth, the curves at the check depth, the tuning
-    depth = _depth(rec, "init")
-    depths = sorted(rec.loc[rec["part"] == "init", "depth"].unique())
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.4))
-    ax = axes[0]
-    for i, label in enumerate(INITS):
-        ivs = [wilson(*_count(final, f"init/{label}/{int(d)}", "trains")) for d in depths]
-        x = np.array(depths, dtype=float) * (1 + 0.03 * (i - 1))
-        ax.errorbar(x, [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
-                                                          [iv.high - iv.estimate for iv in ivs]],
-                    color=P.color(i), marker=P.marker(i), capsize=3, label=label)
-    ax.axhline(HALF, color="#888888", linestyle=":", linewidth=1, label="half the seeds")
-    P.log_ticks(ax, [int(d) for d in depths])
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("linear layers (log)"), ax.set_ylabel("share of seeds that train (rule 4), Wilson 95%")
-    ax.set_title(f"When does a ReLU net of width {int(rec.loc[rec['part'] == 'init', 'width'].iloc[0])} train?")
-    ax.legend(fontsize=8)
-    keys = [f"init/{label}/{depth}" for label in INITS]
-    _curves_panel(axes[1], P, rec, keys, list(INITS), f"{depth} layers: training loss (mean, 95% band)")
-    _tuning_panel(axes[2], P, tuning, keys, list(INITS))
-    axes[2].set_title(f"{depth} layers: {axes[2].get_title()}")
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "deep_relu"), "init-trains-deep", main=True,
-                      caption=("Left: the share of seeds whose ReLU network trains (final loss at most ½ ln 10 and "
-                               "accuracy at least 50%), with Wilson 95% intervals, against depth, for each "
-                               "initialization at its own tuned learning rate. Middle: training loss at the checked "
-                               "depth (mean and 95% band over seeds), with chance (dashed) and the 'trains' line "
-                               "(dotted). Right: how each initialization's learning rate was chosen."),
-                      alt=("Three panels: the share of seeds that train against depth for He, Xavier and std 0.01; "
-                           "loss curves at the checked depth; median final loss against learning rate.")))
 
-    # skip-connections
-    skip_arms = sorted({(a, int(d)) for a, d in rec.loc[rec["part"] == "skip", ["activation", "depth"]].itertuples(
-        index=False)}, key=lambda t: (t[0] != "sigmoid", t[1]))
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.4))
-    ax = axes[0]
-    names = [f"{'ReLU' if a == 'relu' else 'sigmoid'}\n{d} layers" for a, d in skip_arms]
-    for i, residual in enumerate((False, True)):
-        ivs = [wilson(*_count(final, f"skip/{a}/{'residual' if residual else 'plain'}/{d}", "trains"))
-               for a, d in skip_arms]
-        x = np.arange(len(skip_arms)) + (0.1 if residual else -0.1)
-        ax.errorbar(x, [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
-                                                          [iv.high - iv.estimate for iv in ivs]],
-                    color=P.color(i), marker=P.marker(i), linestyle="none", capsize=3,
-                    label="residual" if residual else "plain")
-    ax.axhline(HALF, color="#888888", linestyle=":", linewidth=1, label="half the seeds")
-    ax.set_xticks(range(len(skip_arms)), names)
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_ylabel("share of seeds that train (rule 4), Wilson 95%")
-    ax.set_title("Which deep nets train?")
-    ax.legend(fontsize=8)
-    keys, labels = [], []
-    for a, d in skip_arms:
-        for r in ("plain", "residual"):
-            keys.append(f"skip/{a}/{r}/{d}")
-            labels.append(f"{'ReLU' if a == 'relu' else 'sigmoid'} {d}, {r}")
-    _curves_panel(axes[1], P, rec, keys, labels, "Training loss (mean, 95% band)")
-    ax = axes[2]
-    skip = final[final["part"] == "skip"]
-    ivs, ticks = [], []
-    for a, d in skip_arms:
-        rows = skip[(skip["activation"] == a) & (skip["depth"] == d)]
-        ivs.append(paired_ci(*_log_gradients(rows)))
-        ticks.append(f"{'ReLU' if a == 'relu' else 'sigmoid'}\n{d} layers")
-    ax.errorbar(range(len(ivs)), [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
-                                                                    [iv.high - iv.estimate for iv in ivs]],
-                marker="o", linestyle="none", color=P.color(0), capsize=3)
-    ax.axhline(0, **P.THEORY)
-    ax.set_xticks(range(len(ivs)), ticks)
-    ax.set_ylabel("log10(plain / residual) first-layer gradient")
-    ax.set_title("At initialization: gradient reaching the first layer")
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "skip"), "skip-connections", main=True,
-                      caption=("Left: the share of seeds that train (rule 4, Wilson 95%), plain against residual, for "
-                               "the sigmoid nets and the ReLU nets at two depths, each arm at its own tuned learning "
-                               "rate. Middle: training loss (mean and 95% band). Right: at initialization, how many "
-                               "orders of magnitude smaller the plain net's first-layer gradient is than the residual "
-                               "net's (paired by seed, 95% t interval)."),
-                      alt=("Three panels: shares of seeds that train for plain and residual nets; loss curves; the "
-                           "plain-to-residual ratio of first-layer gradients on a log10 scale.")))
-    return out
+def _interval(iv: Interval) -> dict:
+    return {"estimate": iv.estimate, "low": iv.low, "high": iv.high}
+
+
+def _cell(key: str) -> str:
+    parts = key.split("/")
+    return f"{'ReLU' if parts[1] == 'relu' else 'sigmoid'}\n{parts[-1]} layers"
+
+
+def _label(key: str, rec) -> str:
+    """An arm's name in a legend, with its tuned learning rate when ``rec`` is given."""
+    parts = key.split("/")
+    name = parts[1] if parts[0] == "init" else f"{'ReLU' if parts[1] == 'relu' else 'sigmoid'} {parts[3]}, {parts[2]}"
+    return name if rec is None else f"{name} (lr {float(rec.loc[rec['arm'] == key, 'lr'].iloc[0]):g})"
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, curves, draw, figure, lines, regime
+
+    T, depth = tables, _depth(tables["records"], "init")
+    init = T["trains"][(T["trains"]["part"] == "init")]
+    skip = T["trains"][T["trains"]["part"] == "skip"]
+    at_depth = init[init["depth"] == depth].set_index("name").loc[list(INITS)]
+    chance = [Line(np.log(N_CLASSES), "ln 10: chance", theory=True)]
+    share = dict(threshold=Line(HALF, "half the seeds"), ylim=(-0.05, 1.05),
+                 ylabel="share of seeds that train (rule 4), Wilson 95%")
+    loss = dict(group="label", ylog=True, xlabel="training step", ylabel="training loss (cross-entropy, log)",
+                threshold=chance + [Line(0.5 * np.log(N_CLASSES), "½ ln 10: 'trains' below")])
+    width = int(T["records"].loc[T["records"]["part"] == "init", "width"].iloc[0])
+    return draw(outdir, [
+        figure("deep_relu", "init-trains-deep", main=True, caption=DEEP_CAPTION, alt=DEEP_ALT, size=(16, 4.4), panels=[
+            regime(init, "depth", group="name", order=list(INITS), dodge=0.03, xlog=True, connect=True,
+                   xticks=sorted(init["depth"].unique()), xlabel="linear layers (log)", **share,
+                   title=f"When does a ReLU net of width {width} train?"),
+            curves(T["loss_curves"][T["loss_curves"]["arm"].isin(at_depth["arm"])], "step", "loss",
+                   order=list(at_depth["label"]), title=f"{depth} layers: training loss (mean, 95% band)", **loss),
+            lines(T["tuning_medians"][T["tuning_medians"]["arm"].isin(at_depth["arm"])], "lr", "loss", group="label",
+                  order=list(INITS), xlog=True, threshold=chance, xlabel="learning rate (log)",
+                  ylabel="median final training loss", title=f"{depth} layers: Tuning: 4 exploration seeds, ¼ of the steps")]),
+        figure("skip", "skip-connections", main=True, caption=SKIP_CAPTION, alt=SKIP_ALT, size=(16, 4.4), panels=[
+            regime(skip, "cell", group="residual", order=[False, True], dodge=0.2, labels={False: "plain", True: "residual"},
+                   title="Which deep nets train?", **share),
+            curves(T["loss_curves"][T["loss_curves"]["part"] == "skip"], "step", "loss", order=list(skip["label"]),
+                   title="Training loss (mean, 95% band)", **loss),
+            regime(T["skip_gradients"], "cell", threshold=Line(0.0, theory=True), legend=False,
+                   ylabel="log10(plain / residual) first-layer gradient",
+                   title="At initialization: gradient reaching the first layer")]),
+    ])
+
+
+DEEP_CAPTION = (
+    "Left: the share of seeds whose ReLU network trains (final loss at most ½ ln 10 and accuracy at least 50%), with "
+    "Wilson 95% intervals, against depth, for each initialization at its own tuned learning rate. Middle: training "
+    "loss at the checked depth (mean and 95% band over seeds), with chance (dashed) and the 'trains' line (dotted). "
+    "Right: how each initialization's learning rate was chosen.")
+DEEP_ALT = ("Three panels: the share of seeds that train against depth for He, Xavier and std 0.01; loss curves at "
+            "the checked depth; median final loss against learning rate.")
+SKIP_CAPTION = (
+    "Left: the share of seeds that train (rule 4, Wilson 95%), plain against residual, for the sigmoid nets and the "
+    "ReLU nets at two depths, each arm at its own tuned learning rate. Middle: training loss (mean and 95% band). "
+    "Right: at initialization, how many orders of magnitude smaller the plain net's first-layer gradient is than the "
+    "residual net's (paired by seed, 95% t interval).")
+SKIP_ALT = ("Three panels: shares of seeds that train for plain and residual nets; loss curves; the plain-to-residual "
+            "ratio of first-layer gradients on a log10 scale.")

@@ -435,97 +435,77 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"lr": rates, "best_depth": best}, fixed, notes)
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
-
-    rec, con, fits = tables["records"], tables["construction"], tables["fits"]
-    best = int(_decided(tables, "best_depth"))
-    out = []
-    fig, axes = P.plt.subplots(1, len(TARGETS), figsize=(15, 4.4), sharey=True)
-    for ax, target in zip(axes, TARGETS):
-        r = where(rec, target=target).copy()
-        r["log"] = np.log10(r["test_nmse"])
-        for i, depth in enumerate(sorted(r["depth"].unique())):
-            s = group_ci(where(r, depth=depth), "budget", "log")
-            label = f"{depth} hidden layer{'s' if depth > 1 else ''}"
-            P.band_ci(ax, s, "budget", log10=True, i=i, label=label)
-        if target == SAWTOOTH:
-            ax.axvline(CHECK_BUDGET, color="#888888", linestyle=":", linewidth=1)
-            ax.annotate(f"check: {CHECK_BUDGET} parameters", (CHECK_BUDGET, 1), xycoords=("data", "axes fraction"),
-                        xytext=(3, -12), textcoords="offset points", fontsize=8, color="#555555")
-        P.log_ticks(ax, sorted(rec["budget"].unique()))
-        ax.set_yscale("log")
-        ax.set_xlabel("parameter budget (log)")
-        ax.set_title(target)
-    axes[0].set_ylabel("test error / target variance (log)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "error_vs_parameters"), "depth-vs-width", main=True,
-                      caption=("Test error (normalized by the target's variance) against the number of parameters, one "
-                               "line per depth: geometric mean and 95% band over seeds, each seed's network the best of "
-                               "its restarts at the depth's tuned learning rate. Lower is better; where the deeper line "
-                               "lies below, depth helped at that budget. Cells whose width would fall below "
-                               f"{MIN_WIDTH} are not trained. The check compares depth {best} (chosen on the "
-                               f"exploration seeds) with one layer on the sawtooth at {CHECK_BUDGET} parameters."),
-                      alt="Three log-log panels of test error against parameter count, one curve per depth."))
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Per-seed depth gains over one hidden layer, piece counts and the trained sawtooth fits."""
     import pandas as pd
 
-    fig, axes = P.plt.subplots(1, len(TARGETS), figsize=(15, 4.2), sharey=True)
-    for ax, target in zip(axes, TARGETS):
-        gaps = []
-        for budget in sorted(where(rec, target=target)["budget"].unique()):
-            e = _log_errors(rec, target, budget)
-            for depth in [d for d in e.columns if d != 1]:
-                gaps += [{"budget": budget, "depth": depth, "gap": v} for v in (e[depth] - e[1]).dropna()]
-        gaps = pd.DataFrame(gaps, columns=["budget", "depth", "gap"])
-        for i, depth in enumerate(sorted(gaps["depth"].unique())):
-            P.band_ci(ax, group_ci(where(gaps, depth=depth), "budget", "gap"), "budget", i=i + 1,
-                      label=f"depth {depth} vs 1")
-        ax.axhline(HELPS, **P.THEORY, label="2× lower error (the check's threshold)")
-        ax.axhline(0, color="#888888", linewidth=0.8)
-        if target == SAWTOOTH:
-            ax.axvline(CHECK_BUDGET, color="#888888", linestyle=":", linewidth=1)
-        P.log_ticks(ax, sorted(rec["budget"].unique()))
-        ax.set_xlabel("parameter budget (log)")
-        ax.set_title(target)
-    axes[0].set_ylabel("log10(test error, depth d / depth 1)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "depth_gain"), "depth-vs-width",
-                      caption=("Where did depth help? The paired log10 ratio of each depth's test error to one hidden "
-                               "layer's, against the parameter budget (mean and 95% t band over seeds). Below the dashed "
-                               "line a deeper network had at least 2× lower error; above 0 one hidden layer did better. "
-                               f"The check reads the sawtooth at {CHECK_BUDGET} parameters (dotted line) for depth "
-                               f"{best}, chosen on the exploration seeds."),
-                      alt="Three panels of log-ratios of test error against budget, one line per depth above one."))
-    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.0))
-    ax = axes[0]
-    ax.plot(con["units"], con["pieces_exact"], marker="o", color=P.color(0), label="depth k, width 2 (tent maps): 2ᵏ")
+    rec, con = tables["records"], tables["construction"]
+    gaps = [{"target": target, "budget": budget, "depth": depth, "gap": v}
+            for target in TARGETS for budget in sorted(where(rec, target=target)["budget"].unique())
+            for e in [_log_errors(rec, target, budget)] for depth in e.columns if depth != 1
+            for v in (e[depth] - e[1]).dropna()]
     units = np.arange(2, con["units"].max() + 1)
-    ax.plot(units, units + 1, color=P.color(1), marker="s", markevery=4, label="one hidden layer of m units: ≤ m+1")
-    ax.set_yscale("log", base=2)
-    ax.set_xlabel("ReLU units")
-    ax.set_ylabel("affine pieces on [0, 1] (log₂)")
-    ax.set_title("Pieces per unit: exponential against linear")
-    ax.legend(fontsize=8)
-    ax = axes[1]
     x = np.linspace(0, 1, N_CURVE)
-    ax.plot(x, TARGETS[SAWTOOTH](x), color="#444444", linewidth=1, label="target T⁶")
-    f = where(fits, target=SAWTOOTH, budget=CHECK_BUDGET)
-    for i, depth in enumerate(sorted(f["depth"].unique())):
-        g = where(f, depth=depth)
-        ax.plot(g["x"], g["y"], color=P.color(i), linestyle=P.dash(i), label=f"trained, depth {depth}")
-    ax.set_xlabel("x"), ax.set_ylabel("output")
-    ax.set_title(f"Trained fits at {CHECK_BUDGET} parameters (first seed)")
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "sawtooth"), "depth-vs-width",
-                      caption=("Left: affine pieces counted exactly — the tent-map construction doubles them with every "
-                               "layer of two units, while a single hidden layer adds one per unit. Right: the sawtooth "
-                               f"target and what gradient descent found at the check's budget of {CHECK_BUDGET} "
-                               "parameters, one curve per depth (first confirmatory seed)."),
-                      alt=("Left: pieces growing as 2^k for the deep construction against m+1 for one layer. Right: "
-                           "the 32-tooth sawtooth with trained network fits overlaid.")))
-    return out
+    fits = where(tables["fits"], target=SAWTOOTH, budget=CHECK_BUDGET)
+    return {
+        "depth_gaps": pd.DataFrame(gaps, columns=["target", "budget", "depth", "gap"]),
+        "pieces": pd.concat([
+            pd.DataFrame({"net": "depth k, width 2 (tent maps): 2ᵏ", "units": con["units"], "pieces": con["pieces_exact"]}),
+            pd.DataFrame({"net": "one hidden layer of m units: ≤ m+1", "units": units, "pieces": units + 1})]),
+        "sawtooth_fits": pd.concat([pd.DataFrame({"curve": "target T⁶", "x": x, "y": TARGETS[SAWTOOTH](x)}),
+                                    *[pd.DataFrame({"curve": f"trained, depth {d}", "x": g["x"], "y": g["y"]})
+                                      for d, g in sorted(fits.groupby("depth"))]]),
+    }
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, band, draw, figure, lines
+
+    T, best = tables, int(_decided(tables, "best_depth"))
+    check = Line(CHECK_BUDGET, f"check: {CHECK_BUDGET} parameters", axis="x")
+    per_target = dict(x="budget", xticks=sorted(T["records"]["budget"].unique()), xlog=True,
+                      xlabel="parameter budget (log)")
+    return draw(outdir, [
+        figure("error_vs_parameters", "depth-vs-width", main=True, size=(15, 4.4),
+               caption=ERROR_CAPTION.format(MIN_WIDTH, best, CHECK_BUDGET),
+               alt="Three log-log panels of test error against parameter count, one curve per depth.",
+               panels=[band(where(T["records"], target=t), y="test_nmse", group="depth", geometric=True, ylog=True,
+                            labels=lambda d: f"{d} hidden layer{'s' if d > 1 else ''}", legend=not i, title=t,
+                            threshold=check if t == SAWTOOTH else None, **per_target,
+                            ylabel="" if i else "test error / target variance (log)")
+                       for i, t in enumerate(TARGETS)]),
+        figure("depth_gain", "depth-vs-width", caption=GAIN_CAPTION.format(CHECK_BUDGET, best), size=(15, 4.2),
+               alt="Three panels of log-ratios of test error against budget, one line per depth above one.",
+               panels=[band(where(T["depth_gaps"], target=t), y="gap", group="depth", start=1, ylog=False,
+                            labels="depth {} vs 1", title=t, legend=not i, **per_target,
+                            threshold=[Line(HELPS, "2× lower error (the check's threshold)", theory=True), Line(0.0),
+                                       *([check] if t == SAWTOOTH else [])],
+                            ylabel="" if i else "log10(test error, depth d / depth 1)")
+                       for i, t in enumerate(TARGETS)]),
+        figure("sawtooth", "depth-vs-width", caption=SAWTOOTH_CAPTION.format(CHECK_BUDGET), size=(12, 4.0),
+               alt=("Left: pieces growing as 2^k for the deep construction against m+1 for one layer. Right: the "
+                    "32-tooth sawtooth with trained network fits overlaid."), panels=[
+            lines(T["pieces"], "units", "pieces", group="net", yscale={"value": "log", "base": 2}, xlabel="ReLU units",
+                  ylabel="affine pieces on [0, 1] (log₂)", title="Pieces per unit: exponential against linear"),
+            lines(T["sawtooth_fits"], "x", "y", group="curve", dashes=True, marker=False, legend="outside", xlabel="x",
+                  ylabel="output", title=f"Trained fits at {CHECK_BUDGET} parameters (first seed)")]),
+    ])
+
+
+ERROR_CAPTION = (
+    "Test error (normalized by the target's variance) against the number of parameters, one line per depth: geometric "
+    "mean and 95% band over seeds, each seed's network the best of its restarts at the depth's tuned learning rate. "
+    "Lower is better; where the deeper line lies below, depth helped at that budget. Cells whose width would fall "
+    "below {} are not trained. The check compares depth {} (chosen on the exploration seeds) with one layer on the "
+    "sawtooth at {} parameters.")
+GAIN_CAPTION = (
+    "Where did depth help? The paired log10 ratio of each depth's test error to one hidden layer's, against the "
+    "parameter budget (mean and 95% t band over seeds). Below the dashed line a deeper network had at least 2× lower "
+    "error; above 0 one hidden layer did better. The check reads the sawtooth at {} parameters (dotted line) for "
+    "depth {}, chosen on the exploration seeds.")
+SAWTOOTH_CAPTION = (
+    "Left: affine pieces counted exactly — the tent-map construction doubles them with every layer of two units, "
+    "while a single hidden layer adds one per unit. Right: the sawtooth target and what gradient descent found at "
+    "the check's budget of {} parameters, one curve per depth (first confirmatory seed).")

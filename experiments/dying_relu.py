@@ -731,114 +731,95 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"born_point_nets": point.n, "born_domain_nets": domain.n}, seeds, notes)
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Dead fractions by sweep with the ReLU logistic fits, revival and comeback shares,
+    born-dead probabilities and the simple model's gaps."""
+    import pandas as pd
 
-    nets, born, slopes, units = tables["networks"], tables["born"], tables.get("slopes"), tables["units"]
-    names = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU"}
-    out = []
-    fig, axes = P.plt.subplots(1, 4, figsize=(18, 4.2))
-    for ax, which, label in ((axes[0], "lr", "learning rate (log)"), (axes[1], "shift", "bias shift at initialization")):
-        for i, a in enumerate(ACTS):
-            f = nets[(nets["activation"] == a) & ~nets["diverged"].astype(bool)]
-            f = f[f["shift"] == 0] if which == "lr" else f[np.isclose(f["lr"], SHIFT_LR)]
-            f = f.assign(frac=f["wbd_end"] / f["units"])
-            P.band_ci(ax, group_ci(f, which, "frac"), which, i=i, label=f"{names[a]} (pre-activation ≤ 0 everywhere)")
+    nets, units = tables["networks"], tables["units"]
+    live = nets[~nets["diverged"].astype(bool)].assign(frac=lambda f: f["wbd_end"] / f["units"])
+    out = {"dead_by_lr": live[live["shift"] == 0][["activation", "seed", "lr", "frac"]],
+           "dead_by_shift": live[np.isclose(live["lr"], SHIFT_LR)][["activation", "seed", "shift", "frac"]]}
+    for which in ("lr", "shift"):
         s = _sweep(tables, which)
         fit = logistic_fit(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
         xs = np.linspace(s["x"].min(), s["x"].max(), 50)
-        ys = 1 / (1 + np.exp(-(fit.intercept.estimate + fit.slope.estimate * xs)))
-        ax.plot(10**xs if which == "lr" else -xs, ys, **P.THEORY, label="logistic fit, ReLU")
-        ax.set_xlabel(label)
-        ax.set_ylabel("fraction of hidden units dead / would be dead")
-        ax.set_ylim(-0.02, 1.02)
-        ax.legend(fontsize=7)
-    P.log_ticks(axes[0], sorted(nets.loc[nets["shift"] == 0, "lr"].unique()))
-    axes[0].set_title("After training, by learning rate")
-    axes[1].set_title(f"After training at lr {SHIFT_LR:g}, by bias shift")
-    ax = axes[2]
-    rev = _revival_intervals(tables)
-    layers = [r[0] for r in rev]
-    est = np.array([r[3].estimate for r in rev])
-    ax.errorbar(layers, est, yerr=[est - np.array([r[3].low for r in rev]), np.array([r[3].high for r in rev]) - est],
-                marker="o", color=P.color(0), linestyle="none", capsize=3, label="ReLU: dead at half-time, alive at end")
-    ax.axhline(REVIVE_MAX, **P.THEORY, label=f"the claim's limit, {REVIVE_MAX:g}")
-    ax.set_xticks(layers)
-    ax.set_xlabel("hidden layer")
-    ax.set_ylabel("share revived (mean over seeds, Bonferroni t interval)")
-    ax.set_title("Once dead, stays dead? (every layer)")
-    ax.legend(fontsize=7)
-    ax = axes[3]
-    for i, a in enumerate(ACTS[:2]):
-        u = units[(units["activation"] == a) & (units["shift"] == 0) & ~units["diverged"].astype(bool)]
-        per = u.groupby(["seed", "lr"])[["wbd_back", "wbd_half"]].sum().reset_index()
-        per = per[per["wbd_half"] > 0].assign(share=lambda f: f["wbd_back"] / f["wbd_half"])
-        if len(per):
-            P.band_ci(ax, group_ci(per, "lr", "share"), "lr", i=i, label=names[a])
-    P.log_ticks(ax, sorted(nets.loc[nets["shift"] == 0, "lr"].unique()))
-    ax.set_xlabel("learning rate (log)")
-    ax.set_ylabel("share of would-be-dead units that come back")
-    ax.set_title("Would-be-dead at half-time, back by the end")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "dead_units"), CLAIM, main=True,
-                      caption=("First two panels: the fraction of hidden units whose pre-activation is at most 0 on every "
-                               "training example after training (for ReLU: dead), mean and 95% band over seeds, with the "
-                               "pooled logistic fit for ReLU (dashed). Third: of the ReLU units dead at half-time, the "
-                               "share alive at the end, per layer, against the claim's limit. Fourth: the share of "
-                               "would-be-dead units that come back, Leaky ReLU against ReLU."),
-                      alt=("Dead fractions rising with learning rate and negative bias shift for ReLU; revival shares "
-                           "per layer against a 0.05 line; comeback shares for Leaky ReLU and ReLU by learning rate.")))
-
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.2))
-    shown = [w for w in (2, 3, 4, 6, 10) if w in set(born["width"])]
-    depths = sorted(born["depth"].unique())
-    for col, (ax, bias_std) in enumerate(zip(axes[:2], BORN_BIAS_STD)):
-        for i, w in enumerate(shown):
-            b = born[(born["width"] == w) & (born["bias_std"] == bias_std)].sort_values("depth")
-            ax.plot(b["depth"], b["constant"] / b["nets"], marker=P.marker(i), color=P.color(i), label=f"width {w}")
-            if not bias_std:
-                ax.plot(b["depth"], b["model"], color=P.color(i), linestyle="--", linewidth=1)
-        P.log_ticks(ax, [d for d in (2, 3, 5, 10, 20, 50) if d in set(depths)])
-        ax.set_xlabel("depth (linear layers, log)")
-        ax.set_ylabel("probability of a constant network")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title("Born dead, zero biases" if not bias_std else "Born dead, biases N(0, 1)")
-    axes[0].legend(fontsize=8, title="markers: measured\ndashed: 1−(1−2⁻ʷ)ᵈ⁻¹", title_fontsize=8)
-    ax = axes[2]
+        logit = fit.intercept.estimate + fit.slope.estimate * xs
+        out[f"dead_fit_{which}"] = pd.DataFrame({which: 10**xs if which == "lr" else -xs, "frac": 1 / (1 + np.exp(-logit))})
+    out["revival"] = pd.DataFrame([{"layer": layer, "estimate": iv.estimate, "low": iv.low, "high": iv.high}
+                                   for layer, _, _, iv in _revival_intervals(tables)])
+    u = units[(units["shift"] == 0) & ~units["diverged"].astype(bool) & units["activation"].isin(ACTS[:2])]
+    per = u.groupby(["activation", "seed", "lr"])[["wbd_back", "wbd_half"]].sum().reset_index()
+    out["comeback"] = per[per["wbd_half"] > 0].assign(share=lambda f: f["wbd_back"] / f["wbd_half"])
+    born = tables["born"]
+    out["born_constant"] = born.assign(p_constant=born["constant"] / born["nets"])[
+        ["bias_std", "width", "depth", "p_constant", "model"]]
     eq, zero = _model_test(tables)
-    for i, w in enumerate(shown):
-        idx = np.flatnonzero(zero["width"].to_numpy() == w)
-        d = zero["depth"].to_numpy()[idx] * (1 + 0.02 * (i - 2))
-        ax.errorbar(d, eq.estimates[idx], yerr=[eq.estimates[idx] - eq.lows[idx], eq.highs[idx] - eq.estimates[idx]],
-                    color=P.color(i), marker=P.marker(i), linestyle="none", capsize=2, label=f"width {w}")
-    ax.axhspan(-MODEL_TOL, MODEL_TOL, color="#cccccc", alpha=0.3, label=f"±{MODEL_TOL:g}: agreement")
-    ax.axhline(0, color="#444444", linewidth=0.8)
-    P.log_ticks(ax, [d for d in (2, 3, 5, 10, 20, 50) if d in set(depths)])
-    ax.set_xlabel("depth (linear layers, log)")
-    ax.set_ylabel("P(all-zero layer at x = 1) − model")
-    ax.set_title("The simple model, cell by cell (simultaneous 90%)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "born_dead"), CLAIM,
-                      caption=(f"Random ReLU networks at initialization ({int(born['nets'].max()):,} per cell over the "
-                               "domain), by depth and width. Left: zero biases, against the simple model "
-                               "1−(1−2⁻ʷ)ᵈ⁻¹ for an all-zero layer at one input (dashed); being constant over the whole "
-                               "domain is rarer. Middle: biases drawn N(0, 1). Right: the model test, each cell's gap "
-                               "with its simultaneous interval against the ±0.05 band."),
-                      alt=("Born-dead probability curves rising with depth, lower for wider networks, with zero and "
-                           "with random biases; per-cell gaps to the simple model inside a grey band.")))
-    if slopes is not None and len(slopes):
-        fig, ax = P.plt.subplots(figsize=(6.4, 3.6))
-        ax.hist(slopes["slope"], bins=60, color=P.color(0))
-        ax.axvline(0.25, **P.THEORY, label="initial slope 0.25")
-        ax.set_xlabel("learned negative-side slope a (PReLU)")
-        ax.set_ylabel("units")
-        ax.legend(fontsize=8)
-        out.append(Figure(P.save(fig, outdir, "prelu_slopes"), CLAIM,
-                          caption=("PReLU's learned slopes for negative inputs after training, over all units, seeds and "
-                                   "learning rates (networks that diverged left out). They start at 0.25 (dashed)."),
-                          alt="Histogram of learned PReLU slopes spread around the initial 0.25."))
+    out["born_model_gaps"] = pd.DataFrame({"width": zero["width"], "depth": zero["depth"], "estimate": eq.estimates,
+                                           "low": eq.lows, "high": eq.highs})
     return out
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Span, Theory, band, custom, draw, figure, lines, regime
+
+    T, names = tables, {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU"}
+    lrs = dict(xticks=sorted(T["dead_by_lr"]["lr"].unique()), xlog=True, xlabel="learning rate (log)")
+    depths = [d for d in (2, 3, 5, 10, 20, 50) if d in set(T["born"]["depth"])]
+    shown = [w for w in (2, 3, 4, 6, 10) if w in set(T["born"]["width"])]
+    dead = dict(group="activation", order=ACTS, labels=lambda a: f"{names[a]} (pre-activation ≤ 0 everywhere)",
+                ylim=(-0.02, 1.02), ylabel="fraction of hidden units dead / would be dead")
+    born = [T["born_constant"][(T["born_constant"]["bias_std"] == b) & T["born_constant"]["width"].isin(shown)]
+            for b in BORN_BIAS_STD]
+    by_width = dict(group="width", order=shown, labels="width {}", xticks=depths, xlog=True,
+                    xlabel="depth (linear layers, log)")
+    declared = [
+        figure("dead_units", CLAIM, main=True, caption=DEAD_CAPTION, alt=DEAD_ALT, size=(18, 4.2), panels=[
+            band(T["dead_by_lr"], "lr", "frac", **dead, **lrs, title="After training, by learning rate",
+                 theory=Theory(T["dead_fit_lr"], "lr", "frac", "logistic fit, ReLU")),
+            band(T["dead_by_shift"], "shift", "frac", **dead, xlabel="bias shift at initialization",
+                 theory=Theory(T["dead_fit_shift"], "shift", "frac", "logistic fit, ReLU"),
+                 title=f"After training at lr {SHIFT_LR:g}, by bias shift"),
+            regime(T["revival"], "layer", labels="ReLU: dead at half-time, alive at end",
+                   threshold=Line(REVIVE_MAX, f"the claim's limit, {REVIVE_MAX:g}", theory=True),
+                   xticks=list(T["revival"]["layer"]), xlabel="hidden layer", title="Once dead, stays dead? (every layer)",
+                   ylabel="share revived (mean over seeds, Bonferroni t interval)"),
+            band(T["comeback"], "lr", "share", group="activation", order=ACTS[:2], labels=names, **lrs,
+                 ylabel="share of would-be-dead units that come back", title="Would-be-dead at half-time, back by the end")]),
+        figure("born_dead", CLAIM, caption=BORN_CAPTION.format(int(T["born"]["nets"].max())), alt=BORN_ALT,
+               size=(16, 4.2), panels=[
+            lines(born[0], "depth", "p_constant", **by_width, ylim=(-0.02, 1.02), title="Born dead, zero biases",
+                  theory=Theory(born[0], "depth", "model", "dashed: 1−(1−2⁻ʷ)ᵈ⁻¹", group="width"),
+                  ylabel="probability of a constant network"),
+            lines(born[1], "depth", "p_constant", **by_width, ylim=(-0.02, 1.02), title="Born dead, biases N(0, 1)",
+                  ylabel="probability of a constant network"),
+            regime(T["born_model_gaps"][T["born_model_gaps"]["width"].isin(shown)], "depth", **by_width, dodge=0.02,
+                   span=Span(-MODEL_TOL, MODEL_TOL, f"±{MODEL_TOL:g}: agreement"), threshold=Line(0.0),
+                   ylabel="P(all-zero layer at x = 1) − model", title="The simple model, cell by cell (simultaneous 90%)")])]
+    if T.get("slopes") is not None and len(T["slopes"]):
+        declared.append(figure("prelu_slopes", CLAIM, caption=SLOPES_CAPTION, alt=SLOPES_ALT, size=(6.4, 3.6), panels=[
+            custom(lambda ax: ax.hist(T["slopes"]["slope"], bins=60, color="#0072B2"),
+                   threshold=Line(0.25, "initial slope 0.25", axis="x", theory=True),
+                   xlabel="learned negative-side slope a (PReLU)", ylabel="units")]))
+    return draw(outdir, declared)
+
+
+DEAD_CAPTION = (
+    "First two panels: the fraction of hidden units whose pre-activation is at most 0 on every training example after "
+    "training (for ReLU: dead), mean and 95% band over seeds, with the pooled logistic fit for ReLU (dashed). Third: "
+    "of the ReLU units dead at half-time, the share alive at the end, per layer, against the claim's limit. Fourth: "
+    "the share of would-be-dead units that come back, Leaky ReLU against ReLU.")
+DEAD_ALT = ("Dead fractions rising with learning rate and negative bias shift for ReLU; revival shares per layer "
+            "against a 0.05 line; comeback shares for Leaky ReLU and ReLU by learning rate.")
+BORN_CAPTION = (
+    "Random ReLU networks at initialization ({:,} per cell over the domain), by depth and width. Left: zero biases, "
+    "against the simple model 1−(1−2⁻ʷ)ᵈ⁻¹ for an all-zero layer at one input (dashed); being constant over the whole "
+    "domain is rarer. Middle: biases drawn N(0, 1). Right: the model test, each cell's gap with its simultaneous "
+    "interval against the ±0.05 band.")
+BORN_ALT = ("Born-dead probability curves rising with depth, lower for wider networks, with zero and with random "
+            "biases; per-cell gaps to the simple model inside a grey band.")
+SLOPES_CAPTION = ("PReLU's learned slopes for negative inputs after training, over all units, seeds and learning rates "
+                  "(networks that diverged left out). They start at 0.25 (dashed).")
+SLOPES_ALT = "Histogram of learned PReLU slopes spread around the initial 0.25."

@@ -372,80 +372,84 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"seeds": per_point}, combine_plans(plans, maximum=cap), notes)
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Variance per layer per (activation, init) with its spread over networks, and the
+    tanh + Xavier width sweep: layer-50 gaps, their fit, and the decay per width."""
+    import pandas as pd
 
     rec = tables["records"]
-    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
-    for ax, a in zip(axes, ACTIVATIONS):
-        for i, (b, init, rows) in enumerate([p for p in _pairs(rec) if p[0] == a]):
-            q, th = _matrix(rows, "q"), _matrix(rows, "theory")
-            layers = np.arange(1, q.shape[1] + 1)
-            logq = np.log10(q)
-            lo, hi = np.quantile(logq, [0.1, 0.9], axis=0)
-            ax.plot(layers, 10 ** logq.mean(axis=0), color=P.color(i), marker=P.marker(i), markevery=7,
-                    label=f"{init} (σw² = {rows['sw2'].iloc[0]:.3g})")
-            ax.fill_between(layers, 10 ** lo, 10 ** hi, color=P.color(i), alpha=0.15, linewidth=0)
-            ax.plot(layers, th[0], color=P.color(i), linestyle="--", linewidth=1)
-        ax.set_yscale("log")
-        ax.set_xlabel("layer")
-        ax.set_title(f"{a}, width {int(rec.loc[rec['part'] == 'pairs', 'width'].iloc[0])}: variance of the pre-activations")
-        ax.legend(fontsize=8, title="init (markers: measured, dashed: theory)", title_fontsize=8)
-    axes[0].set_ylabel("q_l = mean square of pre-activations (log)")
-    fig.tight_layout()
-    out = [Figure(P.save(fig, outdir, "variance_per_layer"), CLAIM,
-                  caption=("Mean square of each layer's pre-activations through 50 layers (geometric mean over seeds; "
-                           "band: 10th–90th percentile of networks), with the theory's recursion dashed. ReLU: He stays "
-                           "level, Xavier halves every layer, std 0.01 vanishes and std 0.1 explodes. tanh: Xavier "
-                           "decays slowly (the mean-field map's marginal case), He settles at a fixed point, std 0.01 "
-                           "vanishes, std 0.1 saturates."),
-                  alt=("Two log-scale panels of variance against layer for four initializations; measured curves "
-                       "follow the dashed theory lines: flat for He with ReLU, straight decline for Xavier with ReLU, "
-                       "steep decline for std 0.01, growth or saturation for std 0.1."))]
-
-    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.4))
-    ax = axes[0]
+    per_layer = []
+    for a, init, rows in _pairs(rec):
+        logq, th = np.log10(_matrix(rows, "q")), _matrix(rows, "theory")
+        lo, hi = np.quantile(logq, [0.1, 0.9], axis=0)
+        per_layer.append(pd.DataFrame({"activation": a, "init": f"{init} (σw² = {rows['sw2'].iloc[0]:.3g})",
+                                       "layer": np.arange(1, logq.shape[1] + 1), "q": 10 ** logq.mean(axis=0),
+                                       "low": 10**lo, "high": 10**hi, "theory": th[0]}))
     x, gap = _sweep_gaps(rec)
     widths = sorted(rec.loc[rec["part"] == "sweep", "width"].unique())
     means = [mean_ci(gap[np.isclose(x, 1.0 / w)], method="t") for w in widths]
-    ax.errorbar([1.0 / w for w in widths], [m.estimate for m in means],
-                yerr=[[m.estimate - m.low for m in means], [m.high - m.estimate for m in means]],
-                marker="o", linestyle="none", color=P.color(0), capsize=3, label="measured (mean, 95% t interval)")
     fit = grouped_linear_fit(x, gap, level=EQUIVALENCE_LEVEL)
     grid_x = np.linspace(0, max(x) * 1.05, 50)
-    ax.plot(grid_x, fit.intercept.estimate + fit.slope.estimate * grid_x, color=P.color(1),
-            label="weighted least-squares fit")
-    ax.errorbar([0], [fit.intercept.estimate], yerr=[[fit.intercept.estimate - fit.intercept.low],
-                                                     [fit.intercept.high - fit.intercept.estimate]],
-                marker="D", color=P.color(1), capsize=4, label="intercept, 90% interval")
-    ax.axhspan(-SWEEP_TOL, SWEEP_TOL, color="#999999", alpha=0.2, linewidth=0, label=f"±{SWEEP_TOL:g}: agreement")
-    ax.axhline(0, **P.THEORY)
-    ax.set_xlabel("1 / width"), ax.set_ylabel("q₅₀ / map₅₀ − 1 (signed relative gap)")
-    ax.set_title("tanh + Xavier: is the gap a finite-width effect?")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for i, w in enumerate(widths):
+    decay = []
+    for w in widths:
         rows = _rows(rec, "sweep", width=w)
         q, th = _matrix(rows, "q"), _matrix(rows, "theory")
-        rel = q / q[:, :1]
-        layers = np.arange(1, q.shape[1] + 1)
-        ax.plot(layers, np.exp(np.log(rel).mean(axis=0)), color=P.color(i), marker=P.marker(i), markevery=7,
-                label=f"width {int(w)}")
-    ax.plot(layers, th[0] / th[0, 0], **P.THEORY, label="mean-field map")
-    ax.axhline(STEADY, color="#888888", linewidth=0.8, linestyle=":", label=f"q_l / q₁ = {STEADY:g}: 'steady' threshold")
-    ax.set_yscale("log")
-    ax.set_xlabel("layer"), ax.set_ylabel("q_l / q₁ (log)")
-    ax.set_title("tanh + Xavier: the signal decays at every width")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "tanh_xavier_width"), CLAIM, main=True,
-                      caption=("Left: the layer-50 gap between measured q and the mean-field map against 1/width, with "
-                               "its least-squares line; the intercept (diamond, 90% interval) is the gap at infinite "
-                               "width, to be inside the grey ±2% band. Right: q_l / q₁ through the layers at each width "
-                               "(geometric mean over seeds) against the map (dashed): the map itself decays to about "
-                               "0.02 by layer 50, far below the dotted 0.5 that 'steady' asks for, at every width."),
-                      alt=("Two panels: measured layer-50 gaps at four widths with a fitted line extrapolated to zero "
-                           "on the 1/width axis; and decaying variance curves for tanh with Xavier at four widths, "
-                           "all following the dashed mean-field curve well below the 0.5 threshold.")))
-    return out
+        decay.append(pd.DataFrame({"width": int(w), "layer": np.arange(1, q.shape[1] + 1),
+                                   "ratio": np.exp(np.log(q / q[:, :1]).mean(axis=0)), "theory": th[0] / th[0, 0]}))
+    return {
+        "variance_per_layer": pd.concat(per_layer),
+        "width_gaps": pd.DataFrame({"inv_width": [1.0 / w for w in widths], "estimate": [m.estimate for m in means],
+                                    "low": [m.low for m in means], "high": [m.high for m in means]}),
+        "width_fit": pd.DataFrame({"inv_width": grid_x, "gap": fit.intercept.estimate + fit.slope.estimate * grid_x}),
+        "width_intercept": pd.DataFrame({"inv_width": [0.0], "estimate": [fit.intercept.estimate],
+                                         "low": [fit.intercept.low], "high": [fit.intercept.high]}),
+        "width_decay": pd.concat(decay),
+    }
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Span, Theory, band, draw, figure, lines, overlay, regime
+
+    T, width = tables, int(tables["records"].loc[tables["records"]["part"] == "pairs", "width"].iloc[0])
+    v = T["variance_per_layer"]
+    decay = T["width_decay"]
+    return draw(outdir, [
+        figure("variance_per_layer", CLAIM, caption=VARIANCE_CAPTION, alt=VARIANCE_ALT, size=(12, 4.6), panels=[
+            band(v[v["activation"] == a], "layer", "q", interval=("low", "high"), group="init", markevery=7, ylog=True,
+                 theory=Theory(v[v["activation"] == a], "layer", "theory", "theory (dashed)", group="init"),
+                 xlabel="layer", ylabel="q_l = mean square of pre-activations (log)" if a == ACTIVATIONS[0] else "",
+                 title=f"{a}, width {width}: variance of the pre-activations") for a in ACTIVATIONS]),
+        figure("tanh_xavier_width", CLAIM, main=True, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
+            overlay(regime(T["width_gaps"], "inv_width", labels=lambda _: "measured (mean, 95% t interval)"),
+                    lines(T["width_fit"], "inv_width", "gap", marker=False, start=1, labels=lambda _: "weighted least-squares fit"),
+                    regime(T["width_intercept"], "inv_width", start=1, labels=lambda _: "intercept, 90% interval",
+                           span=Span(-SWEEP_TOL, SWEEP_TOL, f"±{SWEEP_TOL:g}: agreement"), threshold=Line(0.0, theory=True)),
+                    xlabel="1 / width", ylabel="q₅₀ / map₅₀ − 1 (signed relative gap)",
+                    title="tanh + Xavier: is the gap a finite-width effect?"),
+            lines(decay, "layer", "ratio", group="width", labels=lambda w: f"width {w}", ylog=True,
+                  theory=Theory(decay[decay["width"] == decay["width"].max()], "layer", "theory", "mean-field map"),
+                  threshold=Line(STEADY, f"q_l / q₁ = {STEADY:g}: 'steady' threshold"), xlabel="layer",
+                  ylabel="q_l / q₁ (log)", title="tanh + Xavier: the signal decays at every width")]),
+    ])
+
+
+VARIANCE_CAPTION = (
+    "Mean square of each layer's pre-activations through 50 layers (geometric mean over seeds; band: 10th–90th "
+    "percentile of networks), with the theory's recursion dashed. ReLU: He stays level, Xavier halves every layer, "
+    "std 0.01 vanishes and std 0.1 explodes. tanh: Xavier decays slowly (the mean-field map's marginal case), He "
+    "settles at a fixed point, std 0.01 vanishes, std 0.1 saturates.")
+VARIANCE_ALT = (
+    "Two log-scale panels of variance against layer for four initializations; measured curves follow the dashed "
+    "theory lines: flat for He with ReLU, straight decline for Xavier with ReLU, steep decline for std 0.01, growth "
+    "or saturation for std 0.1.")
+WIDTH_CAPTION = (
+    "Left: the layer-50 gap between measured q and the mean-field map against 1/width, with its least-squares line; "
+    "the intercept (diamond, 90% interval) is the gap at infinite width, to be inside the grey ±2% band. Right: q_l / "
+    "q₁ through the layers at each width (geometric mean over seeds) against the map (dashed): the map itself decays "
+    "to about 0.02 by layer 50, far below the dotted 0.5 that 'steady' asks for, at every width.")
+WIDTH_ALT = (
+    "Two panels: measured layer-50 gaps at four widths with a fitted line extrapolated to zero on the 1/width axis; "
+    "and decaying variance curves for tanh with Xavier at four widths, all following the dashed mean-field curve well "
+    "below the 0.5 threshold.")

@@ -170,38 +170,28 @@ CHANGES = [
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
-    from nnclaims.evidence import group_ci
+    from nnclaims.report.figures import Line, curves, draw, figure, lines
 
-    stacks, curves = where(tables["stacks"], activation="identity"), tables["curves"]
-    fig, axes = P.plt.subplots(1, 2, figsize=(10, 3.8))
-    ax = axes[0]
-    ax.scatter(stacks["depth"], stacks["max_rel_error"].clip(lower=1e-18), color=P.color(0), s=14, alpha=0.7,
-               label="one random stack")
-    ax.axhline(ROUNDOFF, **P.THEORY, label="threshold 10⁻¹²")
-    ax.axhline(np.finfo(float).eps, color=P.color(2), linestyle=":", label="float64 machine epsilon")
-    ax.set_yscale("log")
-    ax.set_xlabel("number of stacked linear layers")
-    ax.set_ylabel("max |stack − product map| / output scale")
-    ax.set_title("A linear stack is one matrix")
-    ax.legend(fontsize=8, loc="upper left")
-    ax = axes[1]
-    for i, (act, g) in enumerate(curves.groupby("activation")):
-        s = group_ci(g, "step", "loss")
-        label = "no nonlinearity (identity)" if act == "identity" else "tanh units"
-        P.band_ci(ax, s, "step", i=i, markevery=10, label=label)
-    ax.axhline(BEST_LINEAR_MSE, **P.THEORY, label="best linear map: 0.25")
-    ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("mean squared error on XOR (log scale)")
-    ax.set_title("Deep network 2-8-8-8-8-1 on XOR")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "linear_collapse"), "linear-collapse", main=True,
-                   caption=("Left: for random stacks of up to 50 affine layers, the single composed map reproduces "
-                            "the stack's output to within a few machine epsilons. Right: trained on XOR, the deep "
-                            "network without nonlinearities settles exactly on the best linear loss, 0.25 (dashed), "
-                            "while the same network with tanh units drives the loss towards zero. Bands: 95% "
-                            "intervals over seeds."),
-                   alt=("Left: relative errors between 1e-16 and 1e-14 for all depths, far below 1e-12. Right: "
-                        "loss curves; the linear network's flattens at 0.25, the tanh network's falls towards 0."))]
+    stacks = where(tables["stacks"], activation="identity")
+    return draw(outdir, [figure("linear_collapse", "linear-collapse", main=True, caption=CAPTION, alt=ALT, size=(10, 3.8),
+                                panels=[
+        lines(stacks.assign(error=stacks["max_rel_error"].clip(lower=1e-18)), "depth", "error", scatter=True, ylog=True,
+              labels=lambda _: "one random stack", threshold=[Line(ROUNDOFF, "threshold 10⁻¹²", theory=True),
+                                                               Line(np.finfo(float).eps, "float64 machine epsilon")],
+              xlabel="number of stacked linear layers", ylabel="max |stack − product map| / output scale",
+              title="A linear stack is one matrix"),
+        curves(tables["curves"], "step", "loss", group="activation", markevery=10, ylog=True,
+               order=sorted(set(tables["curves"]["activation"])),
+               labels=lambda a: "no nonlinearity (identity)" if a == "identity" else "tanh units", threshold=Line(BEST_LINEAR_MSE, "best linear map: 0.25",
+                                                                              theory=True),
+               xlabel="training step", ylabel="mean squared error on XOR (log scale)",
+               title="Deep network 2-8-8-8-8-1 on XOR")])])
+
+
+CAPTION = (
+    "Left: for random stacks of up to 50 affine layers, the single composed map reproduces the stack's output to "
+    "within a few machine epsilons. Right: trained on XOR, the deep network without nonlinearities settles exactly on "
+    "the best linear loss, 0.25 (dashed), while the same network with tanh units drives the loss towards zero. Bands: "
+    "95% intervals over seeds.")
+ALT = ("Left: relative errors between 1e-16 and 1e-14 for all depths, far below 1e-12. Right: loss curves; the linear "
+       "network's flattens at 0.25, the tanh network's falls towards 0.")

@@ -305,77 +305,82 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({}, combine_plans({"depth-does-not-multiply": plan}, maximum=SEED_CAP[profile]), [note])
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from matplotlib.collections import PolyCollection
-
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
-
-    rec, polys = tables["records"], tables["polygons"]
-    budget = where(rec, part="budget")
-    shown = sorted(polys["depth"].unique())
-    fig, axes = P.plt.subplots(1, len(shown), figsize=(3.8 * len(shown), 3.9))
-    axes = np.atleast_1d(axes)
-    rng = np.random.default_rng(0)
-    cmap = P.plt.get_cmap("tab20")
-    for ax, d in zip(axes, shown):
-        p = polys[polys["depth"] == d]
-        shapes = [g[["x", "y"]].to_numpy() for _, g in p.groupby("region", sort=True)]
-        colours = cmap(rng.integers(0, 20, len(shapes)))  # neighbouring regions get unrelated colours
-        ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="white", linewidths=0.15))
-        ax.set_xlim(-1, 1), ax.set_ylim(-1, 1), ax.set_aspect("equal")
-        w = int(where(budget, depth=d)["width"].iloc[0])
-        ax.set_title(f"depth {d}, width {w}: {len(shapes):,} regions", fontsize=10)
-        ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
-        ax.grid(False)
-    fig.tight_layout()
-    out = [Figure(P.save(fig, outdir, "region_maps"), "linear-regions",
-                  caption=(f"The exact linear regions of one random ReLU network with about {_budget(tables)} parameters at "
-                           f"each depth (first seed), each polygon in its own colour (colours repeat). One hidden "
-                           f"layer cuts the square with straight lines; deeper layers bend and subdivide."),
-                  alt="Maps of coloured polygonal regions: straight-line cells for one layer, bent cells for deeper "
-                      "networks, fewer and larger as depth grows at a fixed parameter count.")]
-
-    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.2))
-    ax = axes[0]
-    s = group_ci(budget, "depth", "regions")
-    P.band_ci(ax, s, "depth", i=0, label=f"exact count, about {_budget(tables)} parameters")
-    n = budget.groupby("depth")["neurons"].first()
-    anchor = float(s.loc[s["depth"] == SHALLOW, "mean"].iloc[0])
-    ax.plot(n.index, anchor * (n.to_numpy() / n.loc[SHALLOW]) ** 2, **P.THEORY,
-            label="∝ (neurons)², anchored at depth 1 (Hanin–Rolnick scaling in 2-D)")
-    ax.set_yscale("log")
-    ax.set_xticks(sorted(budget["depth"].unique()))
-    ax.set_xlabel("hidden layers (width chosen to keep the parameter count)")
-    ax.set_ylabel("linear regions in the square (log)")
-    ax.set_title("Regions at equal parameter count, at initialization")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    counts = _log2_counts(tables)
-    rows = [{"depth": d, "seed": s, "gap": counts.loc[s, d] - counts.loc[s, SHALLOW]}
-            for d in counts.columns for s in counts.index if np.isfinite(counts.loc[s, d] - counts.loc[s, SHALLOW])]
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Each drawn region's colour, the region counts' scaling line, and the doublings
+    relative to one hidden layer, paired by seed."""
     import pandas as pd
 
-    s = group_ci(pd.DataFrame(rows), "depth", "gap")
-    P.band_ci(ax, s, "depth", i=1, label=f"log2(regions at depth L / at depth {SHALLOW})")
-    ax.axhline(DOUBLING, **P.THEORY, label="check (b): at most twice (log2 = 1)")
-    ax.axvline(DEEP, color="#888888", linestyle=":", linewidth=1)
-    ax.set_xticks(sorted(budget["depth"].unique()))
-    ax.set_xlabel("hidden layers")
-    ax.set_ylabel("doublings relative to one hidden layer")
-    ax.set_title("Does depth multiply regions? (paired by seed)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "regions_vs_depth"), "linear-regions", main=True,
-                      caption=("Left: the exact number of linear regions of random ReLU networks with about "
-                               f"{_budget(tables)} parameters against depth (mean and 95% band over networks), beside a "
-                               "count proportional to (neurons)², the growth with the number of neurons that Hanin "
-                               "and Rolnick predict for a 2-D input (the line is anchored at depth 1; its constant "
-                               "is not a prediction). Right: the same counts relative to one hidden layer, in "
-                               "doublings, paired by "
-                               f"seed; check (b) asks the depth-{DEEP} value (dotted line) to stay below 1. At "
-                               "initialization the single wide layer, with the most neurons, has the most regions."),
-                      alt=("Region counts falling with depth at a fixed parameter count, and their log2 ratio to "
-                           "depth one staying well below the doubling line.")))
-    return out
+    from nnclaims.evidence import group_ci
+
+    polys, budget = tables["polygons"], where(tables["records"], part="budget")
+    rng = np.random.default_rng(0)  # neighbouring regions get unrelated colours, the same on every redraw
+    colours = {(d, r): c for d in sorted(polys["depth"].unique())
+               for r, c in zip(sorted(polys.loc[polys["depth"] == d, "region"].unique()),
+                               rng.integers(0, 20, polys.loc[polys["depth"] == d, "region"].nunique()))}
+    s = group_ci(budget, "depth", "regions")
+    n = budget.groupby("depth")["neurons"].first()
+    anchor = float(s.loc[s["depth"] == SHALLOW, "mean"].iloc[0])
+    counts = _log2_counts(tables)
+    gaps = [{"depth": d, "seed": seed, "gap": counts.loc[seed, d] - counts.loc[seed, SHALLOW]}
+            for d in counts.columns for seed in counts.index if np.isfinite(counts.loc[seed, d] - counts.loc[seed, SHALLOW])]
+    return {"region_colours": pd.DataFrame([{"depth": d, "region": r, "colour": c} for (d, r), c in colours.items()]),
+            "regions_scaling": pd.DataFrame({"depth": n.index, "regions": anchor * (n.to_numpy() / n.loc[SHALLOW]) ** 2}),
+            "depth_doublings": pd.DataFrame(gaps)}
+
+
+def _region_map(polys, colours):
+    """Draw one depth's regions, each polygon in its colour from the analysis."""
+    def draw_(ax) -> None:
+        from matplotlib.collections import PolyCollection
+        from matplotlib.pyplot import get_cmap
+
+        shapes = [g[["x", "y"]].to_numpy() for _, g in polys.groupby("region", sort=True)]
+        ax.add_collection(PolyCollection(shapes, facecolors=get_cmap("tab20")(colours.sort_values("region")["colour"]),
+                                         edgecolors="white", linewidths=0.15))
+        ax.set_xlim(-1, 1), ax.set_ylim(-1, 1), ax.set_aspect("equal"), ax.grid(False)
+    return draw_
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Theory, band, custom, draw, figure
+
+    T, budget, params = tables, where(tables["records"], part="budget"), _budget(tables)
+    depths = dict(xticks=sorted(budget["depth"].unique()), xlog=False)
+    maps = [custom(_region_map(where(T["polygons"], depth=d), where(T["region_colours"], depth=d)), xlabel="x₁",
+                   ylabel="x₂", title=f"depth {d}, width {int(where(budget, depth=d)['width'].iloc[0])}: "
+                                      f"{len(where(T['region_colours'], depth=d)):,} regions")
+            for d in sorted(T["polygons"]["depth"].unique())]
+    return draw(outdir, [
+        figure("region_maps", "linear-regions", caption=MAPS_CAPTION.format(params), alt=MAPS_ALT,
+               size=(3.8 * len(maps), 3.9), panels=maps),
+        figure("regions_vs_depth", "linear-regions", main=True, caption=DEPTH_CAPTION.format(params, DEEP),
+               alt=DEPTH_ALT, size=(12, 4.2), panels=[
+            band(budget, "depth", "regions", labels=f"exact count, about {params} parameters", ylog=True, **depths,
+                 theory=Theory(T["regions_scaling"], "depth", "regions",
+                               "∝ (neurons)², anchored at depth 1 (Hanin–Rolnick scaling in 2-D)"),
+                 xlabel="hidden layers (width chosen to keep the parameter count)",
+                 ylabel="linear regions in the square (log)", title="Regions at equal parameter count, at initialization"),
+            band(T["depth_doublings"], "depth", "gap", start=1, labels=f"log2(regions at depth L / at depth {SHALLOW})",
+                 threshold=[Line(DOUBLING, "check (b): at most twice (log2 = 1)", theory=True), Line(DEEP, axis="x")],
+                 **depths, ylog=False, xlabel="hidden layers", ylabel="doublings relative to one hidden layer",
+                 title="Does depth multiply regions? (paired by seed)")]),
+    ])
+
+
+MAPS_CAPTION = (
+    "The exact linear regions of one random ReLU network with about {} parameters at each depth (first seed), each "
+    "polygon in its own colour (colours repeat). One hidden layer cuts the square with straight lines; deeper layers "
+    "bend and subdivide.")
+MAPS_ALT = ("Maps of coloured polygonal regions: straight-line cells for one layer, bent cells for deeper networks, "
+            "fewer and larger as depth grows at a fixed parameter count.")
+DEPTH_CAPTION = (
+    "Left: the exact number of linear regions of random ReLU networks with about {} parameters against depth (mean "
+    "and 95% band over networks), beside a count proportional to (neurons)², the growth with the number of neurons "
+    "that Hanin and Rolnick predict for a 2-D input (the line is anchored at depth 1; its constant is not a "
+    "prediction). Right: the same counts relative to one hidden layer, in doublings, paired by seed; check (b) asks "
+    "the depth-{} value (dotted line) to stay below 1. At initialization the single wide layer, with the most "
+    "neurons, has the most regions.")
+DEPTH_ALT = ("Region counts falling with depth at a fixed parameter count, and their log2 ratio to depth one staying "
+             "well below the doubling line.")

@@ -333,73 +333,62 @@ def decide(tables: dict, profile: str) -> Decisions:
                       "own per-cell level (Bonferroni) rather than 95% where that is higher."])
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Per σw² and layer: the geometric-mean variance and gradient, the gap to the map with
+    its simultaneous interval's verdict; per σw²: the measured χ and the theory's curve."""
+    import pandas as pd
+
     from nnclaims.numeric import theory
-    from nnclaims.report import plotting as P
 
     rec = tables["records"]
     sw2 = _sw2(rec)
     q, qmap, grad2 = _by_seed(rec, "q"), _by_seed(rec, "q_map"), _by_seed(rec, "grad2")
-    layers = np.arange(1, DEPTH + 1)
-    fig, axes = P.plt.subplots(2, 2, figsize=(12.5, 9))
-    axes = axes.ravel()
-    for j, s in enumerate(sw2):
-        axes[0].plot(layers, np.exp(np.log(q[:, j]).mean(axis=0)), marker=P.marker(j), markevery=5,
-                     color=P.color(j), label=f"σw² = {s:g}")
-        axes[0].plot(layers, qmap[0, j], color=P.color(j), linestyle="--", linewidth=1)
-        g = np.exp(np.log(grad2[:, j]).mean(axis=0))
-        axes[1].plot(layers, g / g[-1], marker=P.marker(j), markevery=5, color=P.color(j), label=f"σw² = {s:g}")
-    axes[0].set_yscale("log"), axes[0].set_xlabel("layer"), axes[0].set_ylabel("q_l (log)")
-    axes[0].set_title("Variance: measured (markers), map (dashed)")
-    axes[0].legend(fontsize=7, ncol=2)
-    axes[1].set_yscale("log"), axes[1].set_xlabel("layer")
-    axes[1].set_ylabel("|∂loss/∂z_l|² relative to the last layer (log)")
-    axes[1].set_title("Gradients backwards through the layers")
-    ax = axes[2]
     gaps = q / qmap - 1
     eq = equivalence(gaps.reshape(gaps.shape[0], -1), Q_TOL, level=EQUIVALENCE_LEVEL)
-    mean = eq.estimates.reshape(len(sw2), DEPTH)
-    limit = max(2 * Q_TOL, float(np.abs(mean).max()))
-    im = ax.imshow(mean, aspect="auto", cmap=P.DIVERGING, vmin=-limit, vmax=limit, origin="lower",
-                   extent=(0.5, DEPTH + 0.5, -0.5, len(sw2) - 0.5))
     outside = (eq.lows > Q_TOL) | (eq.highs < -Q_TOL)
-    open_ = (~outside & ((eq.lows < -Q_TOL) | (eq.highs > Q_TOL))).reshape(len(sw2), DEPTH)
-    outside = outside.reshape(len(sw2), DEPTH)
-    for marks, sym, label in ((open_, "o", "interval reaches past ±5%"), (outside, "x", "interval wholly past ±5%")):
-        jj, ll = np.nonzero(marks)
-        style = dict(facecolors="none", edgecolors="black") if sym == "o" else dict(color="black")
-        ax.scatter(ll + 1, jj, marker=sym, s=14, linewidths=0.8, label=label, **style)
-    ax.set_yticks(range(len(sw2)), [f"{s:g}" for s in sw2])
-    ax.set_xlabel("layer"), ax.set_ylabel("σw²")
-    ax.set_title(f"Where does the map hold? Mean gap q/map − 1 ({gaps.shape[0]} seeds)")
-    fig.colorbar(im, ax=ax, label="signed relative gap")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
-    ax = axes[3]
+    g = np.exp(np.log(grad2).mean(axis=0))
+    cells = pd.DataFrame({"sw2": np.repeat(sw2, DEPTH), "layer": np.tile(np.arange(1, DEPTH + 1), len(sw2)),
+                          "q": np.exp(np.log(q).mean(axis=0)).ravel(), "q_map": qmap[0].ravel(),
+                          "grad_rel": (g / g[:, -1:]).ravel(), "gap": eq.estimates, "outside": outside,
+                          "open": ~outside & ((eq.lows < -Q_TOL) | (eq.highs > Q_TOL))})
+    chi = [mean_ci(c, method="t") for c in measured_chi(grad2).T]
     dense = np.linspace(0.3, 4.2, 80)
-    ax.plot(dense, [theory.chi("tanh", s, SB2) for s in dense], **P.THEORY, label="theory χ")
-    chi = measured_chi(grad2)
-    ivs = [mean_ci(chi[:, j], method="t") for j in range(len(sw2))]
-    ax.errorbar(sw2, [iv.estimate for iv in ivs], yerr=[[iv.estimate - iv.low for iv in ivs],
-                                                        [iv.high - iv.estimate for iv in ivs]],
-                marker="o", linestyle="none", color=P.color(0), capsize=3, label="measured (mean, 95% t interval)")
-    ax.axhline(1, color="#888888", linewidth=0.8)
-    edge = critical_sw2(SB2)
-    ax.axvline(edge, color=P.color(1), linestyle=":", label=f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})")
-    ax.set_xlabel("σw²"), ax.set_ylabel("χ: per-layer growth of |gradient|²")
-    ax.set_title(f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "mean_field"), CLAIM, main=True,
-                   caption=("Top left: the mean square of the pre-activations per layer (geometric mean over seeds, "
-                            "markers) on the mean-field map (dashed) for each σw². Top right: squared gradient norms "
-                            "from the last layer back to the first; they shrink below the critical σw² and grow above "
-                            "it. Bottom left: where the map holds: the mean signed gap in every layer × σw² cell "
-                            "(blue below the map, red above), circles where the cell's simultaneous interval reaches "
-                            "past ±5%, crosses where it lies wholly past. Bottom right: the per-layer factor χ measured "
-                            "against the theory's curve, with the edge of chaos computed from the theory next to the "
-                            "published 1.76."),
-                   alt=("Four panels: variance curves converging to fixed points along dashed theory lines; gradient "
-                        "norms decaying or growing through the layers depending on σw²; a heat map of the gap between "
-                        "measured and predicted variance over layers and σw²; measured chi points on the theoretical "
-                        "chi curve, crossing 1 near 1.76."))]
+    return {"layers": cells, "chi": pd.DataFrame({"sw2": sw2, "estimate": [iv.estimate for iv in chi],
+                                                  "low": [iv.low for iv in chi], "high": [iv.high for iv in chi]}),
+            "chi_theory": pd.DataFrame({"sw2": dense, "chi": [theory.chi("tanh", s, SB2) for s in dense]})}
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Theory, cell_map, draw, figure, lines, regime
+
+    cells, edge, n = tables["layers"], critical_sw2(SB2), tables["records"]["seed"].nunique()
+    per_sw2 = dict(group="sw2", labels=lambda s: f"σw² = {s:g}", ylog=True, xlabel="layer")
+    return draw(outdir, [figure("mean_field", CLAIM, main=True, caption=CAPTION, alt=ALT, ncols=2, size=(12.5, 9), panels=[
+        lines(cells, "layer", "q", **per_sw2, theory=Theory(cells, "layer", "q_map", "map (dashed)", group="sw2"),
+              ylabel="q_l (log)", title="Variance: measured (markers), map (dashed)"),
+        lines(cells, "layer", "grad_rel", **per_sw2, ylabel="|∂loss/∂z_l|² relative to the last layer (log)",
+              title="Gradients backwards through the layers"),
+        cell_map(cells, "sw2", "layer", "gap", label="signed relative gap", signed=True,
+                 limit=max(2 * Q_TOL, float(cells["gap"].abs().max())), xlabel="layer", ylabel="σw²",
+                 marks={"open": ("o", "interval reaches past ±5%"), "outside": ("x", "interval wholly past ±5%")},
+                 title=f"Where does the map hold? Mean gap q/map − 1 ({n} seeds)"),
+        regime(tables["chi"], "sw2", labels=lambda _: "measured (mean, 95% t interval)",
+               theory=Theory(tables["chi_theory"], "sw2", "chi", "theory χ"),
+               threshold=[Line(1.0), Line(edge, f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})", axis="x")],
+               phrase="χ < 1: order; χ > 1: chaos", xlabel="σw²", ylabel="χ: per-layer growth of |gradient|²",
+               title=f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")])])
+
+
+CAPTION = (
+    "Top left: the mean square of the pre-activations per layer (geometric mean over seeds, markers) on the mean-field "
+    "map (dashed) for each σw². Top right: squared gradient norms from the last layer back to the first; they shrink "
+    "below the critical σw² and grow above it. Bottom left: where the map holds: the mean signed gap in every layer × "
+    "σw² cell (blue below the map, red above), circles where the cell's simultaneous interval reaches past ±5%, "
+    "crosses where it lies wholly past. Bottom right: the per-layer factor χ measured against the theory's curve, "
+    "with the edge of chaos computed from the theory next to the published 1.76.")
+ALT = (
+    "Four panels: variance curves converging to fixed points along dashed theory lines; gradient norms decaying or "
+    "growing through the layers depending on σw²; a heat map of the gap between measured and predicted variance over "
+    "layers and σw²; measured chi points on the theoretical chi curve, crossing 1 near 1.76.")

@@ -181,7 +181,7 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     result = train(spec, X, y, ctx.seeds, Schedule(steps, lr, momentum=MOMENTUM, loss="ce", batch_size=BATCH,
                                                    record_every=every),
                    device=ctx.device, engine=ctx.engine,
-                   monitors=[classification_monitor(X.to(ctx.device), y.to(ctx.device), "train"),
+                   monitors=[classification_monitor(X.to(ctx.device), y.to(ctx.device), "train", training_data=True),
                              classification_monitor(Xt, yt, "test")])
     out["records"] = result.tidy(["train_loss", "train_accuracy", "test_loss", "test_accuracy"], lr=lr)
     acc = result.history["test_accuracy"]  # (recorded steps, seeds)
@@ -597,146 +597,118 @@ CHANGES = [
 ]
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
+# -- analysis: the tables the figures draw ---------------------------------------------------
+BANKS = {"gabor": "Gabor edge filters\n(positive bank)", "trained": "trained\ntemplates",
+         "change": "learned change\nW_T − W_0", "init": "random init\n(negative)",
+         "shuffled": "trained, shuffled\n(negative)"}
 
-    rec, images, tuning = tables["records"], tables["images"], tables["explore_tuning"]
-    out = []
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.4))
-    ax = axes[0]
-    for i, n in enumerate(NETS):
-        t = where(tuning, net=n)
-        final = t[t["step"] == t["step"].max()]
-        med = final.groupby("lr")["loss"].median().replace([np.inf, -np.inf], np.nan)
-        ax.plot(med.index, med.to_numpy(), color=P.color(i), marker=P.marker(i), label=n)
-        ax.axvline(float(where(rec, net=n)["lr"].iloc[0]), color=P.color(i), linestyle=":", linewidth=1)
-    ax.axhline(math.log(10), **P.THEORY, label="ln 10: chance")
-    ax.set_xscale("log"), ax.set_yscale("log")
-    ax.set_xlabel("learning rate (log)"), ax.set_ylabel("median final training loss (log)")
-    ax.set_title("Tuning on 4 exploration seeds (¼ of the steps)")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for i, n in enumerate(NETS):
-        s = group_ci(where(rec, net=n), "step", "test_accuracy")
-        P.band_ci(ax, s, "step", i=i, label=n, markevery=max(1, len(s) // 10))
-    ax.axhline(TARGET_ACC, **P.THEORY, label=f"{TARGET_ACC:.0%}")
-    ax.axhline(CHANCE_ACC, color="#888888", linestyle=":", linewidth=1, label="chance")
-    ax.set_xscale("symlog", linthresh=100, linscale=0.5)
-    ax.set_xlim(left=0)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("training step (linear to 100, then log)"), ax.set_ylabel("test accuracy")
-    ax.set_title("Test accuracy, each network at its tuned rate")
-    ax.legend(fontsize=8, loc="lower right")
-    ax = axes[2]
-    reach = _reach(tables)
-    both = reach[list(SMALL)].dropna()
-    lim = float(np.nanmax(both.to_numpy())) * 1.1 if len(both) else 1.0
+
+def analysis(tables: dict) -> dict:
+    """Tuning medians, steps to 85% per seed (jittered off the record grid), each bank's
+    per-seed medians and the midpoint between the banks, the trained templates' positions
+    per seed, and the first-layer weight images with their learned change."""
+    import pandas as pd
+
+    from nnclaims.evidence.summaries import tuning_medians
+
+    rec, t = tables["records"], tables["templates"]
+    both = _reach(tables)[list(SMALL)].dropna()
     every = float(np.diff(sorted(where(rec, net=SIGMOID)["step"].unique()))[0])
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=(2, len(both))) * every  # ties on the record grid
-    ax.scatter(both[SIGMOID] + jitter[0], both[RELU] + jitter[1], color=P.color(0), marker=P.marker(0), s=16,
-               alpha=0.6, label=f"one seed (jittered by < {every / 2:g} steps)")
-    ax.plot([0, lim], [0, lim], **P.THEORY, label="equal")
-    ax.set_xlim(0, lim), ax.set_ylim(0, lim)
-    ax.set_xlabel(f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy")
-    ax.set_ylabel(f"ReLU: steps to {TARGET_ACC:.0%}")
-    ax.set_title("Below the diagonal: ReLU got there first")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    medians = t.groupby(["seed", "bank"])[list(SCORES)].median().reset_index()
+    negative = t[t["bank"].isin(["init", "shuffled"])].groupby("seed")[list(SCORES)].median()
+    gabor = medians[medians["bank"] == "gabor"].set_index("seed")[list(SCORES)]
+    positions = [{"score": name, "bank": bank, "seed": seed, "position": p}
+                 for bank in ("trained", "change") for score, name in zip([*SCORES, "spread"], _POSITION_NAMES)
+                 for seed, p in _positions(tables, score, bank).items()]
+    lim = float(np.nanmax(both.to_numpy())) * 1.1 if len(both) else 1.0
+    img = tables["images"]
+    change = img[img["stage"] == "trained"].merge(img[img["stage"] == "init"], on=["net", "unit", "pixel"],
+                                                  suffixes=("", "_0"))
+    return {"tuning_medians": tuning_medians(tables["explore_tuning"], "net", drop_diverged=False),
+            "reach_pairs": pd.DataFrame({"sigmoid": both[SIGMOID] + jitter[0], "relu": both[RELU] + jitter[1]}),
+            "reach_diagonal": pd.DataFrame({"sigmoid": [0.0, lim], "relu": [0.0, lim]}),
+            "bank_medians": medians,
+            "bank_midpoints": ((gabor + negative) / 2).mean().rename_axis("score").reset_index(name="mid"),
+            "positions": pd.DataFrame(positions),
+            "weight_images": pd.concat([img[["net", "stage", "unit", "pixel", "weight"]],
+                                        change.assign(stage="change", weight=change["weight"] - change["weight_0"])[
+                                            ["net", "stage", "unit", "pixel", "weight"]]])}
+
+
+_POSITION_NAMES = ("locality\n(effective area)", "Gabor likeness", "spatial spread\n(measurement only)")
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Theory, curves, draw, figure, image, lines, paired, violins
+
+    T, rec, reach = tables, tables["records"], _reach(tables)
+    lim = float(T["reach_diagonal"]["relu"].max())
+    every = float(np.diff(sorted(where(rec, net=SIGMOID)["step"].unique()))[0])
     reach_text = "; ".join(f"{n}: median step {int(np.median(reach[n].dropna()))}" for n in NETS)
-    out.append(Figure(P.save(fig, outdir, "accuracy"), "mnist-sigmoid-vs-relu", main=True,
-                      caption=("Left: median final training loss against learning rate on the exploration seeds (a "
-                               "quarter of the steps); dotted lines mark each network's chosen rate. Middle: test "
-                               "accuracy on the confirmatory seeds, mean and 95% band; dashed: 85%, dotted: chance. "
-                               "Right: steps to 85% test accuracy, one dot per seed, ReLU against sigmoid; dots below "
-                               f"the diagonal are seeds where ReLU got there first. {reach_text}."),
-                      alt=("Three panels: a learning-rate sweep per network, test-accuracy curves rising from 10%, "
-                           "and a scatter of steps to 85% for ReLU against sigmoid.")))
-    out.append(_score_figure(tables, outdir, P))
+    mid = T["bank_midpoints"].set_index("score")["mid"]
+    nets = dict(group="net", order=list(NETS))
+    declared = [
+        figure("accuracy", "mnist-sigmoid-vs-relu", main=True, caption=ACCURACY_CAPTION.format(reach_text),
+               alt=ACCURACY_ALT, size=(16, 4.4), panels=[
+            lines(T["tuning_medians"], "lr", "loss", **nets, xlog=True, ylog=True, xlabel="learning rate (log)",
+                  threshold=[Line(math.log(10), "ln 10: chance", theory=True),
+                             *[Line(float(where(rec, net=n)["lr"].iloc[0]), axis="x") for n in NETS]],
+                  ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
+            curves(rec, "step", "test_accuracy", **nets, ylim=(0, 1), xlim=(0, None),
+                   markevery=max(1, rec["step"].nunique() // 10),
+                   xscale={"value": "symlog", "linthresh": 100, "linscale": 0.5},
+                   threshold=[Line(TARGET_ACC, f"{TARGET_ACC:.0%}", theory=True), Line(CHANCE_ACC, "chance")],
+                   xlabel="training step (linear to 100, then log)", ylabel="test accuracy",
+                   title="Test accuracy, each network at its tuned rate"),
+            lines(T["reach_pairs"], "sigmoid", "relu", scatter=True, labels=f"one seed (jittered by < {every / 2:g} steps)",
+                  theory=Theory(T["reach_diagonal"], "sigmoid", "relu", "equal"), xlim=(0, lim), ylim=(0, lim),
+                  xlog=False, ylog=False, xlabel=f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy",
+                  ylabel=f"ReLU: steps to {TARGET_ACC:.0%}", title="Below the diagonal: ReLU got there first")]),
+        figure("template_scores", "weights-as-templates", main=True, caption=SCORES_CAPTION, alt=SCORES_ALT,
+               size=(16, 4.4), panels=[
+            *[violins(T["templates"], "bank", score, order=list(BANKS), names=list(BANKS.values()),
+                      dots=T["bank_medians"], threshold=Line(mid[score], "midpoint of the banks' medians", theory=True),
+                      ylabel=SCORES[score], title=("Locality: lower = more local" if score == "area" else
+                                                   "Gabor likeness: higher = more edge-like")) for score in SCORES],
+            paired(T["positions"], "score", "position", group="bank", order=["trained", "change"], start=1,
+                   labels={"trained": "trained templates", "change": "learned change"},
+                   threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0), Line(1.0)],
+                   ylabel="position: negative bank (0) → Gabor bank (1)", title="Per seed, and mean with 95% interval")]),
+    ]
     for net in SMALL:
-        img = images[images["net"] == net]
-        fig, axes = P.plt.subplots(4, 12, figsize=(18, 6.4))
-        for col, stage in enumerate(("init", "trained", "change")):
-            for unit in range(16):
-                ax = axes[unit // 4, col * 4 + unit % 4]
-                if stage == "change":
-                    w = (_image(img, "trained", unit) - _image(img, "init", unit))
-                else:
-                    w = _image(img, stage, unit)
-                lim = np.abs(w).max() or 1.0
-                ax.imshow(w.reshape(28, 28), cmap=P.DIVERGING, vmin=-lim, vmax=lim)
-                ax.axis("off")
-        for x, text in ((0.17, "at initialization"), (0.5, "after training"), (0.83, "learned change W_T − W_0")):
-            fig.text(x, 0.98, text, ha="center", fontsize=11)
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
-        name = "templates_" + ("sigmoid" if "sigmoid" in net else "relu")
-        out.append(Figure(P.save(fig, outdir, name), "weights-as-templates", main=False,
-                          caption=(f"{net}: the 16 first-layer weight images of one network (the first confirmatory "
-                                   "seed), before training, after training, and their difference; red is positive, "
-                                   "blue negative, each image on its own symmetric scale. An edge detector would show "
-                                   "a smooth band of red beside a band of blue, confined to a small part of the "
-                                   "image."),
-                          alt=(f"Grids of 16 28x28 weight images for the {net} network at initialization, after "
-                               "training, and the change between them.")))
-    return out
+        img = T["weight_images"][T["weight_images"]["net"] == net].sort_values("pixel")
+        declared.append(figure(
+            "templates_" + ("sigmoid" if "sigmoid" in net else "relu"), "weights-as-templates", ncols=12, size=(18, 6.4),
+            caption=TEMPLATES_CAPTION.format(net), alt=TEMPLATES_ALT.format(net),
+            headers=[(0.17, "at initialization"), (0.5, "after training"), (0.83, "learned change W_T − W_0")],
+            panels=[image(img.loc[(img["stage"] == stage) & (img["unit"] == unit), "weight"], (28, 28))
+                    for row in range(4) for stage in ("init", "trained", "change") for unit in range(row * 4, row * 4 + 4)]))
+    return draw(outdir, declared)
 
 
-def _image(img, stage: str, unit: int) -> np.ndarray:
-    return img[(img["stage"] == stage) & (img["unit"] == unit)].sort_values("pixel")["weight"].to_numpy()
-
-
-def _score_figure(tables: dict, outdir, P) -> Figure:
-    t = tables["templates"]
-    banks = [("gabor", "Gabor edge filters\n(positive bank)"), ("trained", "trained\ntemplates"),
-             ("change", "learned change\nW_T − W_0"), ("init", "random init\n(negative)"),
-             ("shuffled", "trained, shuffled\n(negative)")]
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.4))
-    for ax, score in zip(axes[:2], SCORES):
-        for i, (bank, label) in enumerate(banks):
-            v = t[t["bank"] == bank][score].to_numpy()
-            parts = ax.violinplot([v], positions=[i], showextrema=False, widths=0.8)
-            for body in parts["bodies"]:
-                body.set_facecolor(P.color(i)), body.set_alpha(0.35)
-            med = t[t["bank"] == bank].groupby("seed")[score].median()
-            ax.scatter(np.full(len(med), i) + np.linspace(-0.15, 0.15, len(med)), med, color=P.color(i), s=10,
-                       marker=P.marker(i), zorder=3)
-        meds = t.groupby(["seed", "bank"])[score].median().unstack()
-        neg = t[t["bank"].isin(["init", "shuffled"])].groupby("seed")[score].median()
-        mid = float(((meds["gabor"] + neg) / 2).mean())
-        ax.axhline(mid, **P.THEORY, label="midpoint of the banks' medians")
-        ax.set_xticks(range(len(banks)), [b[1] for b in banks], fontsize=8)
-        ax.set_ylabel(SCORES[score])
-        ax.set_title(("Locality: lower = more local" if score == "area" else "Gabor likeness: higher = more edge-like"))
-        ax.legend(fontsize=8)
-    ax = axes[2]
-    for i, (bank, label) in enumerate((("trained", "trained templates"), ("change", "learned change"))):
-        for j, score in enumerate([*SCORES, "spread"]):
-            p = _positions(tables, score, bank).to_numpy()
-            x = j + (i - 0.5) * 0.3
-            ax.scatter(np.full(len(p), x), p, color=P.color(i + 1), marker=P.marker(i + 1), s=14,
-                       label=label if j == 0 else None)
-            if len(p) > 1:
-                iv = mean_ci(p)
-                ax.errorbar([x + 0.08], [iv.estimate], yerr=[[iv.estimate - iv.low], [iv.high - iv.estimate]],
-                            color=P.color(i + 1), capsize=4, linewidth=1.5)
-    ax.axhline(0.5, **P.THEORY, label="midpoint: the check needs more")
-    ax.axhline(0.0, color="#888888", linewidth=0.8), ax.axhline(1.0, color="#888888", linewidth=0.8)
-    ax.set_xticks([0, 1, 2], ["locality\n(effective area)", "Gabor likeness", "spatial spread\n(measurement only)"])
-    ax.set_ylabel("position: negative bank (0) → Gabor bank (1)")
-    ax.set_title("Per seed, and mean with 95% interval")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return Figure(P.save(fig, outdir, "template_scores"), "weights-as-templates", main=True,
-                  caption=("Left and middle: each template's score (violins: all templates of all seeds; dots: the "
-                           "median of each seed) for the positive bank of random Gabor edge filters, the trained "
-                           "templates, the learned change, and the two negative banks (random init, trained with "
-                           "pixels shuffled); the dashed line is the midpoint between the positive and negative "
-                           "banks' medians. Right: per seed, where the trained templates' median lies between the "
-                           "negative bank (0) and the Gabor bank (1); the hope holds for a score only if the whole "
-                           "interval lies above 0.5. Note: effective area does not change when pixels are "
-                           "shuffled; the spatial spread (radius of gyration of w², which shuffling does change) "
-                           "is shown on the same scale as a measurement."),
-                  alt=("Violin plots of effective area and best Gabor correlation for Gabor filters, trained "
-                       "templates, their change, random-init and shuffled templates, and a strip plot of the trained "
-                       "templates' positions between the banks."))
+ACCURACY_CAPTION = (
+    "Left: median final training loss against learning rate on the exploration seeds (a quarter of the steps); dotted "
+    "lines mark each network's chosen rate. Middle: test accuracy on the confirmatory seeds, mean and 95% band; "
+    "dashed: 85%, dotted: chance. Right: steps to 85% test accuracy, one dot per seed, ReLU against sigmoid; dots "
+    "below the diagonal are seeds where ReLU got there first. {}.")
+ACCURACY_ALT = ("Three panels: a learning-rate sweep per network, test-accuracy curves rising from 10%, and a scatter "
+                "of steps to 85% for ReLU against sigmoid.")
+SCORES_CAPTION = (
+    "Left and middle: each template's score (violins: all templates of all seeds; dots: the median of each seed) for "
+    "the positive bank of random Gabor edge filters, the trained templates, the learned change, and the two negative "
+    "banks (random init, trained with pixels shuffled); the dashed line is the midpoint between the positive and "
+    "negative banks' medians. Right: per seed, where the trained templates' median lies between the negative bank (0) "
+    "and the Gabor bank (1); the hope holds for a score only if the whole interval lies above 0.5. Note: effective "
+    "area does not change when pixels are shuffled; the spatial spread (radius of gyration of w², which shuffling "
+    "does change) is shown on the same scale as a measurement.")
+SCORES_ALT = ("Violin plots of effective area and best Gabor correlation for Gabor filters, trained templates, their "
+              "change, random-init and shuffled templates, and a strip plot of the trained templates' positions "
+              "between the banks.")
+TEMPLATES_CAPTION = (
+    "{}: the 16 first-layer weight images of one network (the first confirmatory seed), before training, after "
+    "training, and their difference; red is positive, blue negative, each image on its own symmetric scale. An edge "
+    "detector would show a smooth band of red beside a band of blue, confined to a small part of the image.")
+TEMPLATES_ALT = ("Grids of 16 28x28 weight images for the {} network at initialization, after training, and the change "
+                 "between them.")

@@ -93,7 +93,7 @@ def _sweep(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     result = train(spec, X, y, ctx.seeds, Schedule(point["steps"], point["lr"], loss="ce", batch_size=64,
                                                    record_every=max(25, point["steps"] // 10)),
                    device=ctx.device, engine=ctx.engine,
-                   monitors=[classification_monitor(Xd, y.to(ctx.device), "train")])
+                   monitors=[classification_monitor(Xd, y.to(ctx.device), "train", training_data=True)])
     dead = [m.float().mean(dim=1).cpu().numpy() for m in probes.dead_units(result.net, Xd)]  # per layer, (S,)
     finite = [all(bool(torch.isfinite(t[s]).all()) for t in result.net.parameters()) for s in range(len(ctx.seeds))]
     finals = [{"seed": seed, "loss": float(result.final("loss")[s]),
@@ -238,59 +238,44 @@ CHANGES = [
 ]
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Per network its outcome and final loss as drawn; per (norm, rate) the share that
+    trains (Wilson) and the mean dead fraction."""
+    from nnclaims.evidence.summaries import shares
 
     o = outcomes(tables["finals"])
-    rates = sorted(o["lr"].unique())
-    fig, axes = P.plt.subplots(1, 3, figsize=(16, 4.2))
-    ax = axes[0]
-    for i, (norm, label) in enumerate(NORMS):
-        g = o[o["norm"] == norm]
-        rows = [(lr, wilson(int((h["outcome"] == "trains").sum()), len(h))) for lr, h in g.groupby("lr")]
-        x = np.array([r[0] for r in rows]) * (1.04 if i else 0.96)
-        est = np.array([r[1].estimate for r in rows])
-        ax.errorbar(x, est, yerr=[est - [r[1].low for r in rows], [r[1].high for r in rows] - est], color=P.color(i),
-                    marker=P.marker(i), linestyle=P.dash(i), capsize=3, label=label)
-    P.log_ticks(ax, rates)
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("learning rate (log)")
-    ax.set_ylabel("share of networks that train (rule 4)")
-    ax.set_title("Which learning rates work (95% Wilson intervals)")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for i, (norm, label) in enumerate(NORMS):
-        g = o[o["norm"] == norm]
-        s = g.groupby("lr")["dead_fraction"].agg(["mean", "count", "std"]).reset_index()
-        ax.plot(s["lr"], s["mean"], color=P.color(i), marker=P.marker(i), linestyle=P.dash(i), label=label)
-        ax.scatter(g["lr"] * (1.04 if i else 0.96), g["dead_fraction"], color=P.color(i), s=8, alpha=0.5)
-    P.log_ticks(ax, rates)
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("learning rate (log)")
-    ax.set_ylabel("share of hidden ReLU units dead at the end")
-    ax.set_title("Dead units (zero on every training digit)")
-    ax.legend(fontsize=8)
-    ax = axes[2]
-    for i, (norm, label) in enumerate(NORMS):
-        g = o[o["norm"] == norm]
-        loss = g["loss"].where(np.isfinite(g["loss"]) & ~g["diverged"].astype(bool), 10.0).clip(upper=10.0)
-        ax.scatter(g["lr"] * (1.04 if i else 0.96), loss, color=P.color(i), marker=P.marker(i), s=16, label=label)
-    ax.axhline(0.5 * math.log(CLASSES), **P.THEORY, label="trains below: 0.5 ln 10")
-    ax.axhline(0.95 * math.log(CLASSES), color="#888888", linestyle=":", linewidth=1.2,
-               label="stalls above: 0.95 ln 10")
-    P.log_ticks(ax, rates)
-    ax.set_yscale("log")
-    ax.set_xlabel("learning rate (log)")
-    ax.set_ylabel("final training loss (log; non-finite drawn at 10)")
-    ax.set_title("Every network")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "lr_sweep"), "batch-norm", main=True,
-                   caption=("Left: the share of networks that train (final training loss at most 0.5 ln 10 and "
-                            "accuracy at least 50%), by learning rate, with and without batch normalization. Middle: "
-                            "the share of hidden ReLU units that are dead at the end of training (zero on every "
-                            "training digit), mean and each network. Right: each network's final training loss, with "
-                            "rule 4's thresholds; networks whose loss stopped being finite are drawn at 10."),
-                   alt=("Learning-rate sweep with and without batch norm: share of networks that train, dead-unit "
-                        "share, and final losses."))]
+    o = o.assign(trains=o["outcome"] == "trains", lr_shown=o["lr"] * np.where(o["norm"] == NORMS[0][0], 0.96, 1.04),
+                 loss_shown=o["loss"].where(np.isfinite(o["loss"]) & ~o["diverged"].astype(bool), 10.0).clip(upper=10.0))
+    dead = o.groupby(["norm", "lr"])["dead_fraction"].mean().reset_index()
+    return {"networks": o[["norm", "lr", "seed", "lr_shown", "loss_shown", "dead_fraction", "trains"]],
+            "trains": shares(o, ["norm", "lr"], "trains"), "dead": dead}
+
+
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, draw, figure, lines, overlay, regime
+
+    T, names = tables, dict(NORMS)
+    sweep = dict(group="norm", order=list(names), labels=names, xticks=sorted(T["networks"]["lr"].unique()), xlog=True,
+                 xlabel="learning rate (log)")
+    return draw(outdir, [figure("lr_sweep", "batch-norm", main=True, caption=CAPTION, size=(16, 4.2), panels=[
+        regime(T["trains"], "lr", dodge=0.08, connect=True, ylim=(-0.05, 1.05), ylabel="share of networks that train (rule 4)",
+               title="Which learning rates work (95% Wilson intervals)", **sweep),
+        overlay(lines(T["dead"], "lr", "dead_fraction", **sweep),
+                lines(T["networks"], "lr_shown", "dead_fraction", scatter=True, group="norm", order=list(names),
+                      labels=lambda _: None),
+                ylim=(-0.05, 1.05), ylabel="share of hidden ReLU units dead at the end",
+                title="Dead units (zero on every training digit)", **{k: sweep[k] for k in ("xticks", "xlog", "xlabel")}),
+        lines(T["networks"], "lr_shown", "loss_shown", scatter=True, ylog=True, **sweep,
+              threshold=[Line(0.5 * math.log(CLASSES), "trains below: 0.5 ln 10", theory=True),
+                         Line(0.95 * math.log(CLASSES), "stalls above: 0.95 ln 10")],
+              ylabel="final training loss (log; non-finite drawn at 10)", title="Every network")],
+        alt="Learning-rate sweep with and without batch norm: share of networks that train, dead-unit share, and final losses.")])
+
+
+CAPTION = (
+    "Left: the share of networks that train (final training loss at most 0.5 ln 10 and accuracy at least 50%), by "
+    "learning rate, with and without batch normalization. Middle: the share of hidden ReLU units that are dead at the "
+    "end of training (zero on every training digit), mean and each network. Right: each network's final training "
+    "loss, with rule 4's thresholds; networks whose loss stopped being finite are drawn at 10.")

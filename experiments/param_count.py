@@ -88,29 +88,24 @@ def _by_hand(network: str) -> int:
     return total
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    import numpy as np
-
-    from nnclaims.report import plotting as P
-
+def analysis(tables: dict) -> dict:
+    """Each layer named by its shape, for the bars."""
     layers = tables["layers"]
-    fig, axes = P.plt.subplots(1, 2, figsize=(9, 3.6))
-    for ax, (network, group) in zip(axes, layers.groupby("network", sort=False)):
-        x = np.arange(len(group))
-        ax.bar(x, group["weights"], color=P.color(0), label="weights")
-        ax.bar(x, group["biases"], bottom=group["weights"], color=P.color(1), hatch="//", label="biases")
-        for xi, (w, b) in enumerate(zip(group["weights"], group["biases"])):
-            ax.annotate(f"{int(w + b):,}", (xi, w + b), ha="center", va="bottom", fontsize=8)
-        ax.set_xticks(x, [f"{int(a)}→{int(b)}" for a, b in zip(group["fan_in"], group["fan_out"])])
-        ax.set_yscale("log")
-        ax.set_xlabel("layer (inputs → units)")
-        ax.set_ylabel("parameters (log scale)")
-        ax.set_title(f"{network}: {STATED[network]:,} in total")
-    axes[0].legend(loc="upper right")
-    file = P.save(fig, outdir, "parameters_per_layer")
-    return [Figure(file, "param-count", main=True,
-                   caption=("Weights (solid) and biases (hatched) per layer. The first layer holds almost all "
-                            "parameters: 784 inputs times the width of the first hidden layer."),
-                   alt="Bar charts of parameters per layer on a log scale. " + "; ".join(
-                       f"{network}: " + ", ".join(f"{int(w + b):,}" for w, b in zip(g["weights"], g["biases"]))
-                       for network, g in layers.groupby("network", sort=False)))]
+    return {"layer_bars": layers.assign(layer=[f"{int(a)}→{int(b)}" for a, b in zip(layers["fan_in"], layers["fan_out"])])}
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import bars, draw, figure
+
+    layers = tables["layer_bars"]
+    networks = list(dict.fromkeys(layers["network"]))
+    totals = "; ".join(f"{n}: " + ", ".join(f"{int(w + b):,}" for w, b in zip(g["weights"], g["biases"]))
+                       for n, g in layers.groupby("network", sort=False))
+    return draw(outdir, [figure(
+        "parameters_per_layer", "param-count", main=True, size=(9, 3.6),
+        caption=("Weights (solid) and biases (hatched) per layer. The first layer holds almost all parameters: 784 "
+                 "inputs times the width of the first hidden layer."),
+        alt="Bar charts of parameters per layer on a log scale. " + totals,
+        panels=[bars(layers[layers["network"] == n], "layer", ["weights", "biases"], ylog=True, legend=not i,
+                     xlabel="layer (inputs → units)", ylabel="parameters (log scale)", title=f"{n}: {STATED[n]:,} in total")
+                for i, n in enumerate(networks)])])

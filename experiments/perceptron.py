@@ -167,68 +167,51 @@ def controls(tables: dict) -> list[Control]:
     ]
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """AND's four inputs, and the boundary drawn with and without a bias."""
+    import pandas as pd
+
     from nnclaims.numeric.data import gate
 
-    out = []
-    # The AND boundary with and without bias.
-    b = tables["boundary"]
-    fig, axes = P.plt.subplots(1, 2, figsize=(8.4, 3.8))
     X, y = gate("AND")
-    for ax, bias in zip(axes, (False, True)):
-        row = b[(b["dataset"] == "AND") & (b["bias"] == bias)].iloc[0]
-        w = (EXAMPLE["w"], EXAMPLE["b"]) if bias else ((row["w1"], row["w2"]), 0.0)
-        _points(ax, X, y, P)
-        _line(ax, w[0], w[1], P, label=("w = (0.5, 0.5), b = −0.7" if bias else
-                                        f"best bias-free line (LP margin {row['lp_margin']:.2g})"))
-        ax.plot([0], [0], marker="+", color="black", markersize=12, linestyle="none")
-        ax.set_title("AND with a bias" if bias else "AND without a bias")
-        ax.legend(loc="upper left", fontsize=8)
-    out.append(Figure(P.save(fig, outdir, "and_boundary"), "bias-shifts-boundary", main=True,
-                      caption=("AND's four inputs (filled: output 1). Left: a boundary through the origin (+) "
-                               "cannot put (1, 1) alone on the positive side; the LP's best margin is zero. "
-                               "Right: the bias shifts the line to x₁ + x₂ = 1.4, which separates (1, 1)."),
-                      alt=("Two panels of the unit square's corners. Without a bias the best line passes through "
-                           "the origin and fails to isolate (1,1); with bias -0.7 the line x1 + x2 = 1.4 does.")))
-    # Observed updates against Novikoff's bound.
-    rec = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
-    fig, ax = P.plt.subplots(figsize=(6.4, 4.2))
-    for i, (name, g) in enumerate(rec.groupby("dataset", sort=False)):
-        ax.scatter(g["bound"], g["updates"], color=P.color(i), marker=P.marker(i), label=name, s=18, alpha=0.8)
-    lim = [max(1.0, rec["updates"].min() / 2), rec["bound"].max() * 2]
-    ax.plot(lim, lim, **P.THEORY, label="updates = bound")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("Novikoff's bound (R/γ)² (updates, log scale)")
-    ax.set_ylabel("observed updates (log scale)")
-    ax.legend(fontsize=8, loc="upper left")
-    out.append(Figure(P.save(fig, outdir, "updates_vs_bound"), "perceptron-convergence", main=True,
-                      caption=("Each point is one run (one data set and visiting order): the number of updates the "
-                               "perceptron needed against Novikoff's bound for that data. Every point lies below the "
-                               "dashed diagonal; the bound is loose, often by orders of magnitude."),
-                      alt=("Log-log scatter of observed perceptron updates against Novikoff's bound; all points "
-                           "lie below the diagonal.")))
-    return out
+    runs = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
+    lim = [max(1.0, runs["updates"].min() / 2), runs["bound"].max() * 2]
+    b = where(tables["boundary"], dataset="AND")
+    free = where(b, bias=False).iloc[0]
+    return {"and_points": pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "output": y.astype(int)}),
+            "and_lines": pd.DataFrame([
+                {"bias": False, "w1": free["w1"], "w2": free["w2"], "b": 0.0,
+                 "label": f"best bias-free line (LP margin {free['lp_margin']:.2g})"},
+                {"bias": True, "w1": EXAMPLE["w"][0], "w2": EXAMPLE["w"][1], "b": EXAMPLE["b"],
+                 "label": "w = (0.5, 0.5), b = −0.7"}]),
+            "novikoff_diagonal": pd.DataFrame({"bound": lim, "updates": lim})}
 
 
-def _points(ax, X, y, P) -> None:
-    for label, style in ((0, dict(facecolors="white")), (1, dict(facecolors=P.color(0)))):
-        m = y == label
-        ax.scatter(X[m, 0], X[m, 1], s=90, edgecolors=P.color(0), linewidths=1.5, zorder=3,
-                   label=f"output {label}", **style)
-    ax.set_xlim(-0.5, 1.5)
-    ax.set_ylim(-0.5, 1.5)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x₁")
-    ax.set_ylabel("x₂")
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Theory, draw, figure, lines, plane
+
+    runs = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
+    return draw(outdir, [
+        figure("and_boundary", "bias-shifts-boundary", main=True, caption=AND_CAPTION, alt=AND_ALT, size=(8.4, 3.8),
+               panels=[plane(tables["and_points"], "x1", "x2", "output", lines=where(tables["and_lines"], bias=bias), mark=(0, 0),
+                             xlabel="x₁", ylabel="x₂", title="AND with a bias" if bias else "AND without a bias")
+                       for bias in (False, True)]),
+        figure("updates_vs_bound", "perceptron-convergence", main=True, caption=BOUND_CAPTION, alt=BOUND_ALT, size=(6.4, 4.2),
+               panels=[lines(runs, "bound", "updates", group="dataset", scatter=True, xlog=True, ylog=True,
+                             theory=Theory(tables["novikoff_diagonal"], "bound", "updates", "updates = bound"),
+                             xlabel="Novikoff's bound (R/γ)² (updates, log scale)", ylabel="observed updates (log scale)")]),
+    ])
 
 
-def _line(ax, w, b, P, label: str) -> None:
-    xs = np.linspace(-0.5, 1.5, 2)
-    if abs(w[1]) > 1e-12:
-        ax.plot(xs, -(w[0] * xs + b) / w[1], color=P.color(1), label=label)
-    elif abs(w[0]) > 1e-12:
-        ax.axvline(-b / w[0], color=P.color(1), label=label)
-    else:  # w = 0: every input lands on the boundary
-        ax.plot([], [], color=P.color(1), label=label + ": w = 0")
+AND_CAPTION = (
+    "AND's four inputs (filled: output 1). Left: a boundary through the origin (+) cannot put (1, 1) alone on the "
+    "positive side; the LP's best margin is zero. Right: the bias shifts the line to x₁ + x₂ = 1.4, which separates "
+    "(1, 1).")
+AND_ALT = ("Two panels of the unit square's corners. Without a bias the best line passes through the origin and fails "
+           "to isolate (1,1); with bias -0.7 the line x1 + x2 = 1.4 does.")
+BOUND_CAPTION = (
+    "Each point is one run (one data set and visiting order): the number of updates the perceptron needed against "
+    "Novikoff's bound for that data. Every point lies below the dashed diagonal; the bound is loose, often by orders "
+    "of magnitude.")
+BOUND_ALT = "Log-log scatter of observed perceptron updates against Novikoff's bound; all points lie below the diagonal."

@@ -156,7 +156,7 @@ def _dropout(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     result = train(spec, X, y, ctx.seeds, Schedule(point["steps"], 1e-3, optimizer="adam", loss="ce", batch_size=64,
                                                    record_every=max(10, point["steps"] // 20)),
                    device=ctx.device, engine=ctx.engine,
-                   monitors=[classification_monitor(X.to(ctx.device), y.to(ctx.device), "train"),
+                   monitors=[classification_monitor(X.to(ctx.device), y.to(ctx.device), "train", training_data=True),
                              classification_monitor(Xt, yt, "test")])
     out = {"records": result.tidy(["train_accuracy", "test_accuracy", "train_loss", "test_loss"])}
     if point["dropout"]:
@@ -447,86 +447,63 @@ CHANGES = [
 ]
 
 
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Weight histograms over seeds, near-zero shares, accuracy curves in long form and the
+    expectation gaps per layer and arm."""
+    import pandas as pd
+
+    from nnclaims.evidence import group_ci
+
+    hist, rec = tables["histograms"], tables["records"]
+    weights = hist.groupby(["penalty", "bin_left"], sort=True)["count"].sum().reset_index()
+    near = group_ci(tables["penalties"], "penalty", "near_zero").rename(columns={"mean": "estimate"})
+    accuracy = pd.concat([rec[["dropout", "step", "seed"]].assign(split=split, accuracy=rec[f"{split}_accuracy"])
+                          for split in ("train", "test")])
+    gaps = group_ci(tables["activations"], ["arm", "layer"], "gap").rename(columns={"mean": "estimate"})
+    return {"weight_histogram": weights.assign(count=np.maximum(weights["count"], 0.5)), "near_zero": near,
+            "accuracy_curves": accuracy, "expectation_gaps": gaps}
+
+
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
+    from nnclaims.report.figures import Line, Span, curves, draw, figure, lines, regime
 
-    hist, pen, rec, act = tables["histograms"], tables["penalties"], tables["records"], tables["activations"]
-    shown = ["none", "L1", "L2"]
-    out = []
-    fig, axes = P.plt.subplots(1, 2, figsize=(12, 4.0))
-    ax = axes[0]
-    for i, p in enumerate(shown):
-        h = hist[hist["penalty"] == p].groupby("bin_left")["count"].sum()
-        ax.step(h.index, np.maximum(h.to_numpy(), 0.5), where="post", color=P.color(i), linestyle=P.dash(i), label=p)
-    ax.set_yscale("log")
-    ax.set_xlabel("first-layer weight (inked pixels)")
-    ax.set_ylabel("weights (log, all seeds)")
-    ax.set_title("Weight histograms after training")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    x = np.arange(len(shown))
-    s = group_ci(pen, "penalty", "near_zero").set_index("penalty").loc[shown]
-    ax.bar(x, s["mean"], color=[P.color(i) for i in range(len(x))],
-           yerr=[s["mean"] - s["low"].fillna(s["mean"]), s["high"].fillna(s["mean"]) - s["mean"]], capsize=4)
-    for xi, v in zip(x, s["mean"]):
-        ax.annotate(f"{v:.0%}", (xi, v), ha="center", va="bottom", fontsize=9)
-    ax.axhline(MANY, **P.THEORY, label="half: the L1 check's threshold")
-    ax.set_xticks(x, shown)
-    ax.set_ylabel(f"share of inked-pixel weights with |w| < {NEAR_ZERO:g}")
-    ax.set_ylim(0, 1)
-    ax.set_title("Near-zero weights")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "penalties"), "l1-vs-l2", main=True,
-                      caption=("Left: histograms of the first layer's weights on the pixels with ink in some training "
-                               "image, after training (log scale, all seeds): L2 narrows the distribution, L1 piles "
-                               "weights up at zero. Right: the share of those weights within "
-                               f"{NEAR_ZERO:g} of zero, mean and 95% interval over seeds; dashed: the L1 check's "
-                               "threshold."),
-                      alt="Weight histograms for no penalty, L1 and L2, and a bar chart of near-zero weight shares."))
-    fig, axes = P.plt.subplots(1, 2, figsize=(13, 4.2))
-    ax = axes[0]
-    for i, p in enumerate(sorted(rec["dropout"].unique())):
-        r = rec[rec["dropout"] == p]
-        for split, style in (("train", "-"), ("test", "--")):
-            s = group_ci(r, "step", f"{split}_accuracy")
-            ax.plot(s["step"], s["mean"], color=P.color(i), linestyle=style, marker=P.marker(i), markevery=4,
-                    label=f"{'dropout 0.5' if p else 'no dropout'}, {split}")
-            ax.fill_between(s["step"], s["low"], s["high"], color=P.color(i), alpha=0.15, linewidth=0)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("accuracy")
-    ax.set_title("500 training digits: train (solid) and test (dashed)")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for i, (arm, label) in enumerate((("inverted", "inverted dropout (the claim)"),
-                                      ("identity", "inverted, identity activation"),
-                                      ("non_inverted", "non-inverted dropout"))):
-        s = group_ci(where(act, arm=arm), "layer", "gap")
-        s["layer"] = s["layer"] + (i - 1) * 0.08
-        P.band_ci(ax, s, "layer", i=i, label=label)
-        ax.errorbar(s["layer"], s["mean"], yerr=[s["mean"] - s["low"].fillna(s["mean"]),
-                                                 s["high"].fillna(s["mean"]) - s["mean"]],
-                    color=P.color(i), linestyle="none", capsize=3)
-    ax.fill_between([0.8, 1.5], -FIRST_TOL, FIRST_TOL, color="#888888", alpha=0.25, linewidth=0, label="tolerance")
-    ax.fill_between([1.5, 3.2], -DEEPER_TOL, DEEPER_TOL, color="#888888", alpha=0.25, linewidth=0)
-    ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_yscale("symlog", linthresh=0.1, linscale=2)  # linear within ±0.1, where the tolerances lie
-    ax.set_xticks([1, 2, 3], ["hidden 1", "hidden 2", "logits"])
-    ax.set_xlabel("layer")
-    ax.set_ylabel("relative gap of the mean, train mode − test mode\n(linear within ±0.1, log beyond)")
-    ax.set_title("Where does inverted dropout keep the expectation?")
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "dropout"), "dropout", main=True,
-                      caption=("Left: training (solid) and test (dashed) accuracy with and without dropout on a "
-                               "500-digit training set, mean and 95% band over seeds; the vertical distance between a "
-                               "solid and a dashed line of one colour is the overfitting gap. Right: the signed "
-                               "relative gap between the mean activation in training mode (masks on) and test mode, "
-                               "per layer, mean and 95% interval over seeds; grey: the tolerances (2% at the first "
-                               "hidden layer, 5% after). The first layer keeps its expectation exactly; after a ReLU "
-                               "the mask noise raises the mean (Jensen), which linear layers would not."),
-                      alt=("Accuracy curves with and without dropout, and the relative gap of mean activations per "
-                           "layer for inverted, identity-activation and non-inverted dropout.")))
-    return out
+    T, shown = tables, ["none", "L1", "L2"]
+    arms = {"inverted": "inverted dropout (the claim)", "identity": "inverted, identity activation",
+            "non_inverted": "non-inverted dropout"}
+    return draw(outdir, [
+        figure("penalties", "l1-vs-l2", main=True, caption=PENALTIES_CAPTION.format(NEAR_ZERO), size=(12, 4.0),
+               alt="Weight histograms for no penalty, L1 and L2, and a bar chart of near-zero weight shares.", panels=[
+            lines(T["weight_histogram"], "bin_left", "count", group="penalty", order=shown, marker=False, dashes=True,
+                  drawstyle="steps-post", ylog=True, xlabel="first-layer weight (inked pixels)",
+                  ylabel="weights (log, all seeds)", title="Weight histograms after training"),
+            regime(T["near_zero"].set_index("penalty").loc[shown].reset_index(), "penalty", annotate="{:.0%}",
+                   group="penalty", order=shown, legend=False, threshold=Line(MANY, "half: the L1 check's threshold", theory=True),
+                   ylim=(0, 1), ylabel=f"share of inked-pixel weights with |w| < {NEAR_ZERO:g}", title="Near-zero weights")]),
+        figure("dropout", "dropout", main=True, caption=DROPOUT_CAPTION, size=(13, 4.2), panels=[
+            curves(T["accuracy_curves"], "step", "accuracy", group="dropout", split="split",
+                   labels=lambda p: "dropout 0.5" if p else "no dropout", xlabel="training step", ylabel="accuracy",
+                   title="500 training digits: train (solid) and test (dashed)"),
+            regime(T["expectation_gaps"], "layer", group="arm", order=list(arms), labels=arms, dodge=0.08, connect=True,
+                   span=[Span(-FIRST_TOL, FIRST_TOL, "tolerance", x=(0.8, 1.5)), Span(-DEEPER_TOL, DEEPER_TOL, x=(1.5, 3.2))],
+                   threshold=Line(0.0), yscale={"value": "symlog", "linthresh": 0.1, "linscale": 2},
+                   xticks=[1, 2, 3], xticklabels=["hidden 1", "hidden 2", "logits"], xlabel="layer",
+                   ylabel="relative gap of the mean, train mode − test mode\n(linear within ±0.1, log beyond)",
+                   title="Where does inverted dropout keep the expectation?")],
+               alt=("Accuracy curves with and without dropout, and the relative gap of mean activations per layer for "
+                    "inverted, identity-activation and non-inverted dropout.")),
+    ])
+
+
+PENALTIES_CAPTION = (
+    "Left: histograms of the first layer's weights on the pixels with ink in some training image, after training (log "
+    "scale, all seeds): L2 narrows the distribution, L1 piles weights up at zero. Right: the share of those weights "
+    "within {:g} of zero, mean and 95% interval over seeds; dashed: the L1 check's threshold.")
+DROPOUT_CAPTION = (
+    "Left: training (solid) and test (dashed) accuracy with and without dropout on a 500-digit training set, mean "
+    "and 95% band over seeds; the vertical distance between a solid and a dashed line of one colour is the "
+    "overfitting gap. Right: the signed relative gap between the mean activation in training mode (masks on) and "
+    "test mode, per layer, mean and 95% interval over seeds; grey: the tolerances (2% at the first hidden layer, 5% "
+    "after). The first layer keeps its expectation exactly; after a ReLU the mask noise raises the mean (Jensen), "
+    "which linear layers would not.")

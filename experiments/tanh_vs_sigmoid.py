@@ -248,50 +248,37 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"lr": rates}, combine_plans(plans, maximum=SEED_CAP), notes)
 
 
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """How each arm's learning rate was tuned (median final loss by rate)."""
+    from nnclaims.evidence.summaries import tuning_medians
+
+    return {"tuning_medians": tuning_medians(tables["explore_tuning"], "activation", drop_diverged=False)}
+
+
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+    from nnclaims.report.figures import Line, band, curves, draw, figure, lines
 
-    rec, tuning = tables["records"], tables["explore_tuning"]
-    names = {"tanh": "tanh", "sigmoid": "sigmoid", "sigmoid_centered": "σ(x) − 1/2"}
-    fig, axes = P.plt.subplots(1, 3, figsize=(15, 4.2))
-    ax = axes[0]
-    for i, arm in enumerate(ARMS):
-        t = where(tuning, activation=arm)
-        final = t[t["step"] == t["step"].max()]
-        med = final.groupby("lr")["loss"].median()
-        ax.plot(med.index, med.to_numpy(), color=P.color(i), marker=P.marker(i), label=names[arm])
-        lr = float(where(rec, activation=arm)["lr"].iloc[0])
-        ax.axvline(lr, color=P.color(i), linestyle=":", linewidth=1)
-    ax.set_xscale("log"), ax.set_yscale("log")
-    ax.set_xlabel("learning rate (log)"), ax.set_ylabel("median final training loss (log)")
-    ax.set_title("Tuning on 4 exploration seeds (¼ of the steps)")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for i, arm in enumerate(ARMS):
-        s = group_ci(where(rec, activation=arm), "step", "loss")
-        P.band_ci(ax, s, "step", i=i, label=names[arm], markevery=4)
-    ax.axhline(np.log(10), **P.THEORY, label="ln 10: chance")
-    ax.set_yscale("log")
-    ax.set_xlabel("training step"), ax.set_ylabel("training loss (log)")
-    ax.set_title("Confirmatory seeds, each arm at its tuned rate")
-    ax.legend(fontsize=8)
-    ax = axes[2]
-    sat = tables["saturation"]
-    s = group_ci(sat, "sw2", "saturated_fraction")
-    P.band_ci(ax, s, "sw2", i=0, label="tanh units saturated")
-    ax.axhline(MOST, **P.THEORY, label="half of the units")
-    ax.set_xscale("log", base=2)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("σw² (weight variance × fan-in)"), ax.set_ylabel(f"share of units with |tanh| > {SATURATED:g}")
-    ax.set_title("When does tanh saturate? (at initialization)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "tanh_vs_sigmoid"), "tanh-vs-sigmoid", main=True,
-                   caption=("Left: median final training loss against learning rate on the exploration seeds; dotted "
-                            "lines mark each arm's chosen rate. Middle: training loss on the confirmatory seeds, each "
-                            "arm at its own rate (mean and 95% band). Right: the share of tanh units that are saturated "
-                            f"(|tanh| > {SATURATED:g} on {ON_INPUTS:.0%} of inputs) at initialization, against the "
-                            "weight scale: at σw² = 1 almost none, at 16 most."),
-                   alt=("Three panels: a learning-rate sweep for tanh, sigmoid and the centred sigmoid; loss curves "
-                        "at the tuned rates; and the share of saturated tanh units rising with the weight variance."))]
+    T, names = tables, {"tanh": "tanh", "sigmoid": "sigmoid", "sigmoid_centered": "σ(x) − 1/2"}
+    chosen = [Line(float(where(T["records"], activation=arm)["lr"].iloc[0]), axis="x") for arm in ARMS]
+    arms = dict(group="activation", order=ARMS, labels=names)
+    return draw(outdir, [figure("tanh_vs_sigmoid", "tanh-vs-sigmoid", main=True, caption=CAPTION, alt=ALT, size=(15, 4.2),
+                                panels=[
+        lines(T["tuning_medians"], "lr", "loss", **arms, threshold=chosen, xlog=True, ylog=True, xlabel="learning rate (log)",
+              ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
+        curves(T["records"], "step", "loss", **arms, threshold=Line(np.log(10), "ln 10: chance", theory=True), ylog=True,
+               xlabel="training step", ylabel="training loss (log)", title="Confirmatory seeds, each arm at its tuned rate"),
+        band(T["saturation"], "sw2", "saturated_fraction", labels=lambda _: "tanh units saturated", ylim=(-0.02, 1.02),
+             threshold=Line(MOST, "half of the units", theory=True), xscale={"value": "log", "base": 2},
+             xlabel="σw² (weight variance × fan-in)", ylabel=f"share of units with |tanh| > {SATURATED:g}",
+             title="When does tanh saturate? (at initialization)")])])
+
+
+CAPTION = (
+    "Left: median final training loss against learning rate on the exploration seeds; dotted lines mark each arm's "
+    "chosen rate. Middle: training loss on the confirmatory seeds, each arm at its own rate (mean and 95% band). "
+    f"Right: the share of tanh units that are saturated (|tanh| > {SATURATED:g} on {ON_INPUTS:.0%} of inputs) at "
+    "initialization, against the weight scale: at σw² = 1 almost none, at 16 most.")
+ALT = ("Three panels: a learning-rate sweep for tanh, sigmoid and the centred sigmoid; loss curves at the tuned rates; "
+       "and the share of saturated tanh units rising with the weight variance.")

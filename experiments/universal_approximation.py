@@ -320,50 +320,36 @@ def decide(tables: dict, profile: str) -> Decisions:
     return Decisions({"lr": rates}, combine_plans(plans, maximum=SEED_CAP[profile]), notes)
 
 
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """The learning rate tuned for each (target, width)."""
+    return {"tuned_rates": tables["records"].groupby(["target", "width"], sort=True)["lr"].first().reset_index()}
+
+
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
+    from nnclaims.report.figures import Line, Theory, band, draw, figure, lines, overlay
 
-    con, rec, sweep = tables["construction"], tables["records"], tables["construction_sweep"]
-    widths = sorted(rec["width"].unique())
-    fig, axes = P.plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1.4, 1]})
-    ax = axes[0]
-    for i, name in enumerate(TARGETS):
-        r = where(rec, target=name).copy()
-        r["log"] = np.log10(r["max_error"])
-        P.band_ci(ax, group_ci(r, "width", "log"), "width", log10=True, i=i, label=f"{name}, trained")
-        s = where(sweep, target=name).sort_values("units")
-        ax.plot(s["units"], s["max_error"], color=P.color(i), linestyle=":", linewidth=1.2,
-                label=f"{name}, hand-built interpolant")
-        c = where(con, target=name)
-        if len(c):
-            ax.plot(c["units"], c["eps"], color=P.color(i), linestyle="none", marker=P.marker(i),
-                    markerfacecolor="white", label=f"{name}: ε at the predicted unit count")
-    ax.axhline(CLOSE, **P.THEORY, label=f"check (ii): {CLOSE:g}")
-    P.log_ticks(ax, widths)
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden units (log)")
-    ax.set_ylabel("maximum error on [0, 1] (log)")
-    ax.set_title("One hidden layer: error against width")
-    ax.legend(fontsize=7, ncol=2)
-    ax = axes[1]
-    for i, name in enumerate(TARGETS):
-        lr = where(rec, target=name).groupby("width")["lr"].first()
-        ax.plot(lr.index, lr.to_numpy(), color=P.color(i), marker=P.marker(i), label=name)
-    P.log_ticks(ax, widths)
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden units (log)")
-    ax.set_ylabel("tuned Adam learning rate (log)")
-    ax.set_title("Rule 5: rate tuned per width (exploration seeds)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return [Figure(P.save(fig, outdir, "error_vs_width"), "universal-approximation", main=True,
-                   caption=("Left: largest error on [0, 1] of trained one-hidden-layer ReLU networks (solid, mean and "
-                            "95% band over seeds, each width at its tuned learning rate) against their width; the "
-                            "hand-built interpolant with as many units (dotted); open markers: the error ε reached at "
-                            "the unit count the bound h²·max|f″|/8 predicts, for ε = 0.1, 0.01, 0.001; the dashed "
-                            f"line is check (ii)'s {CLOSE:g}. The cusp √|x − 0.3| has no bounded f″: its interpolant's "
-                            "error falls only as √h. Right: the learning rate chosen for each width."),
-                   alt=("Log-log plot of maximum error falling with hidden width for a sine, a bump and a cusp, "
-                        "trained and hand-built, with the tuned learning rates beside it."))]
+    T, widths = tables, sorted(tables["records"]["width"].unique())
+    by_target = dict(group="target", order=list(TARGETS))
+    return draw(outdir, [figure("error_vs_width", "universal-approximation", main=True, caption=CAPTION.format(CLOSE),
+                                size=(13, 4.6), panels=[
+        overlay(band(T["records"], "width", "max_error", geometric=True, labels=lambda t: f"{t}, trained", **by_target,
+                     theory=Theory(T["construction_sweep"], "units", "max_error", "hand-built interpolant (dotted)",
+                                   group="target", dotted=True), threshold=Line(CLOSE, f"check (ii): {CLOSE:g}", theory=True)),
+                lines(T["construction"], "units", "eps", scatter=True, labels=lambda t: f"{t}: ε at the predicted unit count",
+                      **by_target),
+                xticks=widths, xlog=True, ylog=True, xlabel="hidden units (log)", ylabel="maximum error on [0, 1] (log)",
+                title="One hidden layer: error against width"),
+        lines(T["tuned_rates"], "width", "lr", **by_target, xticks=widths, xlog=True, ylog=True, xlabel="hidden units (log)",
+              ylabel="tuned Adam learning rate (log)", title="Rule 5: rate tuned per width (exploration seeds)")],
+        alt=("Log-log plot of maximum error falling with hidden width for a sine, a bump and a cusp, trained and "
+             "hand-built, with the tuned learning rates beside it."))])
+
+
+CAPTION = (
+    "Left: largest error on [0, 1] of trained one-hidden-layer ReLU networks (solid, mean and 95% band over seeds, "
+    "each width at its tuned learning rate) against their width; the hand-built interpolant with as many units "
+    "(dotted); open markers: the error ε reached at the unit count the bound h²·max|f″|/8 predicts, for ε = 0.1, 0.01, "
+    "0.001; the dashed line is check (ii)'s {:g}. The cusp √|x − 0.3| has no bounded f″: its interpolant's error falls "
+    "only as √h. Right: the learning rate chosen for each width.")

@@ -516,152 +516,119 @@ def decide(tables: dict, profile: str) -> Decisions:
                       f"confirmatory seeds: {trained.explanation}"])
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import group_ci
-    from nnclaims.report import plotting as P
-
-    rec, change = tables["records"], tables["change"]
-    mf, th = tables["mean_field"], tables["mean_field_theory"]
-    last = int(rec["step"].max())
-    out = []
-
-    # When does the signal vanish? Mean-field figure.
-    fig, axes = P.plt.subplots(1, 3, figsize=(15, 4.3))
-    ax = axes[0]
-    for i, sw2 in enumerate([s for s in CHECK_SW2 if s in set(mf["sw2"])]):
-        m = mf[mf["sw2"] == sw2].copy()
-        top = m[m["layer"] == HIDDEN].set_index("seed")["delta"]
-        m["log"] = np.log10(m["delta"].to_numpy() / top.reindex(m["seed"]).to_numpy())
-        P.band_ci(ax, group_ci(m, "layer", "log"), "layer", log10=True, i=i, label=f"σw² = {sw2:g}, measured")
-        t = th[th["sw2"] == sw2].sort_values("layer")
-        pred = np.concatenate([np.cumprod(t["predicted_shrink"].to_numpy()[:HIDDEN - 1][::-1])[::-1], [1.0]])
-        ax.plot(t["layer"], 1 / pred, color=P.color(i), linestyle="--", linewidth=1.2)
-    ax.plot([], [], **P.THEORY, label="mean field, ∏ χ_l^(1/2)")
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden layer l (1 = nearest the input)")
-    ax.set_ylabel("|δ_l| / |δ_10| at initialization (log)")
-    ax.set_title("Backpropagated signal, sigmoid nets")
-    ax.legend(fontsize=8)
-
-    ax = axes[1]
-    geo = []
-    for sw2, m in mf[mf["shrink"].notna()].groupby("sw2"):
-        per_seed = np.log10(m.pivot(index="seed", columns="layer", values="shrink").to_numpy()).mean(axis=1)
-        geo += [{"sw2": sw2, "seed": s, "log": v} for s, v in enumerate(per_seed)]
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Per-seed signal ratios, shrink factors, gaps, gradients and derivative products."""
     import pandas as pd
 
-    P.band_ci(ax, group_ci(pd.DataFrame(geo), "sw2", "log"), "sw2", log10=True, i=0,
-              label="measured (geometric mean over layers)")
-    t = th.groupby("sw2")
-    per_layer = t.apply(lambda g: 10 ** np.log10(g.sort_values("layer")["predicted_shrink"].to_numpy()[:HIDDEN - 1]).mean())
-    ax.plot(per_layer.index, per_layer.to_numpy(), **P.THEORY, label="mean field, per layer's q_l")
-    fine = np.geomspace(min(th["sw2"]), max(th["sw2"]), 60)
     from nnclaims.numeric import theory
 
+    rec, mf, th = tables["records"], tables["mean_field"], tables["mean_field_theory"]
+    signal, signal_theory = [], []
+    for sw2 in [s for s in CHECK_SW2 if s in set(mf["sw2"])]:
+        m = mf[mf["sw2"] == sw2]
+        top = m[m["layer"] == HIDDEN].set_index("seed")["delta"]
+        ratio = m["delta"].to_numpy() / top.reindex(m["seed"]).to_numpy()
+        signal.append(m.assign(ratio=ratio)[["sw2", "seed", "layer", "ratio"]])
+        t = th[th["sw2"] == sw2].sort_values("layer")
+        pred = np.concatenate([np.cumprod(t["predicted_shrink"].to_numpy()[:HIDDEN - 1][::-1])[::-1], [1.0]])
+        signal_theory.append(pd.DataFrame({"sw2": sw2, "layer": t["layer"].to_numpy(), "ratio": 1 / pred}))
+    shrink = [{"sw2": sw2, "seed": s, "shrink": 10**v} for sw2, m in mf[mf["shrink"].notna()].groupby("sw2")
+              for s, v in enumerate(np.log10(m.pivot(index="seed", columns="layer", values="shrink").to_numpy())
+                                    .mean(axis=1))]
+    per_layer = th[th["layer"] < HIDDEN].groupby("sw2")["predicted_shrink"].apply(lambda v: 10 ** np.log10(v).mean())
+    fine = np.geomspace(min(th["sw2"]), max(th["sw2"]), 60)
     with np.errstate(over="ignore"):
-        ax.plot(fine, [theory.chi("sigmoid", s, 0.0) ** -0.5 for s in fine], color="#888888", linestyle=":",
-                label="mean field at the fixed point, χ*^(−1/2)")
-    ax.axhline(1.0, color="#000000", linewidth=0.8)
-    ax.plot([1.0, 1.0], [4.0, 5.0], color=P.color(4), linewidth=5, alpha=0.6, label="Nielsen: 4–5× (σw² = 1)")
-    P.log_ticks(ax, sorted(th["sw2"].unique()))
-    P.log_ticks(ax, [0.5, 0.75, 1, 1.5, 2, 3, 4, 6], axis="y")
-    ax.set_xlabel("σw² (weight variance × fan-in, log)")
-    ax.set_ylabel("shrink factor per layer going back (log)")
-    ax.set_title("When does the gradient vanish? (above 1: it shrinks)")
-    ax.legend(fontsize=7, loc="lower left")
-
-    ax = axes[2]
+        fixed = [theory.chi("sigmoid", s, 0.0) ** -0.5 for s in fine]
     gaps, cells, _ = _mean_field_gaps(tables)
     eq = equivalence(gaps, MEAN_FIELD_TOL)
-    for i, sw2 in enumerate(CHECK_SW2):
-        idx = [c for c, (s, _) in enumerate(cells) if s == sw2]
-        layers = np.array([cells[c][1] for c in idx]) + 0.15 * (i - 1)
-        ax.errorbar(layers, eq.estimates[idx], yerr=[eq.estimates[idx] - eq.lows[idx], eq.highs[idx] - eq.estimates[idx]],
-                    color=P.color(i), marker=P.marker(i), linestyle="none", capsize=2, label=f"σw² = {sw2:g}")
-    ax.axhspan(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, color="#cccccc", alpha=0.3, label="±10%: agreement")
-    ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xlabel("layer l (shrink from l + 1 back to l)")
-    ax.set_ylabel("measured / predicted − 1")
-    ax.set_title("Gap to mean field (simultaneous 90% intervals)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "mean_field"), CLAIM, main=True,
-                      caption=("Sigmoid networks of 10 hidden layers of 32 units on the digits, at initialization with "
-                               "weight variance σw²/fan-in. Left: the backpropagated signal |δ_l| per layer relative to "
-                               "layer 10 (mean and 95% band over seeds) against the mean-field prediction (dashed). "
-                               "Middle: the shrink factor per layer against σw², with mean-field theory per layer "
-                               "(dashed) and at the fixed point (dotted); above the black line the gradient vanishes "
-                               "going back, below it grows. Right: the check — each cell's relative gap with its "
-                               "simultaneous interval, which must lie inside the grey ±10% band."),
-                      alt=("Three panels: signal norms falling towards the input, steeper for small weight variance, "
-                           "following dashed theory lines; the shrink factor falling with weight variance towards 1; "
-                           "and per-layer relative gaps with intervals around a ±10% band.")))
-
-    fig, axes = P.plt.subplots(1, 3, figsize=(14, 4.2))
-    ax = axes[0]
-    for i, a in enumerate(SETUPS):
-        r = rec[(rec["activation"] == a) & (rec["step"] == 0) & (rec["layer"] <= HIDDEN)].copy()
-        r["log"] = np.log10(r["weight_grad"])
-        s = group_ci(r, "layer", "log")
-        P.band_ci(ax, s, "layer", log10=True, i=i, label=f"{a} ({SETUPS[a].replace('_normal', '')} init)")
-        if a == "sigmoid":
-            top = 10 ** s["mean"].iloc[-1]
-            ax.plot(s["layer"], top * 0.25 ** (HIDDEN - s["layer"]), **P.THEORY, label="0.25ᵏ from layer 10")
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden layer (1 = nearest the input)")
-    ax.set_ylabel("|∂loss/∂W| at initialization (log)")
-    ax.set_title("Gradient norm per layer")
-    ax.legend(fontsize=8)
-
-    ax = axes[1]
     sig = rec[(rec["activation"] == "sigmoid") & (rec["layer"] <= HIDDEN)].sort_values("layer")
-    prod = sig.groupby(["seed", "step"])["deriv_max"].cumprod()
-    sig = sig.assign(cumulative=prod.to_numpy())
-    for i, step in enumerate(sorted({0, last})):
-        s = group_ci(sig[sig["step"] == step], "layer", "cumulative")
-        P.band_ci(ax, s, "layer", i=i, label=f"step {step}")
+    sig = sig.assign(cumulative=sig.groupby(["seed", "step"])["deriv_max"].cumprod().to_numpy())
+    init = rec[(rec["step"] == 0) & (rec["layer"] <= HIDDEN)]
+    top = init[init["activation"] == "sigmoid"].assign(log=lambda f: np.log10(f["weight_grad"]))
+    top = 10 ** top.loc[top["layer"] == HIDDEN, "log"].mean()
+    ends = rec[rec["layer"].isin([1, HIDDEN])].pivot_table(index=["activation", "seed", "step"], columns="layer",
+                                                           values="weight_grad").reset_index()
     k = np.arange(1, HIDDEN + 1)
-    ax.plot(k, 0.25**k, **P.THEORY, label="bound 0.25ᵏ")
-    ax.set_yscale("log")
-    ax.set_xlabel("number of sigmoid layers k")
-    ax.set_ylabel("product of the k largest derivatives (log)")
-    ax.set_title("Derivative factors against 0.25ᵏ")
-    ax.legend(fontsize=8)
+    return {
+        "signal": pd.concat(signal), "signal_theory": pd.concat(signal_theory), "shrink": pd.DataFrame(shrink),
+        "shrink_theory": pd.DataFrame({"sw2": per_layer.index, "shrink": per_layer.to_numpy()}),
+        "shrink_fixed_point": pd.DataFrame({"sw2": fine, "shrink": fixed}),
+        "mean_field_gaps": pd.DataFrame({"sw2": [c[0] for c in cells], "layer": [c[1] for c in cells],
+                                         "estimate": eq.estimates, "low": eq.lows, "high": eq.highs}),
+        "init_gradients": init[["activation", "seed", "layer", "weight_grad"]],
+        "init_gradients_theory": pd.DataFrame({"layer": k, "weight_grad": top * 0.25 ** (HIDDEN - k)}),
+        "derivative_products": sig.loc[sig["step"].isin({0, int(rec["step"].max())}),
+                                       ["step", "seed", "layer", "cumulative"]],
+        "derivative_bound": pd.DataFrame({"layer": k, "cumulative": 0.25**k}),
+        "first_vs_last": ends.assign(log_ratio=np.log10(ends[1] / ends[HIDDEN]))[
+            ["activation", "seed", "step", "log_ratio"]],
+        "nielsen": pd.DataFrame({"sw2": [1.0], "estimate": [4.5], "low": [4.0], "high": [5.0]}),  # NIELSEN's 4–5×
+    }
 
-    ax = axes[2]
-    for i, a in enumerate(SETUPS):
-        s = group_ci(change[change["activation"] == a], "layer", "relative_change")
-        P.band_ci(ax, s, "layer", i=i, label=a)
-    ax.set_yscale("log")
-    ax.set_xlabel("layer (11 = output)")
-    ax.set_ylabel("|W_end − W_start| / |W_start| (log)")
-    ax.set_title(f"How much each layer learned in {last} steps")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out.append(Figure(P.save(fig, outdir, "gradients_per_layer"), CLAIM,
-                      caption=("Left: weight-gradient norm per hidden layer at initialization, mean over seeds with its "
-                               "95% band (log scale), against 0.25ᵏ (dashed). Middle: the product of sigmoid derivative "
-                               "factors against the 0.25ᵏ bound (a theorem). Right: how far each layer's weights moved "
-                               "during training, relative to where they started."),
-                      alt=("Three log-scale panels: gradient norms per layer for sigmoid, tanh and ReLU; derivative "
-                           "products under 0.25^k; the relative weight change of each layer after training.")))
 
-    fig, ax = P.plt.subplots(figsize=(6.4, 4.0))
-    for i, a in enumerate(SETUPS):
-        r = rec[(rec["activation"] == a) & (rec["layer"].isin([1, HIDDEN]))]
-        piv = r.pivot_table(index=["seed", "step"], columns="layer", values="weight_grad").reset_index()
-        piv["ratio"] = np.log10(piv[1] / piv[HIDDEN])
-        s = group_ci(piv, "step", "ratio")
-        P.band_ci(ax, s, "step", i=i, label=a)
-    ax.axhline(ORDERS, **P.THEORY, label="two orders of magnitude")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("log10(|∇W₁| / |∇W₁₀|)")
-    ax.set_title("First against last hidden layer, during training")
-    ax.legend(fontsize=8)
-    out.append(Figure(P.save(fig, outdir, "first_vs_last"), CLAIM,
-                      caption=("The gap between the first and the tenth hidden layer's gradient, during training "
-                               "(mean and 95% band over seeds). Below the dashed line the first layer's gradient is "
-                               "more than 100 times smaller."),
-                      alt="Log ratio of first to last layer gradient over training steps, one line per activation."))
-    return out
+# -- figures --------------------------------------------------------------------------------
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, Span, Theory, band, curves, draw, figure, overlay, regime
+
+    T, last, arms = tables, int(tables["records"]["step"].max()), dict(group="activation", order=list(SETUPS))
+    setups = {a: f"{a} ({s.replace('_normal', '')} init)" for a, s in SETUPS.items()}
+    return draw(outdir, [
+        figure("mean_field", CLAIM, main=True, caption=MEAN_FIELD_CAPTION, alt=MEAN_FIELD_ALT, size=(15, 4.3), panels=[
+            band(T["signal"], "layer", "ratio", group="sw2", geometric=True, ylog=True, labels="σw² = {:g}, measured",
+                 theory=Theory(T["signal_theory"], "layer", "ratio", "mean field, ∏ χ_l^(1/2)", group="sw2"),
+                 xlabel="hidden layer l (1 = nearest the input)", ylabel="|δ_l| / |δ_10| at initialization (log)",
+                 title="Backpropagated signal, sigmoid nets"),
+            overlay(band(T["shrink"], "sw2", "shrink", geometric=True, labels="measured (geometric mean over layers)",
+                         theory=[Theory(T["shrink_theory"], "sw2", "shrink", "mean field, per layer's q_l"),
+                                 Theory(T["shrink_fixed_point"], "sw2", "shrink",
+                                        "mean field at the fixed point, χ*^(−1/2)", dotted=True)],
+                         threshold=Line(1.0, "1: the gradient neither shrinks nor grows")),
+                    regime(T["nielsen"], "sw2", start=4, labels="Nielsen: 4–5× (σw² = 1)"),
+                    xticks=sorted(T["mean_field_theory"]["sw2"].unique()), yticks=[0.5, 0.75, 1, 1.5, 2, 3, 4, 6],
+                    xlog=True, ylog=True, xlabel="σw² (weight variance × fan-in, log)",
+                    ylabel="shrink factor per layer going back (log)",
+                    title="When does the gradient vanish? (above 1: it shrinks)"),
+            regime(T["mean_field_gaps"], "layer", group="sw2", dodge=0.15, labels="σw² = {:g}",
+                   span=Span(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, "±10%: agreement"), threshold=Line(0.0),
+                   xlabel="layer l (shrink from l + 1 back to l)", ylabel="measured / predicted − 1",
+                   title="Gap to mean field (simultaneous 90% intervals)")]),
+        figure("gradients_per_layer", CLAIM, caption=GRADIENTS_CAPTION, alt=GRADIENTS_ALT, size=(14, 4.2), panels=[
+            band(T["init_gradients"], "layer", "weight_grad", **arms, geometric=True, labels=setups, ylog=True,
+                 theory=Theory(T["init_gradients_theory"], "layer", "weight_grad", "0.25ᵏ from layer 10"),
+                 xlabel="hidden layer (1 = nearest the input)", ylabel="|∂loss/∂W| at initialization (log)",
+                 title="Gradient norm per layer"),
+            band(T["derivative_products"], "layer", "cumulative", group="step", labels="step {}", ylog=True,
+                 theory=Theory(T["derivative_bound"], "layer", "cumulative", "bound 0.25ᵏ"),
+                 xlabel="number of sigmoid layers k", ylabel="product of the k largest derivatives (log)",
+                 title="Derivative factors against 0.25ᵏ"),
+            band(T["change"], "layer", "relative_change", **arms, ylog=True, xlabel="layer (11 = output)",
+                 ylabel="|W_end − W_start| / |W_start| (log)", title=f"How much each layer learned in {last} steps")]),
+        figure("first_vs_last", CLAIM, caption=FIRST_VS_LAST_CAPTION, alt=FIRST_VS_LAST_ALT, panels=[
+            curves(T["first_vs_last"], "step", "log_ratio", **arms, ylog=False,
+                   threshold=Line(ORDERS, "two orders of magnitude", theory=True), xlabel="training step",
+                   ylabel="log10(|∇W₁| / |∇W₁₀|)", title="First against last hidden layer, during training")]),
+    ])
+
+
+MEAN_FIELD_CAPTION = (
+    "Sigmoid networks of 10 hidden layers of 32 units on the digits, at initialization with weight variance "
+    "σw²/fan-in. Left: the backpropagated signal |δ_l| per layer relative to layer 10 (mean and 95% band over seeds) "
+    "against the mean-field prediction (dashed). Middle: the shrink factor per layer against σw², with mean-field "
+    "theory per layer (dashed) and at the fixed point (dotted); above the black line the gradient vanishes going back, "
+    "below it grows. Right: the check — each cell's relative gap with its simultaneous interval, which must lie "
+    "inside the grey ±10% band.")
+MEAN_FIELD_ALT = (
+    "Three panels: signal norms falling towards the input, steeper for small weight variance, following dashed theory "
+    "lines; the shrink factor falling with weight variance towards 1; and per-layer relative gaps with intervals "
+    "around a ±10% band.")
+GRADIENTS_CAPTION = (
+    "Left: weight-gradient norm per hidden layer at initialization, mean over seeds with its 95% band (log scale), "
+    "against 0.25ᵏ (dashed). Middle: the product of sigmoid derivative factors against the 0.25ᵏ bound (a theorem). "
+    "Right: how far each layer's weights moved during training, relative to where they started.")
+GRADIENTS_ALT = ("Three log-scale panels: gradient norms per layer for sigmoid, tanh and ReLU; derivative products "
+                 "under 0.25^k; the relative weight change of each layer after training.")
+FIRST_VS_LAST_CAPTION = (
+    "The gap between the first and the tenth hidden layer's gradient, during training (mean and 95% band over seeds). "
+    "Below the dashed line the first layer's gradient is more than 100 times smaller.")
+FIRST_VS_LAST_ALT = "Log ratio of first to last layer gradient over training steps, one line per activation."

@@ -18,6 +18,14 @@ hyperplane does separate (negative), and on XNOR, XOR's complement, which no hyp
 separates either (positive); for the 2-2-1 network, the same network without its
 nonlinearity (identity hidden units), which cannot solve XOR, and a table in which every
 seed succeeds.
+
+xor-hidden-separable (Protocol 3, new claim, amendment P3-2). Expected: a constructed
+2-2-1 network (step units OR and AND with integer weights) maps XOR's four inputs to
+hidden codes that one line separates, decided exactly (an LP, confirmed by rational
+weights or refuted by a summable witness); negative control: the raw inputs (no hidden
+layer: not separable); positive control: codes that are XOR itself. Measurements: the
+share of trained 2-2-1 nets (this run's, all seeds) whose hidden codes are separable at
+initialization and after training, with Wilson intervals.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import itertools
 
 import numpy as np
 
-from nnclaims.evidence import Change, Check, Claim, Control, Figure, RunContext, where, wilson
+from nnclaims.evidence import Change, Check, Claim, Control, Figure, Measurement, RunContext, Sentence, where, wilson
 
 CLAIMS = [
     Claim(
@@ -39,7 +47,18 @@ CLAIMS = [
         reference=("Minsky and Papert (1969), Perceptrons; Rumelhart, Hinton and Williams (1986) trained a "
                    "2-2-1 network on XOR and noted that it occasionally stalls in a local minimum."),
         core=True,
-    )
+    ),
+    Claim(
+        id="xor-hidden-separable",
+        title="A hidden layer maps XOR into a space where it is linearly separable",
+        statement=("The hidden layer of a 2-2-1 network can map XOR's four inputs to points that one line separates, "
+                   "which the output unit then does."),
+        section="A",
+        reference="Protocol 3, new claim (amendment P3-2: an existence sentence, decided by a construction).",
+        sentences=(Sentence("003", "XOR and the hidden layer",
+                            "A hidden layer can map XOR to a space where one line separates it.",
+                            ("becomes linearly separable",)),),
+    ),
 ]
 SEEDS = {"quick": 24, "full": 200}
 WIDTHS = {"quick": (2, 4), "full": (2, 3, 4, 8)}
@@ -55,11 +74,40 @@ TRUE_GATE = "XNOR"   # not separable either: every linear check must pass on it
 def grid(profile: str) -> list[dict]:
     points = [{"part": part, "gate": g} for part in ("linear", "perceptron") for g in ("XOR", CONTROL_GATE, TRUE_GATE)]
     points += [{"part": "mlp", "width": w, "activation": MLP["activation"]} for w in WIDTHS[profile]]
+    points += [{"part": "hidden"}]  # xor-hidden-separable's construction and its controls
     return points + [{"part": "mlp", "width": 2, "activation": "identity"}]  # the 2-2-1 net's negative control
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    return {"linear": _linear, "perceptron": _perceptron, "mlp": _mlp}[point["part"]](point, ctx)
+    return {"linear": _linear, "perceptron": _perceptron, "mlp": _mlp, "hidden": _hidden}[point["part"]](point, ctx)
+
+
+# The constructed 2-2-1 network's hidden layer: step units with integer weights, an OR unit
+# (2 x1 + 2 x2 - 1 > 0) and an AND unit (2 x1 + 2 x2 - 3 > 0); its output unit h1 - h2
+# computes XOR. Integer weights keep the hidden codes, and so the decision, exact.
+CONSTRUCTED_W, CONSTRUCTED_B = np.array([[2, 2], [2, 2]]), np.array([-1, -3])
+# Hidden codes of the four inputs: the constructed layer's, the raw inputs (the negative
+# control: no hidden layer) and codes that are XOR itself (the positive control).
+HIDDEN_CODES = {
+    "constructed": lambda X: (X @ CONSTRUCTED_W.T + CONSTRUCTED_B > 0),
+    "raw inputs": lambda X: X,
+    "xor itself": lambda X: np.c_[X[:, 0] != X[:, 1], np.zeros(len(X))],
+}
+
+
+def _hidden(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    from nnclaims.numeric.data import gate
+    from nnclaims.numeric.separability import step_unit_lp
+    from nnclaims.numeric.threshold import computable
+
+    X, y = gate("XOR")
+    rows = []
+    for kind, codes in HIDDEN_CODES.items():
+        H = np.asarray(codes(np.asarray(X, dtype=np.int64)), dtype=np.int64)
+        rows.append({"codes": kind, "separable": bool(computable(H, np.asarray(y, dtype=bool))),
+                     "lp_margin": step_unit_lp(H.astype(float), np.asarray(y), bias=True).margin,
+                     "points": "; ".join(f"({a}, {b})" for a, b in H)})
+    return {"hidden": rows}
 
 
 def _linear(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
@@ -117,16 +165,20 @@ def _mlp(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     rows = [{"seed": s, "final_loss": float(result.final("loss")[i]), "correct": int(correct[i]),
              "success": bool(correct[i] == 4), "diverged": bool(result.diverged[i])}
             for i, s in enumerate(seeds)]
-    nets = []
-    if point["width"] == 2 and point["activation"] == MLP["activation"]:  # for the figure: regions, hidden layer
+    nets, init_nets = [], []
+    if point["width"] == 2 and point["activation"] == MLP["activation"]:  # the figure; xor-hidden-separable
+        from nnclaims.nn.models import init_params
+
         for i, s in enumerate(seeds):
-            params = result.net.seed_params(i)
-            for kind in ("weight", "bias"):
-                for layer, t in enumerate(params[kind]):
-                    for idx, v in np.ndenumerate(t.numpy()):
-                        nets.append({"seed": s, "kind": kind, "layer": layer,
-                                     "index": ",".join(map(str, idx)), "value": float(v)})
-    return {"records": rows, "nets": nets}
+            nets += _param_rows(result.net.seed_params(i), s)
+            init_nets += _param_rows(init_params(spec, s), s)  # the very weights training started from
+    return {"records": rows, "nets": nets, "init_nets": init_nets}
+
+
+def _param_rows(params: dict, seed: int) -> list[dict]:
+    return [{"seed": seed, "kind": kind, "layer": layer, "index": ",".join(map(str, idx)), "value": float(v)}
+            for kind in ("weight", "bias") for layer, t in enumerate(params[kind])
+            for idx, v in np.ndenumerate(t.numpy())]
 
 
 def _mlp_successes(tables: dict, width: int = 2, activation: str = MLP["activation"]):
@@ -157,6 +209,11 @@ def checks(tables: dict) -> list[Check]:
               f"of weights", value=float((per["cycle_epochs"] > 0).mean()), comparator="==", threshold=1.0),
         Check.of("xor-not-separable", "mlp-2-hidden-majority",
                  f"Success rate (4/4 correct) of the 2-2-1 network over {n} seeds", wilson(k, n), ">", 0.5),
+        Check("xor-hidden-separable", "constructed-hidden-separable",
+              "The constructed 2-2-1 network's hidden codes of XOR's inputs (OR and AND units) are linearly "
+              "separable: 1 = yes, by an exact certificate",
+              value=int(where(tables["hidden"], codes="constructed")["separable"].iloc[0]), comparator="==",
+              threshold=1),
     ]
 
 
@@ -181,6 +238,39 @@ def controls(tables: dict) -> list[Control]:
                     "the same 2-2-1 network without a nonlinearity (identity hidden units): it cannot solve XOR"),
             Control("mlp-2-hidden-majority", "positive", {"records": rec.assign(success=True)},
                     "every seed succeeds")]
+    hidden = tables["hidden"]
+    for kind, sign in (("xor itself", "positive"), ("raw inputs", "negative")):
+        swapped = where(hidden, codes=kind).assign(codes="constructed")
+        out.append(Control("constructed-hidden-separable", sign, {"hidden": swapped},
+                           f"the {kind} in place of the hidden codes"))
+    return out
+
+
+def measurements(tables: dict) -> list[Measurement]:
+    """Whether the 2-2-1 nets' hidden codes of XOR's inputs are linearly separable, at
+    initialization and after training, over all seeds (a net solves XOR only if its output
+    unit separates its hidden codes, so "after training" restates success; the contrast
+    with initialization is what training did), and the constructed layer's LP margin."""
+    from nnclaims.numeric.data import gate
+    from nnclaims.numeric.reference import forward
+    from nnclaims.numeric.separability import step_unit_lp
+
+    X, y = gate("XOR")
+    seeds = [int(s) for s in where(tables["records"], width=2, activation=MLP["activation"])["seed"]]
+    out = []
+    for when, table in (("initialization", "init_nets"), ("training", "nets")):
+        k = 0
+        for seed in seeds:
+            W, B = _net(tables[table], seed)
+            _, _, posts = forward(W, B, X, MLP["activation"])
+            k += bool(step_unit_lp(posts[1], np.asarray(y), bias=True).feasible)
+        out.append(Measurement.of("xor-hidden-separable", f"separable-after-{when}",
+                                  f"share of the 2-2-1 nets whose hidden codes one line separates, after {when} "
+                                  f"(LP margin > 1e-9, float)", wilson(k, len(seeds)),
+                                  note="the xor-not-separable run's 2-2-1 networks (width 2, sigmoid), all seeds"))
+    margin = where(tables["hidden"], codes="constructed")["lp_margin"].iloc[0]
+    out.append(Measurement("xor-hidden-separable", "constructed-lp-margin",
+                           "LP margin of the constructed hidden codes (step units, boxed weights)", value=margin))
     return out
 
 
@@ -207,91 +297,66 @@ def _net(nets, seed) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return [params[("weight", l)] for l in layers], [params[("bias", l)] for l in layers]
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+def analysis(tables: dict) -> dict:
+    """XOR's inputs, the perceptron's cycle of boundaries, a successful 2-2-1 network's
+    decision regions and hidden codes, and the success rate by width."""
+    import pandas as pd
+
+    from nnclaims.evidence.summaries import shares
     from nnclaims.numeric.data import gate
     from nnclaims.numeric.reference import forward
 
     X, y = gate("XOR")
-    per, mlp, nets = where(tables["perceptron"], gate="XOR"), where(tables["records"], activation=MLP["activation"]), tables["nets"]
-    w2 = mlp[mlp["width"] == 2]
-    good = w2[w2["success"]]["seed"]
-    fig, axes = P.plt.subplots(1, 4, figsize=(14, 3.7))
-
-    def points(ax, XX, title):
-        for label, face in ((0, "white"), (1, P.color(0))):
-            m = y == label
-            ax.scatter(XX[m, 0], XX[m, 1], s=80, facecolors=face, edgecolors=P.color(0), linewidths=1.5,
-                       zorder=3, label=f"XOR = {label}")
-        ax.set_title(title, fontsize=10)
-
-    # (a) the boundaries the perceptron cycles through
-    ax = axes[0]
-    cycle = tables["cycle"]
-    first = per.iloc[0]
-    points(ax, X, f"Perceptron: the {len(cycle)} states it cycles\nthrough (order {first['order']})")
-    xs = np.linspace(-0.5, 1.5, 2)
-    for k, st in cycle.iterrows():
-        last = k == len(cycle) - 1
-        style = dict(color=P.color(1), alpha=1.0 if last else 0.35, linewidth=2 if last else 1,
-                     label=f"last boundary ({st['correct']}/4 right)" if last else None)
-        if abs(st["w2"]) > 1e-12:
-            ax.plot(xs, -(st["w1"] * xs + st["b"]) / st["w2"], **style)
-        elif abs(st["w1"]) > 1e-12:
-            ax.axvline(-st["b"] / st["w1"], **style)
-    ax.set_xlim(-0.5, 1.5), ax.set_ylim(-0.5, 1.5), ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
-    ax.legend(fontsize=7, loc="upper right")
-
+    mlp = where(tables["records"], activation=MLP["activation"])
+    cycle = tables["cycle"].reset_index(drop=True)
+    out = {"xor_points": pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "xor": y.astype(int)}),
+           "cycle_lines": cycle.assign(faint=cycle.index < len(cycle) - 1,
+                                       label=[f"last boundary ({c}/4 right)" for c in cycle["correct"]])[
+               ["w1", "w2", "b", "faint", "label"]],
+           "success": shares(mlp, "width", "success")}
+    good = mlp[(mlp["width"] == 2) & mlp["success"].astype(bool)]["seed"]
     if len(good):
-        W, B = _net(nets, int(good.iloc[0]))
-        # (b) decision regions of a successful 2-2-1 network
-        ax = axes[1]
+        W, B = _net(tables["nets"], int(good.iloc[0]))
         g = np.linspace(-0.5, 1.5, 201)
         gx, gy = np.meshgrid(g, g)
         logits, _, _ = forward(W, B, np.c_[gx.ravel(), gy.ravel()], "sigmoid")
-        ax.contourf(gx, gy, (logits.reshape(gx.shape) > 0).astype(float), levels=[-0.5, 0.5, 1.5],
-                    colors=["#f2f2f2", "#cfe3f3"])
-        ax.contour(gx, gy, logits.reshape(gx.shape), levels=[0], colors=[P.color(1)])
-        points(ax, X, f"2-2-1 network (seed {int(good.iloc[0])}):\ndecision regions")
-        ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
-        # (c) the hidden layer's picture of the four inputs, now separable
-        ax = axes[2]
-        _, _, posts = forward(W, B, X, "sigmoid")
-        H = posts[1]
-        points(ax, H, "Hidden layer's view:\nthe four inputs, now separable")
-        w, b = W[1][0], B[1][0]
-        hs = np.linspace(0, 1, 2)
-        if abs(w[1]) > 1e-12:
-            ax.plot(hs, -(w[0] * hs + b) / w[1], color=P.color(1), label="output unit's boundary")
-        ax.set_xlim(-0.05, 1.05), ax.set_ylim(-0.05, 1.05)
-        ax.set_xlabel("hidden unit 1"), ax.set_ylabel("hidden unit 2")
-        ax.legend(fontsize=7, loc="best")
-    # (d) success rate against width
-    ax = axes[3]
-    rates = []
-    for width, g in mlp.groupby("width"):
-        k, n = int(g["success"].sum()), len(g)
-        ci = wilson(k, n)
-        rates.append((width, k / n, ci.low, ci.high, n))
-    rates = np.array(rates)
-    ax.errorbar(rates[:, 0], rates[:, 1], yerr=[rates[:, 1] - rates[:, 2], rates[:, 3] - rates[:, 1]],
-                marker="o", color=P.color(0), capsize=4)
-    ax.axhline(0.5, **P.THEORY)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(rates[:, 0], [str(int(w)) for w in rates[:, 0]])
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("hidden units")
-    ax.set_ylabel("success rate (4/4 correct)")
-    ax.set_title(f"Success rate, 95% interval\n({int(rates[0, 4])} seeds per width)", fontsize=10)
-    fig.tight_layout()
-    summary = ", ".join(f"width {int(w)}: {r:.0%}" for w, r, *_ in rates)
-    return [Figure(P.save(fig, outdir, "xor"), "xor-not-separable", main=True,
-                   caption=("(a) The boundaries the perceptron moves through in one epoch (faint) and the last one "
-                            "(bold): the weights return to where the epoch began, so it cycles forever, and every "
-                            "state misclassifies at least one input (a state with w = 0 draws no line). (b) A trained 2-2-1 network carves the "
-                            "plane into regions that put (0,1) and (1,0) together. (c) Its hidden layer maps the four "
-                            "inputs to points that one line, the output unit, does separate. (d) How often training "
-                            f"succeeds, by hidden width ({summary}); the dashed line is 1/2."),
-                   alt=("Four panels: the XOR points with a perceptron line that misclassifies one; a network's "
-                        "curved decision regions separating them; the hidden-layer images of the points separated "
-                        f"by a line; and the training success rate by hidden width: {summary}."))]
+        H = forward(W, B, X, "sigmoid")[2][1]
+        out.update({"regions": pd.DataFrame({"x1": gx.ravel(), "x2": gy.ravel(), "value": logits.ravel(),
+                                              "seed": int(good.iloc[0])}),
+                    "hidden_points": pd.DataFrame({"h1": H[:, 0], "h2": H[:, 1], "xor": y.astype(int)}),
+                    "hidden_line": pd.DataFrame([{"w1": W[1][0][0], "w2": W[1][0][1], "b": B[1][0],
+                                                  "label": "output unit's boundary"}])})
+    return out
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import Line, draw, figure, plane, regime
+
+    T, order = tables, where(tables["perceptron"], gate="XOR").iloc[0]["order"]
+    rates = T["success"]
+    summary = ", ".join(f"width {int(w)}: {r:.0%}" for w, r in zip(rates["width"], rates["estimate"]))
+    pts = dict(names="XOR = {}", xlabel="x₁", ylabel="x₂")
+    panels = [plane(T["xor_points"], "x1", "x2", "xor", lines=T["cycle_lines"], **pts,
+                    title=f"Perceptron: the {len(T['cycle_lines'])} states it cycles\nthrough (order {order})")]
+    if "regions" in T:
+        panels += [plane(T["xor_points"], "x1", "x2", "xor", regions=T["regions"], legend=False, **pts,
+                         title=f"2-2-1 network (seed {int(T['regions']['seed'].iloc[0])}):\ndecision regions"),
+                   plane(T["hidden_points"], "h1", "h2", "xor", lines=T["hidden_line"], names="XOR = {}", lim=(-0.05, 1.05),
+                         xlabel="hidden unit 1", ylabel="hidden unit 2", title="Hidden layer's view:\nthe four inputs, now separable")]
+    panels.append(regime(rates, "width", connect=True, threshold=Line(0.5, theory=True), xscale={"value": "log", "base": 2},
+                         xticks=list(rates["width"]), xticklabels=[str(int(w)) for w in rates["width"]], ylim=(0, 1.05),
+                         xlabel="hidden units", ylabel="success rate (4/4 correct)", legend=False,
+                         title=f"Success rate, 95% interval\n({int(rates['n'].iloc[0])} seeds per width)"))
+    return draw(outdir, [figure("xor", "xor-not-separable", main=True, caption=CAPTION.format(summary),
+                                alt=ALT.format(summary), size=(14, 3.7), ncols=4, panels=panels)])
+
+
+CAPTION = (
+    "(a) The boundaries the perceptron moves through in one epoch (faint) and the last one (bold): the weights return "
+    "to where the epoch began, so it cycles forever, and every state misclassifies at least one input (a state with w "
+    "= 0 draws no line). (b) A trained 2-2-1 network carves the plane into regions that put (0,1) and (1,0) together. "
+    "(c) Its hidden layer maps the four inputs to points that one line, the output unit, does separate. (d) How often "
+    "training succeeds, by hidden width ({}); the dashed line is 1/2.")
+ALT = ("Four panels: the XOR points with a perceptron line that misclassifies one; a network's curved decision regions "
+       "separating them; the hidden-layer images of the points separated by a line; and the training success rate by "
+       "hidden width: {}.")

@@ -4,6 +4,7 @@
 # job, with one sentence.
 import json
 import os
+import re
 import socket
 import sys
 
@@ -11,7 +12,7 @@ import nnclaims
 from nnclaims.evidence.errors import UserError
 from nnclaims.evidence.experiment import available, discover
 from nnclaims.evidence.settings import merge_config, read_config_file, settings_from
-from nnclaims.plan import check_environment, plan
+from nnclaims.plan import check_environment, plan, stale_results
 
 # Resuming by default. After an interrupted run (kill -9, a power cut) Snakemake's lock
 # stays behind and the next run stops with a LockException. The run that holds the lock
@@ -52,6 +53,10 @@ def _alive(pid):
 EXPERIMENTS_DIR = Path(workflow.basedir) / "experiments"
 LIBRARY_DIR = Path(nnclaims.__file__).parent
 try:
+    # Snakemake reads --configfile itself and lets a repeated key win silently: read each
+    # strictly too, so that a duplicate is named with its line, as in config/config.yaml.
+    for configfile in getattr(workflow, "overwrite_configfiles", None) or ():
+        read_config_file(configfile)
     SETTINGS = settings_from(merge_config(read_config_file(Path(workflow.basedir) / "config" / "config.yaml"), config),
                              experiments=available(EXPERIMENTS_DIR))
     EXPERIMENTS = discover(EXPERIMENTS_DIR, SETTINGS.experiments)
@@ -62,10 +67,54 @@ try:
 except UserError as err:
     print(f"nnclaims: error: {err}", file=sys.stderr)
     sys.exit(1)
-if workflow.is_main_process:
-    for name, p in PLANS.items():
-        for why in p.reasons():
-            print(f"nnclaims: {name} will be recomputed: {why}", file=sys.stderr)
+
+
+def mark_stale(outputs):
+    """Make the job graph remake these outputs: Snakemake reruns a job whose output is
+    missing (an older one is not enough: it skips inputs whose checksums it recorded as
+    unchanged), so the output, a record where the job writes one, is removed."""
+    import shutil
+
+    for out in map(Path, outputs):
+        if out.is_dir():
+            shutil.rmtree(out)
+        else:
+            out.unlink(missing_ok=True)
+
+
+def verify_results(rules_results):
+    """Before any job: every result on disk is checked against what its producer recorded
+    and against today's plan; what is not is named, and the output that makes the job
+    graph remake it is removed, so that "will be remade" is said exactly when it is.
+    Called by the Snakefile once the rules of one's own are known."""
+    if not workflow.is_main_process:
+        return
+    for stale in stale_results(PLANS, rules_results):
+        print(f"nnclaims: {stale.why}", file=sys.stderr)
+        mark_stale(stale.outputs)
+
+
+# What the report finds of a rule of one's own: an output results/<name>/verdicts.csv.
+USER_OUTPUT = re.compile(r"results/([A-Za-z0-9_.-]+)/verdicts\.csv")
+
+
+def rules_results(rules, ours):
+    """The results folders that rules of one's own write (any rule with an output
+    results/<name>/verdicts.csv for a name that is not an experiment's). An output of such
+    a rule that almost matches (verdict.csv, result/x/verdicts.csv) is named in a warning:
+    the report would leave its claims out without a word."""
+    import difflib
+
+    found = set()
+    for r in rules:
+        for f in map(str, r.output):
+            if m := USER_OUTPUT.fullmatch(f):
+                found.add(m.group(1))
+            elif Path(getattr(r, "snakefile", "") or "").name not in ours and workflow.is_main_process \
+                    and difflib.SequenceMatcher(None, Path(f).name.lower(), "verdicts.csv").ratio() > 0.8:
+                print(f"nnclaims: warning: rule {r.name} writes {f}, which the report does not read: a rule's "
+                      f"claims are found in results/<name>/verdicts.csv (README, 'Adding a rule')", file=sys.stderr)
+    return sorted(found - set(EXPERIMENTS))
 
 
 # Experiments whose exploration and run are one shard each compute both in one job.
@@ -88,6 +137,27 @@ def nnclaims_cli():
 
 def config_json():
     return json.dumps(SETTINGS.as_dict(), sort_keys=True)
+
+
+def experiment_config(wildcards):
+    """This job's experiment's settings only, as the command's --config-json: Snakemake
+    reruns a job whose params changed, so the whole config here would rerun every
+    experiment after an override of one (or a change of `experiments`, or an MNIST path
+    that only some experiments read). What stays is what the run key hashes."""
+    p = PLANS[wildcards.experiment]
+    own = SETTINGS.as_dict()
+    own["experiments"] = []
+    own["overrides"] = {p.name: own["overrides"][p.name]} if own["overrides"].get(p.name) else {}
+    stages = [p.confirm] + ([p.explore] if p.explore else [])
+    if not any(s.settings.mnist_path for s in stages):
+        own["mnist_path"] = ""
+    return json.dumps(own, sort_keys=True)
+
+
+def explore_config(wildcards):
+    """An exploration's job: overrides are the confirmatory run's (its seeds; the shard
+    count is the job's --shards), so changing them must not redo the exploration."""
+    return json.dumps({**json.loads(experiment_config(wildcards)), "overrides": {}}, sort_keys=True)
 
 
 def shard_files(wildcards):
@@ -148,10 +218,18 @@ onstart:
 
 onsuccess:
     RUNNING.unlink(missing_ok=True)
+    # The verdict tally, what changed since the previous run, the report's path; the run
+    # is recorded in results/_history/ (nnclaims compare).
+    from nnclaims.history import after_success
+
+    print(after_success(PLANS, SETTINGS, USER_RESULTS), file=sys.stderr)
 
 
 onerror:
     RUNNING.unlink(missing_ok=True)
+    from nnclaims.history import failure_block
+
+    print(failure_block(log), file=sys.stderr)  # the failed jobs and their logs, in one block
     # Failure is contained: the report still shows every experiment whose results are
     # today's; the others are marked "did not run", with their logs.
     from nnclaims.report.html import build_report
@@ -161,3 +239,5 @@ onerror:
         print(f"nnclaims: a job failed; the report shows what did run: {index.resolve()}", file=sys.stderr)
     except UserError as err:
         print(f"nnclaims: a job failed, and no report could be made: {err}", file=sys.stderr)
+    # Only the report rule makes the report for good: the record of this partial one names
+    # what did not run, and the next run's planning removes it, so the report rule runs.

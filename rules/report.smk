@@ -1,6 +1,8 @@
 # Stage 4: collect every experiment's verdicts into results/verdicts.csv,
 # results/checks.csv and results/measurements.csv, and render reports/index.html with
-# one page per claim. It checks that every result it shows is today's.
+# one page per claim. It checks that every result it shows is today's. It is the only writer
+# of these files for good (a report by hand goes elsewhere; the partial report that
+# rules/plan.smk writes after a failed run is made again by this rule on the next run).
 
 
 rule report:
@@ -19,6 +21,7 @@ rule report:
         verdicts=report("results/verdicts.csv", caption="captions/verdicts.rst", category="Results"),
         checks=report("results/checks.csv", caption="captions/checks.rst", category="Results"),
         measurements="results/measurements.csv",
+        record="results/provenance.json",  # the checksums of the three tables above
     log:
         "logs/report.log",
     benchmark:
@@ -27,10 +30,11 @@ rule report:
         cli=nnclaims_cli(),
         settings=config_json(),
         reports=subpath(output.index, parent=True),
-        experiments=list(EXPERIMENTS),
+        tables=subpath(output.verdicts, parent=True),
+        only=f"--only {' '.join(EXPERIMENTS)}" if EXPERIMENTS else "",
         extra=lambda wildcards: f"--extra {' '.join(USER_RESULTS)}" if USER_RESULTS else "",
     conda:
         "../environment.yml"
     shell:
-        "{params.cli} report --config-json {params.settings:q} --reports {params.reports}"
-        " --only {params.experiments} {params.extra} > {log} 2>&1"
+        "{params.cli} report --workflow --config-json {params.settings:q} --reports {params.reports}"
+        " --tables {params.tables} {params.only} {params.extra} > {log} 2>&1"

@@ -22,7 +22,7 @@ rule explore_and_run:
         experiment=ONE_JOB,
     params:
         cli=nnclaims_cli(),
-        settings=config_json(),
+        settings=experiment_config,
     threads: SETTINGS.threads
     resources:
         mem_mb=run_mem_mb,
@@ -45,7 +45,7 @@ rule explore:
         experiment=SEPARATE_JOBS,
     params:
         cli=nnclaims_cli(),
-        settings=config_json(),
+        settings=explore_config,
     threads: SETTINGS.threads
     resources:
         mem_mb=run_mem_mb,
@@ -70,7 +70,7 @@ rule run:
         experiment=SEPARATE_JOBS,
     params:
         cli=nnclaims_cli(),
-        settings=config_json(),
+        settings=experiment_config,
         explored=explore_files_flag,
     threads: SETTINGS.threads
     resources:

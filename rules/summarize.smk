@@ -26,7 +26,7 @@ rule summarize:
         "benchmarks/summarize/{experiment}.tsv"
     params:
         cli=nnclaims_cli(),
-        settings=config_json(),
+        settings=experiment_config,  # its own settings only (rules/plan.smk)
         code=summary_code,
         explored=explore_files_flag,
         outdir=subpath(output.checks, parent=True),

@@ -61,3 +61,34 @@ def test_dry_run_through_the_slurm_executor(tmp_path):
     assert len(resources) == len(jobs), (len(resources), len(jobs))
     assert all("mem_mb=" in r and "runtime=" in r for r in resources), resources[:3]
     assert "slurm_partition" not in log
+
+
+GPU_PROFILE = REPO / "profiles" / "slurm-gpu"
+COMPUTING = {"run", "explore", "explore_and_run"}  # the rules submitted to SLURM; the others are localrules
+
+
+def test_gpu_profile_asks_a_gpu_for_the_computing_rules_only():
+    asked = yaml.safe_load((GPU_PROFILE / "config.yaml").read_text())["set-resources"]
+    assert set(asked) == COMPUTING and all(r["gpu"] == 1 for r in asked.values())
+    rules = set(re.findall(r"^rule (\w+):", (REPO / "rules" / "run.smk").read_text(), re.MULTILINE))
+    assert rules == COMPUTING, "a new computing rule needs its GPU line in profiles/slurm-gpu"
+
+
+def test_dry_run_with_the_gpu_setting_asks_sbatch_for_a_gpu(tmp_path):
+    if not PLUGIN:
+        pytest.skip("snakemake-executor-plugin-slurm is not installed (pip install -e '.[slurm]'): "
+                    "the GPU profile's dry run is skipped")
+    from types import SimpleNamespace
+
+    from snakemake_executor_plugin_slurm.utils import set_gres_string
+
+    result = snakemake("--workflow-profile", str(PROFILE), "--profile", str(GPU_PROFILE), "--config", "profile=quick",
+                       "-n", cwd=tmp_path, timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", log, re.MULTILINE)
+    computing = [res for rule, res in jobs if rule in COMPUTING]
+    assert computing and all(re.search(r"\bgpu=1\b", res) for res in computing), computing[:3]
+    assert not any("gpu=" in res for rule, res in jobs if rule not in COMPUTING)
+    # what the plugin adds to each computing job's sbatch line for that resource
+    assert set_gres_string(SimpleNamespace(resources={"gpu": 1})).strip() == "--gpus=1"

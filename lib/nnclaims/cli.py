@@ -8,6 +8,9 @@
     nnclaims report --profile quick       collect all verdicts, write the HTML report
     nnclaims findings --write README.md   the README's findings table, from the last run
     nnclaims new my_claim                 write a working skeleton experiment
+    nnclaims show CLAIM / verdicts        results in the terminal
+    nnclaims compare [A] [B]              what changed between two runs
+    nnclaims clean --stale [--dry-run]    remove shards and logs no current result needs
 
 Settings come from the same schema as the workflow's (config/schema.yaml), with the same
 defaults and the same messages; by hand, give them as flags. The workflow passes all of
@@ -27,6 +30,9 @@ from .evidence.errors import UserError
 
 # Flags that set a config key of the schema (the key's name with - for _).
 CONFIG_FLAGS = ("profile", "device", "engine", "threads", "seed_block", "mnist_path")
+# Commands that read experiment modules: a missing or empty --experiments-dir is an error.
+NEEDS_EXPERIMENTS = ("list", "run", "summarize", "decide", "plot", "report")
+WORKFLOW_REPORTS = "reports"  # the workflow's report folder, relative to its working directory
 
 
 def _settings(args: argparse.Namespace, name: str | None = None):
@@ -37,6 +43,9 @@ def _settings(args: argparse.Namespace, name: str | None = None):
         config = json.loads(args.config_json) if args.config_json else {}
     except json.JSONDecodeError as err:
         raise ConfigError(f"--config-json is not valid JSON: {err.msg}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"--config-json must be one JSON object of settings, like {{\"profile\": \"quick\"}}, "
+                          f"not a {type(config).__name__}")
     for key in CONFIG_FLAGS:
         value = getattr(args, key, None)
         if value is not None:
@@ -62,11 +71,14 @@ def _plan(args: argparse.Namespace):
 
 
 def cmd_list(args: argparse.Namespace) -> None:
+    from .everyday import resources_note
     from .evidence.experiment import available, discover
 
     for name in available(args.experiments_dir):
         exp = discover(args.experiments_dir, [name])[name]
         print(name)
+        if note := resources_note(exp, args.experiments_dir):  # a new experiment: default cluster resources
+            print(f"  note: {note}")
         for claim in exp.claims:
             print(f"  {claim.id:32s} {claim.title}")
 
@@ -88,8 +100,10 @@ def _explored(p, args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> None:
     """One shard (``--shard``), or the whole experiment: by hand, an experiment that explores
     first gets its exploration before its confirmatory run."""
+    from .nn.allocator import keep_freed_memory
     from .stages import run_shard
 
+    keep_freed_memory()  # before torch allocates: freed arrays stay in the process (issue 22)
     p = _plan(args)
     phases = [args.phase] if args.phase else (["explore", "confirm"] if p.explore else ["confirm"])
     for phase in phases:
@@ -145,15 +159,28 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    """A report by hand goes where ``--reports`` says, with its tables beside it: the
+    workflow's own report (reports/ and results/*.csv) is written by its report rule only,
+    which passes --workflow; otherwise Snakemake would take a hand-made one as up to date."""
     from .evidence.experiment import available, discover
     from .plan import plan
     from .report.html import build_report
 
+    if args.reports is None:
+        raise UserError("report: say where to write it with --reports DIR (reports/ is the workflow's own, "
+                        "made by snakemake)")
+    tables = Path(args.tables or args.reports)
+    ours = {Path(WORKFLOW_REPORTS).resolve(), Path(args.results).parent.resolve() / WORKFLOW_REPORTS}
+    if not args.workflow and (Path(args.reports).resolve() in ours or tables.resolve() == Path(args.results).resolve()):
+        raise UserError(f"report: --reports {args.reports} or --tables {tables} is the workflow's own report, which only "
+                        f"snakemake writes (a report written by hand would look up to date to it); give another folder")
+    if args.only == []:
+        raise UserError("report: --only names no experiment; give one or more names, or leave --only out for all")
     settings = _settings(args)
     names = args.only if args.only is not None else (list(settings.experiments) or available(args.experiments_dir))
     experiments = discover(args.experiments_dir, names)
     index = build_report(plan(settings, experiments), args.results, args.reports, extra=args.extra or [],
-                         partial=args.partial, logs=args.logs)
+                         partial=args.partial, logs=args.logs, tables_dir=tables)
     print(f"report: {index.resolve()}")
 
 
@@ -161,6 +188,13 @@ def cmd_findings(args: argparse.Namespace) -> None:
     from .report.findings import findings_table, write_findings
 
     if args.write:
+        if not args.write.is_file():
+            raise UserError(f"findings --write {args.write}: no such file; give the file that holds the findings "
+                            f"block (README.md)")
+        if not args.not_preregistered:
+            from .report.findings import check_preregistered
+
+            check_preregistered(args.results, args.experiments_dir)
         write_findings(args.write, args.results)
         print(f"findings of {args.results} written into {args.write}")
     else:
@@ -196,6 +230,22 @@ def _settings_flags(p: argparse.ArgumentParser, per_experiment: bool) -> None:
     if per_experiment:
         g.add_argument("--seeds", type=_positive, help="number of seeds (default: the experiment's)")
         g.add_argument("--shards", type=_positive, help="jobs the grid is split into (default: the experiment's)")
+
+
+def _report_parser(sub) -> None:
+    rep = sub.add_parser("report", help="collect verdicts and write the HTML report")
+    _settings_flags(rep, per_experiment=False)
+    rep.add_argument("--reports", default=None, help="report folder (required; reports/ is the workflow's own)")
+    rep.add_argument("--tables", default=None,
+                     help="folder for verdicts.csv, checks.csv, measurements.csv (default: the report folder)")
+    rep.add_argument("--workflow", action="store_true",
+                     help="write the workflow's own report (reports/, results/*.csv): what its report rule passes")
+    rep.add_argument("--only", nargs="*", default=None, help="experiments to include (default: the selected ones)")
+    rep.add_argument("--extra", nargs="*", default=None, help="results folders written by rules of your own")
+    rep.add_argument("--partial", action="store_true",
+                     help="show experiments without current results as 'did not run' instead of stopping")
+    rep.add_argument("--logs", default="logs", help="logs folder, linked for experiments that did not run")
+    rep.set_defaults(fn=cmd_report)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -237,25 +287,37 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--outdir", type=Path, default=None)
     f.set_defaults(fn=cmd_plot)
 
-    rep = sub.add_parser("report", help="collect verdicts and write the HTML report")
-    _settings_flags(rep, per_experiment=False)
-    rep.add_argument("--reports", default="reports", help="report folder")
-    rep.add_argument("--only", nargs="*", default=None, help="experiments to include (default: the selected ones)")
-    rep.add_argument("--extra", nargs="*", default=None, help="results folders written by rules of your own")
-    rep.add_argument("--partial", action="store_true",
-                     help="show experiments without current results as 'did not run' instead of stopping")
-    rep.add_argument("--logs", default="logs", help="logs folder, linked for experiments that did not run")
-    rep.set_defaults(fn=cmd_report)
+    _report_parser(sub)
 
     fi = sub.add_parser("findings", help="the README's findings table, from a run's results")
     fi.add_argument("--write", type=Path, default=None, help="replace the findings block of this file (README.md)")
+    fi.add_argument("--not-preregistered", action="store_true",
+                    help="write even results with overrides, other profiles or seeds, or uncommitted changes")
     fi.set_defaults(fn=cmd_findings)
 
     n = sub.add_parser("new", help="write a working skeleton experiment")
     n.add_argument("name")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
     n.set_defaults(fn=cmd_new)
+
+    from .everyday import register  # show, verdicts, compare, clean: the everyday loop
+
+    register(sub, _settings_flags)
     return p
+
+
+def _check_experiments_dir(args: argparse.Namespace) -> None:
+    """A mistyped --experiments-dir must not read as "no experiments": that would empty
+    every table the command writes."""
+    from .evidence.experiment import available
+
+    folder = Path(args.experiments_dir)
+    if not folder.is_dir():
+        raise UserError(f"--experiments-dir {folder}: no such folder; give the folder of experiment modules "
+                        f"(experiments/)")
+    if not available(folder):
+        raise UserError(f"--experiments-dir {folder} holds no experiment modules (*.py); give the folder of "
+                        f"experiment modules (experiments/)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     try:
+        if args.command in NEEDS_EXPERIMENTS:
+            _check_experiments_dir(args)
         args.fn(args)
     except (UserError, UnknownNameError) as err:
         print(f"nnclaims: error: {err}", file=sys.stderr)

@@ -131,6 +131,113 @@ def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Pl
     return plans
 
 
+@dataclass(frozen=True)
+class Stale:
+    """Results on disk that are not what their producer recorded, or not today's, and why,
+    in one sentence; ``outputs``: the declared outputs (a record, where the job writes one)
+    whose removal makes the job graph remake them (none when it does so by itself)."""
+
+    outputs: tuple[str, ...]
+    why: str
+
+
+def stale_results(plans: dict[str, Plan], rules: list[str] | tuple[str, ...] = (), results_dir: str | Path = "results",
+                  reports_dir: str | Path = "reports") -> list[Stale]:
+    """Every summary, figure folder, rule's results and report on disk, verified against the
+    checksums its producer recorded (and, for summaries, against today's key): each bad,
+    missing or extra file, and each result that is not today's."""
+    results_dir = Path(results_dir)
+    out = []
+    for p in plans.values():
+        out += _stale_summary(p, results_dir)
+    for name in rules:
+        out += _stale_rule(name, results_dir)
+    return out + _stale_report(results_dir, Path(reports_dir))
+
+
+def _read_record(path: Path) -> tuple[dict | None, str]:
+    """A sealed record and "", or None and why it cannot be used."""
+    try:
+        return results.read_sealed(path), ""
+    except ResultsError:
+        return None, f"{path} is corrupt, or not the file that was written"
+
+
+def _stale_summary(p: Plan, results_dir: Path) -> list[Stale]:
+    base = results_dir / p.name
+    record = base / "provenance.json"
+    if not record.is_file():
+        return []  # a missing output: the workflow makes it anyway
+    made, why = _read_record(record)
+    shards = all(Path(f).is_file() for f in p.shard_files(results_dir))
+    again = f"{p.name} will be summarized again from today's shards" if shards else f"{p.name} will be recomputed"
+    if made is None:
+        return [Stale((str(record),), f"{why}: {again}")]
+    if made.get("key") != p.key:
+        # Without today's shards, their run jobs are scheduled and the summary follows by
+        # itself: nothing to remove. With them (results summarized by hand under other
+        # settings), only removing the record makes the summary run again.
+        return [Stale((str(record),) if shards else (), f"{again}: {r}") for r in p.reasons(results_dir)]
+    out = [Stale((str(record),), f"{problem}: {again}") for problem in results.problems(base, made["files"], "tables")]
+    return out or _stale_figures(base, made, (str(base / "figures"),), f"the figures of {p.name} will be drawn again")
+
+
+def _stale_figures(base: Path, made: dict, outputs: tuple[str, ...], again: str) -> list[Stale]:
+    """The figure folder: drawn from today's tables, every figure as written, nothing extra."""
+    folder = base / "figures"
+    if not folder.is_dir():
+        return []
+    drawn, why = _read_record(folder / "figures.json")
+    if drawn is None:
+        return [Stale(outputs, f"{why}: {again}")]
+    tables = {k: v for k, v in made["files"].items() if k.startswith("tables/")}
+    if "key" in drawn and (drawn.get("key") != made.get("key") or drawn.get("tables") != tables):
+        return [Stale(outputs, f"{folder} was drawn from other tables than {base / 'tables'}: {again}")]
+    return [Stale(outputs, f"{problem}: {again}")
+            for problem in results.problems(folder, drawn["files"], ".", ignore=("figures.json",))]
+
+
+def _stale_rule(name: str, results_dir: Path) -> list[Stale]:
+    """A rule of one's own: its files as written, and made by today's library code. Such
+    a rule may have no inputs at all: its verdicts.csv is removed to make it run again."""
+    from .publish import rule_manifest
+
+    base = results_dir / name
+    verdicts = (str(base / "verdicts.csv"),)
+    if not (base / "provenance.json").is_file():
+        return []
+    made, why = _read_record(base / "provenance.json")
+    again = f"{name} will be recomputed"
+    if made is None:
+        return [Stale(verdicts, f"{why}: {again}")]
+    out = [Stale(verdicts, f"{problem}: {again}") for problem in results.problems(base, made["files"], "tables")]
+    source = Path(made.get("source") or "")
+    if made.get("source") and source.is_file():
+        today = rule_manifest(source)
+        if today.digest != made.get("manifest_digest"):
+            changes = today.changes(made.get("manifest") or {}, "script")
+            out.append(Stale(verdicts, f"{again}: {'; '.join(changes) or 'its code changed'}"))
+    return out or _stale_figures(base, made, verdicts, again)
+
+
+def _stale_report(results_dir: Path, reports_dir: Path) -> list[Stale]:
+    """The report's tables as written, and the last report not a partial one (the one a
+    failed run leaves: the next run must make it again)."""
+    record = results_dir / "provenance.json"
+    if not (reports_dir / "index.html").is_file() or not (results_dir / "verdicts.csv").is_file():
+        return []
+    if not record.is_file():
+        return [Stale((), f"{record} is missing: the report will be made again")]
+    made, why = _read_record(record)
+    if made is None:
+        return [Stale((str(record),), f"{why}: the report will be made again")]
+    if made.get("did_not_run"):
+        return [Stale((str(record),), f"the last report shows {', '.join(made['did_not_run'])} as not run: "
+                                      f"it will be made again")]
+    return [Stale((str(record),), f"{problem}: the report will be made again")
+            for problem in results.problems(results_dir, made["files"])]
+
+
 def check_environment(settings: Settings) -> None:
     """The settings that depend on this machine, checked before any job: a GPU for
     ``device: cuda``, readable MNIST files for ``mnist_path``."""

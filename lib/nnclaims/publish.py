@@ -19,9 +19,21 @@ from typing import Any, Callable, Iterable
 
 from .evidence import results
 from .evidence.experiment import Claim, Experiment, ExperimentError, Figure
+from .evidence.fingerprint import Manifest, script_manifest
 from .stages import write_summary
 
 RULE_KIND = "rule"
+# What a rule's results depend on besides its script: the machinery that turns tables into
+# checks and verdicts, as for an experiment's summary. The script's own imports are
+# followed; nnclaims.publish itself is not (it reaches the whole library).
+RULE_LIBRARY = ("nnclaims.evidence.summary", "nnclaims.evidence.results")
+
+
+def rule_manifest(source: str | Path) -> Manifest:
+    """What a rule's results depend on: its script and the library code the script imports.
+    Snakemake reruns a rule when its script changes; the workflow compares this manifest
+    with the one its results recorded, so that a change in the library reruns it too."""
+    return script_manifest(source, RULE_LIBRARY, skip=("nnclaims.publish",))
 
 
 def publish(name: str, claims: Iterable[Claim], tables: dict[str, Any], checks: Callable, controls: Callable, *,
@@ -58,11 +70,13 @@ def publish(name: str, claims: Iterable[Claim], tables: dict[str, Any], checks: 
         (outdir / "figures").mkdir(parents=True, exist_ok=True)
         with plotting.style():
             drawn = list(figures(frames, outdir / "figures"))
-    results.write_json(outdir / "figures" / "figures.json", {
+    results.write_sealed(outdir / "figures" / "figures.json", {
         "figures": [vars(f) for f in drawn],
         "files": {f.file: results.file_record(outdir / "figures" / f.file) for f in drawn}})
     key = hashlib.sha256(json.dumps({k: v for k, v in files.items()}, sort_keys=True).encode()).hexdigest()[:16]
-    results.write_json(outdir / "provenance.json", {
+    code = rule_manifest(source) if source and Path(source).is_file() else None
+    results.write_sealed(outdir / "provenance.json", {
+        "manifest": code.as_dict() if code else None, "manifest_digest": code.digest if code else None,
         "kind": RULE_KIND, "experiment": name, "key": key, "claims": [vars(c) for c in claims], "expected": expected,
         "source": str(source or ""), "code": results.git_info(Path(source).parent if source else Path.cwd()),
         "versions": results.versions(), "machine": results.machine(), "device": {"device": "cpu"},

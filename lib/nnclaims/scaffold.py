@@ -77,21 +77,17 @@ def controls(tables: dict) -> list[Control]:
 
 
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
-    from nnclaims.evidence import group_ci
+    # Declared, not drawn: a figure kind of nnclaims.report.figures, a table and its columns.
+    # A table the figure needs beyond the run's (per-seed ratios, gaps) is computed once in an
+    # optional analysis(tables) -> {{name: DataFrame}}, and the figure reads it from tables.
+    from nnclaims.report.figures import curves, draw, figure
 
-    rec = tables["records"]
-    fig, ax = P.plt.subplots()
-    for i, (width, group) in enumerate(rec.groupby("width")):
-        s = group_ci(group, "step", "loss")
-        P.band_ci(ax, s, "step", i=i, label=f"width {{width}}")
-    ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("mean squared error (log scale)")
-    ax.legend()
-    return [Figure(P.save(fig, outdir, "loss"), "{claim_id}", main=True,
-                   caption="Training loss per width: mean over seeds with its 95% interval.",
-                   alt="Loss curves falling with training steps, one per width.")]
+    return draw(outdir, [figure(
+        "loss", "{claim_id}", main=True,
+        caption="Training loss per width: mean over seeds with its 95% interval.",
+        alt="Loss curves falling with training steps, one per width.",
+        panels=[curves(tables["records"], "step", "loss", group="width", labels=lambda w: f"width {{w}}",
+                       ylog=True, xlabel="training step", ylabel="mean squared error (log scale)")])])
 '''
 
 

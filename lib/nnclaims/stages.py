@@ -19,6 +19,7 @@ from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
 from .evidence.settings import ConfigError, RunSettings
 from .evidence.shards import ResultsError
 from .evidence.summary import Summary, evaluate
+from .progress import Progress
 
 
 def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shards: int = 1,
@@ -64,14 +65,16 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     timings = []
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    for index in mine:
-        point = grid[index]
-        t = time.perf_counter()
-        output = records.as_tables(exp.run(dict(point), ctx))
-        timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
-        records.add_point(output, point, index)
-        for name, rows in output.items():
-            tables.setdefault(name, []).extend(rows)
+    with Progress(f"{exp.name} {phase} shard {shard}/{n_shards}", len(mine)) as progress:  # the job's log
+        for index in mine:
+            point = grid[index]
+            t = time.perf_counter()
+            output = records.as_tables(exp.run(dict(point), ctx))
+            timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
+            records.add_point(output, point, index)
+            for name, rows in output.items():
+                tables.setdefault(name, []).extend(rows)
+            progress.step()
     provenance = {
         "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
         "seeds": list(settings.seeds), "manifest": manifest.as_dict(),
@@ -179,9 +182,10 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         tables["decisions"] = pd.DataFrame([{"key": k, "value": json.dumps(v, sort_keys=True)}
                                             for k, v in explored.decisions["values"].items()], columns=["key", "value"])
     summary = evaluate(exp, tables)
+    tables.update(exp.analysis(tables))  # after the checks: their controls replace run tables, not these
     files = write_summary(summary, tables, outdir)
     first = provenance[0]
-    results.write_json(outdir / "provenance.json", {
+    results.write_sealed(outdir / "provenance.json", {
         "experiment": exp.name, "key": key, "settings": expect.as_dict(), "seeds": first["seeds"],
         "manifest": first["manifest"],
         "exploration": None if made is None else {k: made[k] for k in ("key", "values", "seeds", "notes", "settings",
@@ -222,9 +226,13 @@ def plot(exp: Experiment, base: str | Path, outdir: str | Path | None = None) ->
 
     base = Path(base)
     outdir = Path(outdir) if outdir is not None else base / "figures"
-    provenance = results.read_json(base / "provenance.json")
+    provenance = results.read_sealed(base / "provenance.json")
     tables = results.read_tables(base / "tables", provenance["files"])
-    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ResultsError(f"--outdir {outdir} is a file (or lies in one), not a folder; give a folder for the "
+                           f"figures") from None
     with plotting.style():
         figures = list(exp.figures(tables, outdir))
     ids = {c.id for c in exp.claims}
@@ -233,7 +241,7 @@ def plot(exp: Experiment, base: str | Path, outdir: str | Path | None = None) ->
             raise ExperimentError(f"{exp.name}: figure {fig.file!r} names unknown claim {fig.claim!r}")
         if not (outdir / fig.file).is_file():
             raise ExperimentError(f"{exp.name}: figures() listed {fig.file!r} but did not write it")
-    results.write_json(outdir / "figures.json", {
+    results.write_sealed(outdir / "figures.json", {
         "key": provenance["key"], "tables": {k: v for k, v in provenance["files"].items() if k.startswith("tables/")},
         "code": exp.figures_manifest().digest, "figures": [vars(f) for f in figures],
         "files": {f.file: results.file_record(outdir / f.file) for f in figures}})

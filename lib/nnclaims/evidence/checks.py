@@ -30,6 +30,7 @@ COMPARATORS: dict[str, Callable[[float, float], bool]] = {
 OUTCOMES = ("pass", "fail", "inconclusive")
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
 DID_NOT_RUN = "did not run"
+BASES = ("chapter", "supporting")
 
 
 @dataclass
@@ -55,10 +56,19 @@ class Check:
     theory: float | None = None
     reference: str = ""
     method: str = ""
+    # Rule 12: why the check cannot decide whatever its interval says (e.g. "no arm
+    # learned"); empty for a check that decides.
+    undecided: str = ""
+    # Rule 11: "chapter" tests one of the claim's sentences as written and decides the
+    # verdict; "supporting" (agreement with theory, a mechanism, an add-on of ours) is
+    # shown beside it and never decides.
+    basis: str = "chapter"
 
     def __post_init__(self) -> None:
         if self.comparator not in COMPARATORS:
             raise ValueError(f"unknown comparator {self.comparator!r}; valid: {', '.join(COMPARATORS)}")
+        if self.basis not in BASES:
+            raise ValueError(f"check {self.check!r}: basis {self.basis!r} is not one of {', '.join(BASES)}")
         if (self.ci_low is None) != (self.ci_high is None):
             raise ValueError(f"check {self.check!r}: give both ends of the interval or neither")
         self.value = float(self.value)
@@ -82,6 +92,8 @@ class Check:
 
     @property
     def outcome(self) -> str:
+        if self.undecided:
+            return "inconclusive"
         if self.random:
             lo, hi = self.ci_low, self.ci_high
             if math.isnan(lo) or math.isnan(hi):

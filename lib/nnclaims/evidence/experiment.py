@@ -16,7 +16,9 @@ An experiment module ``experiments/<name>.py`` provides
   is reported as a measurement, with the reason;
 - ``figures(tables, outdir) -> list[Figure]``: figures written under ``outdir``;
 
-and optionally ``measurements(tables) -> list[Measurement]`` (numbers reported beside
+and optionally ``analysis(tables) -> dict[str, DataFrame]`` (the named tables the figures
+draw, e.g. per-seed ratios or per-cell gaps, computed once when summarizing and written
+beside the run's tables), ``measurements(tables) -> list[Measurement]`` (numbers reported beside
 the checks that do not decide the verdict), ``CHANGES`` (a list of `Change`: how a check's
 design changed since protocol 1, and why), ``SHARDS`` (jobs per profile that split the
 grid) and ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
@@ -46,6 +48,7 @@ from typing import Any, Callable, Mapping
 from .errors import UserError
 from .decisions import Decisions
 from .fingerprint import Manifest, manifest
+from .sentences import Sentence
 
 PROFILES = ("quick", "full")
 SECTIONS = {
@@ -65,9 +68,9 @@ DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
 RUN_ROOTS, RUN_LIBRARY = ("grid", "run"), ("nnclaims.evidence.records",)
 EXPLORE_ROOTS = ("explore", "run", "decide", "EXPLORE_SEEDS")
 EXPLORE_SEEDS = 4  # rule 5: tuning uses four exploration seeds
-SUMMARY_ROOTS = ("checks", "controls", "measurements", "CLAIMS", "CHANGES")
+SUMMARY_ROOTS = ("checks", "controls", "measurements", "analysis", "CLAIMS", "CHANGES")
 SUMMARY_LIBRARY = ("nnclaims.evidence.summary", "nnclaims.evidence.results")
-FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting",)
+FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting", "nnclaims.report.figures")
 
 
 class ExperimentError(UserError):
@@ -82,6 +85,11 @@ class Claim:
     section: str
     reference: str = ""
     core: bool = False
+    # Rule 11: a claim that is not the chapter's (mean-field-variance) is decided by all
+    # its checks and listed outside the headline tally.
+    beyond_chapter: bool = False
+    # Rule 11 / P3-1: the sentences of the sources the claim tests, cited and quoted.
+    sentences: tuple[Sentence, ...] = ()
 
     def __post_init__(self) -> None:
         if not CLAIM_ID.match(self.id):
@@ -221,6 +229,14 @@ class Experiment:
     @property
     def figures(self) -> Callable[..., Any]:
         return self.module.figures
+
+    def analysis(self, tables: dict) -> dict:
+        """The experiment's analysis tables (none when it declares no ``analysis``)."""
+        made = dict(getattr(self.module, "analysis", lambda tables: {})(tables))
+        clash = sorted(set(made) & set(tables))
+        if clash:
+            raise ExperimentError(f"{self.name}: analysis() returned tables named like the run's: {', '.join(clash)}")
+        return made
 
     @property
     def measurements(self) -> Callable[..., Any]:

@@ -82,9 +82,7 @@ def manifest(path: str | Path, roots: Iterable[str], library: Iterable[str] = ()
             continue
         seen.add(name)
         if name in imports:
-            module = _library_module(imports[name])
-            if module:
-                modules.add(module)
+            modules.update(m for m in map(_library_module, imports[name]) if m)
             continue
         for stmt in defs.get(name, []):
             for node in _walk(stmt):
@@ -100,8 +98,28 @@ def manifest(path: str | Path, roots: Iterable[str], library: Iterable[str] = ()
     return Manifest(path.name, parts, tuple(sorted(reads)), dict(versions or {}))
 
 
+def script_manifest(path: str | Path, library: Iterable[str] = (), skip: Iterable[str] = (),
+                    versions: Mapping[str, str] | None = None) -> Manifest:
+    """The manifest of a whole script (a rule's: it runs from top to bottom, so every
+    definition and every library module it imports counts), plus the named ``library``
+    modules; the modules in ``skip`` (the publishing machinery, keyed by ``library``
+    instead, as an experiment's summary is) are not followed."""
+    path = Path(path)
+    defs, imports = _top_level(path.read_text(), path)
+    own = manifest(path, list(defs), versions=versions)
+    modules = {m for targets in imports.values() for m in map(_library_module, targets) if m}
+    for stmt in (s for stmts in defs.values() for s in stmts):
+        for node in _walk(stmt):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules.update(m for m in map(_library_module, _import_targets(node, None)) if m)
+    parts = {k: v for k, v in own.parts.items() if not (k == "nnclaims" or k.startswith("nnclaims."))}
+    for module in sorted(_closure(frozenset((modules - set(skip)) | set(library)))):
+        parts[module] = _module_hash(module)
+    return Manifest(path.name, parts, own.reads, dict(versions or {}))
+
+
 # -- the experiment module ---------------------------------------------------------------
-def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict[str, str]]:
+def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict[str, list[str]]]:
     """Statements defining or changing each top-level name, and what imported names refer to.
 
     A top-level statement that binds no single name (a loop, a bare call) is kept under
@@ -110,11 +128,11 @@ def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict
     tree = ast.parse(source, filename=str(path))
     _strip_docstrings(tree)
     defs: dict[str, list[ast.stmt]] = {}
-    imports: dict[str, str] = {}
+    imports: dict[str, list[str]] = {}  # a list: `import nnclaims.a` and `import nnclaims.b` both bind nnclaims
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias, target in _import_targets(stmt, None, with_alias=True):
-                imports[alias] = target
+                imports.setdefault(alias, []).append(target)
             continue
         names = _bound(stmt)
         for name in names or ["*"]:
@@ -196,9 +214,9 @@ def _import_targets(node: ast.Import | ast.ImportFrom, package: str | None,
     resolved against ``package``)."""
     out = []
     if isinstance(node, ast.Import):
+        # `import nnclaims.numeric.data` binds nnclaims, but the code it serves uses the module
         for a in node.names:
-            out.append(((a.asname or a.name.split(".")[0]), a.name if a.asname else a.name.split(".")[0])
-                       if with_alias else a.name)
+            out.append((a.asname or a.name.split(".")[0], a.name) if with_alias else a.name)
         return out
     module = node.module or ""
     if node.level:
@@ -245,11 +263,16 @@ def _reexports(package: str, path: Path, mtime_ns: int) -> dict[str, str]:
 
 
 def _module_file(module: str) -> Path | None:
-    rel = Path(*module.split(".")[1:])
+    if module == "nnclaims":
+        return LIBRARY_ROOT / "__init__.py"
+    parts = [p for p in module.split(".")[1:] if p]
+    if not parts:
+        return None
+    rel = Path(*parts)
     for candidate in (LIBRARY_ROOT / rel.with_suffix(".py"), LIBRARY_ROOT / rel / "__init__.py"):
-        if str(rel) != "." and candidate.is_file():
+        if candidate.is_file():
             return candidate
-    return LIBRARY_ROOT / "__init__.py" if module == "nnclaims" else None
+    return None
 
 
 def _closure(modules: frozenset[str]) -> frozenset[str]:

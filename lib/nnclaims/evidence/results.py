@@ -47,6 +47,9 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes a private file (0600): give it the mode an ordinary write would,
+        # so that results shared on a cluster's filesystem stay readable by the group.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -55,12 +58,43 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+def _umask() -> int:
+    # The umask can only be read by setting it; set it straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode())
 
 
 def write_json(path: str | Path, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=1, default=_jsonable))
+
+
+SEAL = "seal"  # the checksum a record file carries of its own content
+
+
+def _seal_of(plain: dict) -> str:
+    return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()
+
+
+def write_sealed(path: str | Path, record: dict) -> None:
+    """Write a record (provenance, a list of figures) with the checksum of its own content,
+    so that an edited record is refused like an edited table."""
+    plain = json.loads(json.dumps(record, default=_jsonable))  # what reading it back gives
+    plain.pop(SEAL, None)
+    write_json(path, {**plain, SEAL: _seal_of(plain)})
+
+
+def read_sealed(path: str | Path) -> dict:
+    """A record written by `write_sealed`; `ResultsError` names it when it was edited."""
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get(SEAL) != _seal_of({k: v for k, v in data.items() if k != SEAL}):
+        raise ResultsError(f"{path} is not the file that was written (edited, or made by an older nnclaims); "
+                           f"rerun the step that writes it (snakemake reruns it by itself)")
+    return data
 
 
 def read_json(path: str | Path) -> Any:
@@ -118,6 +152,26 @@ def verify(base: str | Path, files: dict[str, dict]) -> None:
                                f"that writes it: delete it and run snakemake again")
 
 
+def problems(base: str | Path, files: dict[str, dict], folder: str | None = None,
+             ignore: tuple[str, ...] = ()) -> list[str]:
+    """One sentence for each recorded file under ``base`` that is missing or not what was
+    written, and for each file in ``base/folder`` that no record names (an extra file
+    would be published unchecked); ``ignore``: file names that are not results."""
+    base = Path(base)
+    out = []
+    for name, record in files.items():
+        path = base / name
+        if not path.is_file():
+            out.append(f"{path} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != record.get("sha256"):
+            out.append(f"{path} is not the file that was written (truncated or edited)")
+    if folder is not None and (base / folder).is_dir():
+        known = {Path(name).name for name in files if Path(name).parent == Path(folder)} | set(ignore)
+        out += [f"{path} was not written by nnclaims (an extra file)" for path in sorted((base / folder).iterdir())
+                if path.is_file() and path.name not in known and not path.name.startswith(".")]
+    return out
+
+
 def read_csv(path: str | Path):
     import pandas as pd
 
@@ -147,7 +201,11 @@ def read_tables(directory: str | Path, files: dict[str, dict] | None = None) -> 
     if not directory.is_dir():
         raise ResultsError(f"no tables folder {directory}; run summarize first")
     if files is not None:
-        verify(directory.parent, {k: v for k, v in files.items() if k.startswith(f"{directory.name}/")})
+        recorded = {k: v for k, v in files.items() if k.startswith(f"{directory.name}/")}
+        verify(directory.parent, recorded)
+        extra = problems(directory.parent, recorded, directory.name)
+        if extra:
+            raise ResultsError(f"{extra[0]}; delete it or rerun summarize")
     paths = sorted(directory.glob("*.csv"))
     if not paths:
         raise ResultsError(f"{directory} holds no tables; run summarize first")

@@ -52,9 +52,12 @@ def read_yaml(path: str | Path) -> Any:
     """A YAML file, with errors that name the file and the line."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:  # e.g. saved as UTF-16 by an editor
+        raise ConfigError(f"{path} is not UTF-8 text (byte {err.start} cannot be read as UTF-8); "
+                          f"save it as UTF-8") from None
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except ConfigError as err:
@@ -222,7 +225,7 @@ def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
             try:
                 return int(text)
             except ValueError:
-                return value
+                return _whole(value)
         if kind == "number":
             try:
                 return float(text)
@@ -230,6 +233,22 @@ def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
                 return value
         if kind == "boolean" and text.lower() in ("true", "false"):
             return text.lower() == "true"
+    if kind == "integer":
+        return _whole(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """A whole number given as a float (``threads=1.0``: Snakemake reads it as 1.0) is that
+    integer: otherwise it would be recorded as 1.0 and make a new run key; any other
+    value is left for validation to refuse by name."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

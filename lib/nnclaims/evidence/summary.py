@@ -1,11 +1,13 @@
 """From tables to checks, controls and verdicts.
 
 Every check is run on its controls too: on the positive control it must pass, on the
-negative control (the claim false by construction) it must fail. A check that passes its
-negative control, or fails its positive one, cannot decide anything and becomes a
-measurement, with the reason (rule 7).
-Each claim then gets its verdict (rule 8) and a sentence that names what held and what
-failed, with the numbers.
+negative control (the claim false by construction) it must fail. A check whose negative
+control passes or is inconclusive, or whose positive control fails or is inconclusive,
+has not shown that it can tell a true claim from a false one and becomes a measurement,
+with the reason (rules 7 and 15).
+Each claim then gets its verdict (rule 8) from its `chapter` checks (rule 11; a claim
+beyond the chapter from all its checks) and a sentence that names what held and what
+failed, with the numbers; `supporting` checks are reported in it as our expectations.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import Check, Measurement, verdict
-from .experiment import Control, Experiment, ExperimentError
+from .experiment import Claim, Control, Experiment, ExperimentError
 
 COMPARATOR_WORDS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "within": "within ±"}
 
@@ -39,33 +41,44 @@ def evaluate(exp: Experiment, tables: dict[str, Any]) -> Summary:
             raise ExperimentError(f"{exp.name}: measurements must be nnclaims.evidence.Measurement objects "
                                   f"naming a claim in CLAIMS; got {m!r}")
     outcomes = _control_outcomes(exp, tables, checks, controls)
-    kept = []
-    for check in checks:
-        runs = outcomes[check.check]["runs"]
-        # Rule 7: a check that passes a negative control (the claim false by construction)
-        # cannot tell a true claim from a false one; one that fails a positive control
-        # (the claim true by construction) has a bug. Either becomes a measurement. A
-        # control that is merely inconclusive says the check is imprecise, not wrong: the
-        # check stays, and the report shows the control's outcome beside it.
-        bad = [f"{kind} control ({why}) gave {got}" for kind, why, got in runs
-               if (kind == "negative" and got == "pass") or (kind == "positive" and got == "fail")]
-        if bad:
-            measured.append(Measurement.from_check(check, "not a check: its " + "; its ".join(bad) +
-                                                   ", so it cannot tell a true claim from a false one"))
-        else:
-            kept.append(check)
+    kept, demoted = _apply_controls(checks, outcomes)
+    measured += [Measurement.from_check(c, note) for c, note in demoted]
     rows = []
     for claim in exp.claims:
         mine = [c for c in kept if c.claim == claim.id]
         if not mine and not any(c.claim == claim.id for c in checks):
             raise ExperimentError(f"{exp.name}: claim {claim.id!r} has no checks")
-        v = verdict([c.outcome for c in mine])
+        deciding = decisive(claim, mine)
+        v = verdict([c.outcome for c in deciding])
         rows.append({"claim": claim.id, "title": claim.title, "section": claim.section, "experiment": exp.name,
                      "verdict": v, "checks_passed": sum(c.outcome == "pass" for c in mine),
                      "checks_total": len(mine), "checks_failed": sum(c.outcome == "fail" for c in mine),
-                     "reason": reason(v, mine)})
+                     "reason": reason(v, mine, beyond=claim.beyond_chapter,
+                                      misbehaved=[c for c, _ in demoted if c.claim == claim.id])})
     summary = {c: {kind: got for kind, _, got in outcomes[c]["runs"]} for c in outcomes}
     return Summary(kept, measured, rows, summary)
+
+
+def _apply_controls(checks: list[Check], outcomes: dict) -> tuple[list[Check], list[tuple[Check, str]]]:
+    """The checks that stay checks, and those that become measurements with the reason.
+
+    Rules 7 and 15: a check that passes a negative control (the claim false by
+    construction) cannot tell a true claim from a false one; one that fails a positive
+    control (the claim true by construction) has a bug; and one whose control is
+    inconclusive has not shown either way that it can. Each becomes a measurement. A
+    check that rule 12 has already closed ("no arm learned") stays an inconclusive check
+    whatever its controls give: their outcome reads the same untrained networks, and the
+    page must say that nothing learned."""
+    kept, demoted = [], []
+    for check in checks:
+        bad = [f"{kind} control ({why}) gave {got}" for kind, why, got in outcomes[check.check]["runs"]
+               if got != ("pass" if kind == "positive" else "fail")]
+        if bad and not check.undecided:
+            demoted.append((check, "not a check: its " + "; its ".join(bad) +
+                            ", so it cannot tell a true claim from a false one"))
+        else:
+            kept.append(check)
+    return kept, demoted
 
 
 def _checks(exp: Experiment, tables: dict, what: str) -> list[Check]:
@@ -140,21 +153,67 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def reason(v: str, checks: list[Check]) -> str:
-    """The verdict in one sentence: what held and what failed, with the numbers."""
+def decisive(claim: Claim, checks: list[Check]) -> list[Check]:
+    """Rule 11: the checks that decide a claim's verdict, its `chapter` checks; a claim
+    that is not the chapter's (``beyond_chapter``) is decided by all of its checks."""
+    if claim.beyond_chapter:
+        return list(checks)
+    return [c for c in checks if c.basis == "chapter"]
+
+
+def _part(checks: list[Check]) -> str:
+    return "; ".join(f"{c.description}: {_number(c)}" for c in checks)
+
+
+def reason(v: str, checks: list[Check], beyond: bool = False, misbehaved: list[Check] = ()) -> str:
+    """The verdict in one sentence: what held and what failed, with the numbers.
+
+    Only a failed `chapter` check "contradicts" the claim (every check that reaches here
+    has controls that behaved: rule 15 made the others measurements, and a failed one of
+    those reads "failed, but its controls did not behave"); a failed `supporting` check
+    is our expectation that did not hold (rule 11)."""
+    failed_demoted = [c for c in misbehaved if c.outcome == "fail" and (beyond or c.basis == "chapter")]
+    tail = (f" Failed, but its controls did not behave (a measurement now): {_part(failed_demoted)}."
+            if failed_demoted else "")
     if not checks:
-        return "No check could decide: every check's controls showed it cannot tell a true claim from a false one."
+        return ("No check could decide: every check's controls showed it cannot tell a true claim from a "
+                "false one." + tail)
+    chapter = checks if beyond else [c for c in checks if c.basis == "chapter"]
+    support = [c for c in checks if c not in chapter]
+    if not chapter:
+        return "No check tests the chapter's own words, so nothing decides the verdict. " + _supporting(support) + tail
+    pieces = [_deciding(v, chapter)]
+    if support:
+        pieces.append(_supporting(support))
+    return " ".join(p for p in pieces if p) + tail
+
+
+def _deciding(v: str, checks: list[Check]) -> str:
     held = [c for c in checks if c.outcome == "pass"]
     failed = [c for c in checks if c.outcome == "fail"]
-    open_ = [c for c in checks if c.outcome == "inconclusive"]
-    part = lambda cs: "; ".join(f"{c.description}: {_number(c)}" for c in cs)  # noqa: E731
+    undecided = [c for c in checks if c.undecided]
+    open_ = [c for c in checks if c.outcome == "inconclusive" and not c.undecided]
     if v == "reproduced":
-        return f"All {len(checks)} check{'s' if len(checks) > 1 else ''} passed. Headline: {part(checks[:1])}."
+        return f"All {len(checks)} check{'s' if len(checks) > 1 else ''} passed. Headline: {_part(checks[:1])}."
     pieces = []
     if failed:
-        pieces.append(f"The data contradict {'the claim' if not held else 'part of the claim'}: {part(failed)}.")
+        pieces.append(f"The data contradict {'the claim' if not held else 'part of the claim'}: {_part(failed)}.")
     if held:
-        pieces.append(f"Held: {part(held)}.")
+        pieces.append(f"Held: {_part(held)}.")
+    if undecided:
+        pieces.append("Not decided: " + "; ".join(f"{c.description}: {c.undecided}" for c in undecided) + ".")
     if open_:
-        pieces.append(f"Not settled (the interval straddles the threshold): {part(open_)}.")
+        pieces.append(f"Not settled (the interval straddles the threshold): {_part(open_)}.")
+    return " ".join(pieces)
+
+
+def _supporting(checks: list[Check]) -> str:
+    """Supporting checks, which never decide: what held, and our expectations that did not."""
+    held = [c for c in checks if c.outcome == "pass"]
+    failed = [c for c in checks if c.outcome == "fail"]
+    pieces = []
+    if held:
+        pieces.append(f"Supporting, held: {_part(held)}.")
+    if failed:
+        pieces.append(f"Supporting: our expectation {_part(failed)} did not hold.")
     return " ".join(pieces)

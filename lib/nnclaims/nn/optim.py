@@ -24,6 +24,8 @@ class StackedOptimizer:
     that a learning-rate sweep over several seeds trains as one computation.
     """
 
+    state_names: tuple[str, ...] = ()  # attributes holding per-network state (lists of stacked tensors)
+
     def __init__(self, lr: float | Tensor) -> None:
         self.lr = lr
         self.per_network = isinstance(lr, Tensor)
@@ -41,16 +43,34 @@ class StackedOptimizer:
     def step(self, params: Sequence[Tensor], grads: Sequence[Tensor], active: Tensor) -> None:
         raise NotImplementedError
 
+    def keep(self, rows: Tensor) -> None:
+        """Keep only the networks at ``rows`` (a long tensor of indices into the current
+        stack): their rates and optimizer state, for a stack that left the others out."""
+        if self.per_network:
+            self.lr = self.lr.index_select(0, rows.to(self.lr.device))
+        for name in self.state_names:
+            state = getattr(self, name)
+            if state is not None:
+                setattr(self, name, [s.index_select(0, rows.to(s.device)) for s in state])
+
 
 class SGD(StackedOptimizer):
+    state_names = ("buffers",)
+
     def __init__(self, lr: float | Tensor, momentum: float = 0.0) -> None:
         super().__init__(lr)
         self.momentum = momentum
         self.buffers: list[Tensor] | None = None
+        # Whether some step has left a network out. From then on one rate for all steps
+        # as p - (lr * g), the masked update's two roundings, not the fused p + (-lr) * g:
+        # the networks that go on after others were taken out of the stack (training's
+        # `_Training`) then get the same bits as when those stayed in it, masked.
+        self.masked = False
 
     @torch.no_grad()
     def step(self, params: Sequence[Tensor], grads: Sequence[Tensor], active: Tensor) -> None:
         everyone = bool(active.all())
+        self.masked = self.masked or not everyone
         params, grads = list(params), list(grads)
         if self.momentum:
             if self.buffers is None:
@@ -62,7 +82,7 @@ class SGD(StackedOptimizer):
                 for b, g in zip(self.buffers, grads):
                     b.copy_(torch.where(self._mask(active, b), b * self.momentum + g, b))
             grads = self.buffers
-        if everyone and not self.per_network:
+        if everyone and not self.per_network and not self.masked:
             torch._foreach_add_(params, grads, alpha=-self.lr)
         elif everyone:
             torch._foreach_sub_(params, torch._foreach_mul(grads, [self._rate(p) for p in params]))
@@ -72,6 +92,8 @@ class SGD(StackedOptimizer):
 
 
 class Adam(StackedOptimizer):
+    state_names = ("m", "v")
+
     def __init__(self, lr: float | Tensor, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1, self.beta2 = betas
@@ -88,6 +110,33 @@ class Adam(StackedOptimizer):
         self.t += 1
         bc1 = 1 - self.beta1**self.t
         bc2_sqrt = (1 - self.beta2**self.t) ** 0.5
+        if bool(active.all()):
+            self._update(list(params), list(grads), bc1, bc2_sqrt)
+        else:
+            self._masked_update(params, grads, active, bc1, bc2_sqrt)
+
+    def _update(self, params: list[Tensor], grads: list[Tensor], bc1: float, bc2_sqrt: float) -> None:
+        """Every network steps: in place, one `_foreach` call per operation for all
+        layers. The operations and their order are `_masked_update`'s, so the numbers
+        are the same bits (tested); only the temporaries and the `where` go."""
+        torch._foreach_lerp_(self.m, grads, 1 - self.beta1)
+        torch._foreach_mul_(self.v, self.beta2)
+        squares = torch._foreach_mul(grads, 1 - self.beta2)
+        torch._foreach_mul_(squares, grads)
+        torch._foreach_add_(self.v, squares)
+        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_div_(denom, bc2_sqrt)
+        torch._foreach_add_(denom, self.eps)
+        update = torch._foreach_div(self.m, denom)
+        if self.per_network:
+            torch._foreach_mul_(update, [self._rate(p) / bc1 for p in params])
+        else:
+            torch._foreach_mul_(update, self.lr / bc1)
+        torch._foreach_sub_(params, update)
+
+    def _masked_update(self, params: Sequence[Tensor], grads: Sequence[Tensor], active: Tensor,
+                       bc1: float, bc2_sqrt: float) -> None:
+        """Only the networks in ``active`` step; the others keep parameters and state."""
         for p, g, m, v in zip(params, grads, self.m, self.v):
             step_size = self._rate(p) / bc1
             keep = self._mask(active, p)

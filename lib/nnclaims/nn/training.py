@@ -5,6 +5,8 @@ final parameters and recorded history. ``engine="batched"`` trains all seeds as 
 stacked computation (`nnclaims.batched`); ``engine="loop"`` trains them one at a time
 with an ordinary `torch.nn.Module` and `torch.optim` loop. The loop is the reference:
 from the same seeds, init and data order the two agree to float64 round-off (tests).
+``engine="fused"`` (a prototype, `nnclaims.nn.fused`) is the batched engine with its
+step compiled, for tiny networks.
 
 A network whose loss stops being finite is marked diverged and frozen from that step on;
 the others carry on. Nothing raises because one seed blew up.
@@ -22,11 +24,12 @@ from torch import Tensor
 
 from . import losses
 from .batched import BatchedNet
+from .fused import LossOf, fused_loss
 from .models import MLPSpec, TorchMLP, init_params
-from .optim import make_optimizer, make_torch_optimizer
+from .optim import StackedOptimizer, make_optimizer, make_torch_optimizer
 from ..numeric.seeding import torch_generator
 
-ENGINES = ("batched", "loop")
+ENGINES = ("batched", "loop", "fused")  # fused: a prototype (`nnclaims.nn.fused`), no pipeline setting yet
 
 Monitor = Callable[[BatchedNet, int], dict[str, Tensor]]
 
@@ -124,6 +127,13 @@ class MinibatchOrder:
             self.perm = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
         return self.perm[:, pos * self.batch_size:(pos + 1) * self.batch_size]
 
+    def keep(self, rows: Tensor) -> None:
+        """Go on with the networks at ``rows`` only. Each network draws from its own
+        generator, so leaving some out changes no other network's order."""
+        self.generators = [self.generators[i] for i in rows.tolist()]
+        if self.perm is not None:
+            self.perm = self.perm.index_select(0, rows)
+
 
 def penalty(weights: Sequence[Tensor], l1: float, l2: float) -> Tensor | float:
     """Per-network weight penalty for stacked weights ``(S, in, out)``."""
@@ -144,16 +154,38 @@ def loss_monitor(X: Tensor, y: Tensor, loss: str, name: str = "loss") -> Monitor
     return monitor
 
 
-def classification_monitor(X: Tensor, y: Tensor, prefix: str) -> Monitor:
+def classification_monitor(X: Tensor, y: Tensor, prefix: str, *, training_data: bool = False) -> Monitor:
     """Records each network's cross-entropy and accuracy on (X, y) as ``<prefix>_loss``
-    and ``<prefix>_accuracy``, in evaluation mode."""
+    and ``<prefix>_accuracy``, in evaluation mode.
+
+    ``training_data``: (X, y) are the data the networks train on, shared by all of them,
+    and the training loss is the cross-entropy. The same pass then also records the
+    training loss as ``loss`` (the same numbers), and `train` leaves out its own pass
+    over the same data: on MNIST, that second pass was a fifth of a run (issue 22).
+    """
     def monitor(net: BatchedNet, step: int) -> dict[str, Tensor]:
         with torch.no_grad():
             logits = net(X)
             target = y.to(logits.device)
-            return {f"{prefix}_loss": losses.per_network("ce", logits, target),
-                    f"{prefix}_accuracy": (logits.argmax(dim=-1) == target).to(logits.dtype).mean(dim=1)}
+            ce = losses.per_network("ce", logits, target)
+            out = {"loss": ce} if training_data else {}
+            return out | {f"{prefix}_loss": ce,
+                          f"{prefix}_accuracy": (logits.argmax(dim=-1) == target).to(logits.dtype).mean(dim=1)}
+    if training_data:
+        monitor.records_loss = "ce"  # type: ignore[attr-defined]  # read by `train`
     return monitor
+
+
+def _with_loss_monitor(monitors: Sequence[Monitor], X: Tensor, y: Tensor, loss: str) -> list[Monitor]:
+    """The monitors `train` calls: the given ones, after its own of the training loss
+    unless one of them records it already (`classification_monitor`'s ``training_data``)."""
+    given = [getattr(m, "records_loss", None) for m in monitors]
+    if not any(given):
+        return [loss_monitor(X, y, loss), *monitors]
+    if given.count(None) != len(given) - 1 or loss not in given:
+        raise ValueError(f"one monitor may record the training loss, and only the one being trained on "
+                         f"({loss!r}); these record {[g for g in given if g]}")
+    return list(monitors)
 
 
 def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: Schedule, *,
@@ -174,11 +206,14 @@ def train(spec: MLPSpec, X: Tensor, y: Tensor, seeds: Sequence[int], schedule: S
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid engines are: {', '.join(ENGINES)}")
     losses._check(schedule.loss)
+    if X.dim() == 3 and any(getattr(m, "records_loss", None) for m in monitors):
+        # (S, N, in): each network its own data, which such a monitor does not see
+        raise ValueError("a monitor that records the training loss needs data shared by all networks")
     X, y = X.to(device=device, dtype=dtype), _targets(y, schedule.loss, device, dtype)
     start = time.perf_counter()
-    if engine == "batched":
-        monitors = [loss_monitor(X, y, schedule.loss), *monitors]
-        result = _train_batched(spec, X, y, list(seeds), schedule, dtype, device, monitors, net)
+    if engine in ("batched", "fused"):
+        monitors = _with_loss_monitor(monitors, X, y, schedule.loss)
+        result = _train_batched(spec, X, y, list(seeds), schedule, dtype, device, monitors, net, engine == "fused")
     else:
         if net is not None:
             raise ValueError("the loop engine starts from fresh networks; pass net=None")
@@ -216,45 +251,116 @@ def _record(history: dict[str, list], monitors: Sequence[Monitor], net: BatchedN
             history.setdefault(key, []).append(value.detach().to("cpu", torch.float64).numpy())
 
 
-def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net) -> TrainResult:
+class _Training:
+    """The networks still training, as one stacked computation, with all that is theirs
+    alone: data (when per network), minibatch order, dropout generators, optimizer state.
+
+    Until a network diverges this is the whole batch, ``full``. At a step where some
+    diverge their outcome is decided (frozen from that step on, as the loop engine
+    freezes them), so the stack is gathered once without them: from then on they cost no
+    forward or backward pass, where a mask would compute them every step (in learning-
+    rate sweeps, about a third of all network-steps: issue 22). `sync` writes the stack
+    back into ``full`` before anything reads it.
+    """
+
+    def __init__(self, full: BatchedNet, X: Tensor, y: Tensor, opt: StackedOptimizer,
+                 order: MinibatchOrder | None, dropout: list[torch.Generator] | None, y_per_network: bool,
+                 loss_of: LossOf | None = None) -> None:
+        self.full = self.net = full
+        self.loss_of = loss_of  # the fused engine's compiled loss; None: the eager batched step
+        self.rows: Tensor | None = None  # the stack's networks as rows of `full`; None: all of them
+        self.X, self.y, self.opt, self.order, self.dropout = X, y, opt, order, dropout
+        self.per_network, self.y_per_network = X.dim() == 3, y_per_network
+        self.params = full.requires_grad_(True).parameters()
+
+    def step(self, step: int, schedule: Schedule) -> Tensor:
+        """One optimizer step of every network in the stack; returns which of them had a
+        finite loss (a CPU bool mask). The others are left exactly as they were."""
+        net = self.net
+        xb, yb = _batch(self.X, self.y, self.order.indices(step) if self.order else None, self.per_network)
+        if self.loss_of is not None:
+            loss = self.loss_of(self.params, xb, yb)
+        else:
+            loss = losses.per_network(schedule.loss, net(xb, train=True, dropout_generators=self.dropout), yb)
+        if schedule.l1 or schedule.l2:
+            loss = loss + penalty(net.weight, schedule.l1, schedule.l2)
+        finite = torch.isfinite(loss.detach()).cpu()
+        active = finite.to(loss.device)
+        total = loss.sum() if bool(finite.all()) else torch.where(active, loss, 0.0).sum()
+        grads = torch.autograd.grad(total, self.params, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(self.params, grads)]
+        self.opt.step(self.params, grads, active)
+        return finite
+
+    def rows_of(self, mask: Tensor) -> Tensor:
+        """Rows of ``full`` of the stack's networks where ``mask`` (CPU) holds."""
+        local = mask.nonzero().flatten()
+        return local if self.rows is None else self.rows[local]
+
+    def drop(self, keep: Tensor) -> None:
+        """Leave out the stack's networks where ``keep`` (a CPU bool mask) is False."""
+        self.sync()
+        local = keep.nonzero().flatten()
+        rows, on = self.rows_of(keep), local.to(self.net.device)
+        params = {k: [t.detach().index_select(0, on).requires_grad_(True) for t in v]
+                  for k, v in self.net.params.items()}
+        buffers = {k: [t.index_select(0, on) for t in v] for k, v in self.net.buffers.items()}
+        self.net = BatchedNet(self.full.spec, params, buffers)
+        self.params, self.rows = self.net.parameters(), rows
+        self.opt.keep(on)
+        if self.order is not None:
+            self.order.keep(local)
+        if self.dropout is not None:
+            self.dropout = [self.dropout[i] for i in local.tolist()]
+        if self.per_network:
+            self.X = self.X.index_select(0, on)
+        if self.y_per_network:
+            self.y = self.y.index_select(0, on)
+
+    @torch.no_grad()
+    def sync(self) -> None:
+        """Write the stack's parameters and buffers into their rows of ``full``."""
+        if self.rows is None:
+            return  # the stack is ``full`` itself
+        rows = self.rows.to(self.full.device)
+        for whole, part in ((self.full.params, self.net.params), (self.full.buffers, self.net.buffers)):
+            for key, tensors in part.items():
+                for target, mine in zip(whole[key], tensors):
+                    target.index_copy_(0, rows, mine.detach())
+
+
+def _train_batched(spec, X, y, seeds, schedule, dtype, device, monitors, net, fused=False) -> TrainResult:
     S = len(seeds)
     net = net if net is not None else BatchedNet.init(spec, seeds, dtype, device)
     if net.S != S:
         raise ValueError(f"net holds {net.S} networks but {S} seeds were given")
-    params = net.requires_grad_(True).parameters()
     rates = schedule.rates(S)
     lr = rates[0] if len(set(rates)) == 1 else torch.tensor(rates, dtype=net.dtype, device=net.device)
-    opt = make_optimizer(schedule.optimizer, lr, schedule.momentum)
-    per_network = X.dim() == 3
     order = (MinibatchOrder(X.shape[-2], schedule.batch_size, seeds)
              if schedule.batch_size else None)
     dropout = [torch_generator(s, "dropout") for s in seeds] if spec.dropout else None
+    y_per_network = y.dim() == (2 if schedule.loss == "ce" else 3)
+    loss_of = fused_loss(spec, schedule.loss) if fused else None
+    training = _Training(net, X, y, make_optimizer(schedule.optimizer, lr, schedule.momentum), order, dropout,
+                         y_per_network, loss_of)
     diverged_step = torch.full((S,), -1, dtype=torch.long)
-    frozen = False  # whether some network has diverged (and is frozen from then on)
     records = set(schedule.record_steps())
     history: dict[str, list] = {}
     for step in range(schedule.steps + 1):
         if step in records:
+            training.sync()
             _record(history, monitors, net, step)
         if step == schedule.steps:
             break
-        xb, yb = _batch(X, y, order.indices(step) if order else None, per_network)
-        loss = losses.per_network(schedule.loss, net(xb, train=True, dropout_generators=dropout), yb)
-        if schedule.l1 or schedule.l2:
-            loss = loss + penalty(net.weight, schedule.l1, schedule.l2)
-        finite = torch.isfinite(loss.detach()).cpu()
-        if bool(finite.all()) and not frozen:
-            total = loss.sum()  # the common case: every network trains
-        else:
-            diverged_step[(~finite) & (diverged_step < 0)] = step
-            frozen = True
-            total = torch.where((diverged_step < 0).to(loss.device), loss, 0.0).sum()
-        grads = torch.autograd.grad(total, params, allow_unused=True)
-        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
-        opt.step(params, grads, (diverged_step < 0).to(loss.device))
+        if training.net.S == 0:
+            continue  # every network has diverged: only the records are left to take
+        finite = training.step(step, schedule)
+        if not bool(finite.all()):
+            diverged_step[training.rows_of(~finite)] = step
+            training.drop(finite)
     net.requires_grad_(False)
     return TrainResult(net, seeds, np.array(sorted(records)), _stack(history),
-                       diverged_step.numpy(), "batched", 0.0)
+                       diverged_step.numpy(), "batched" if loss_of is None else "fused", 0.0)
 
 
 def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainResult:
@@ -265,7 +371,7 @@ def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainRe
         Xs, ys = (X[s], y[s]) if per_network else (X, y)
         # the loss on this network's own data: with data per network, the batched engine's
         # monitor on all of X would feed every network's data to this one network
-        watch = [loss_monitor(Xs, ys, schedule.loss), *monitors]
+        watch = _with_loss_monitor(monitors, Xs, ys, schedule.loss)
         model = TorchMLP(spec, init_params(spec, seed), torch_generator(seed, "dropout"))
         model = model.to(device=device, dtype=dtype)
         opt = make_torch_optimizer(schedule.optimizer, model.parameters(), rates[s], schedule.momentum)

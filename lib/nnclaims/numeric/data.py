@@ -174,10 +174,29 @@ def check_idx_folder(folder: str | Path) -> None:
         dims = struct.unpack(f">{ndim}I", head[4:])
         if tuple(dims[1:]) != shape or dims[0] == 0:
             raise ValueError(f"{path} holds shape {dims}, not MNIST's (n{''.join(f', {d}' for d in shape)})")
+        if _body_size(path) != (4 + 4 * ndim + int(np.prod(dims))) % _SIZE_MODULUS[path.suffix == ".gz"]:
+            raise ValueError(f"{path} does not hold the {dims[0]} items its header promises (truncated or damaged)")
         counts[stem] = dims[0]
     for split in ("train", "t10k"):
         if counts[f"{split}-images-idx3-ubyte"] != counts[f"{split}-labels-idx1-ubyte"]:
             raise ValueError(f"{folder}: {split} images and labels differ in number")
+
+
+# gzip records the uncompressed size modulo 2**32 in its last four bytes.
+_SIZE_MODULUS = {False: 2 ** 64, True: 2 ** 32}
+
+
+def _body_size(path: Path) -> int:
+    """The file's (uncompressed) size in bytes, without reading it: the header check runs
+    before any job, and a truncated body must not wait for the job that reads it."""
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() < 4:
+            return -1
+        fh.seek(-4, 2)
+        return struct.unpack("<I", fh.read(4))[0]
 
 
 def _find(folder: Path, stem: str) -> Path:

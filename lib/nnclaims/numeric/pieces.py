@@ -5,8 +5,11 @@ network layer by layer: on each interval every unit's pre-activation is affine i
 its sign changes only at the root of that affine function; splitting at the roots that
 fall inside an interval keeps every unit's output affine on the new intervals. Adjacent
 intervals whose output maps coincide are merged, so the count is the number of maximal
-affine pieces. `pieces_on_grid` counts slope changes on a grid instead; the two are
-checked against each other.
+affine pieces. It is exact, so that no count depends on how a CPU rounds: float64 weights
+are dyadic rationals, the affine maps are kept as Python ints and the breakpoints as
+Fractions (compared through their correctly rounded floats, which rounding keeps in
+order, and exactly only where two floats tie). `pieces_on_grid` counts slope changes on a
+grid instead; the two are checked against each other.
 
 For a 2-D input, every point has an activation pattern (which units are on). The set of
 points sharing a pattern is convex (the pattern fixes every pre-activation as an affine
@@ -14,14 +17,19 @@ map, and the pattern is a set of linear inequalities), so the number of distinct
 hit by a fine grid counts the linear regions it meets (a lower bound if some regions are
 smaller than the grid spacing).
 
-The weights use torch's layout: ``W`` is ``(out, in)``. Everything runs in float64 NumPy.
+The weights use torch's layout: ``W`` is ``(out, in)``. Everything but `pieces_exact` runs in
+float64 NumPy.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from fractions import Fraction
+from typing import Callable, Sequence
 
 import numpy as np
+
+from nnclaims.numeric.exact import dyadic_ints
 
 Layers = Sequence[tuple[np.ndarray, np.ndarray]]  # (W (out, in), b (out,)) per linear layer
 
@@ -59,40 +67,128 @@ def forward(layers: Layers, x: np.ndarray) -> np.ndarray:
     return a
 
 
-def pieces_exact(layers: Layers, lo: float = 0.0, hi: float = 1.0, tol: float = 1e-9) -> tuple[int, np.ndarray]:
+def _integer_layers(layers: Layers) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Each layer's weights and biases as Python ints over a common power of two:
+    (W * 2**shift, b * 2**shift, shift), W an object array."""
+    out = []
+    for W, b in layers:
+        W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ValueError("the network's weights must be finite")
+        vals, shift = dyadic_ints(np.concatenate([W.ravel(), b]))
+        out.append((np.array(vals[:W.size], dtype=object).reshape(W.shape), np.array(vals[W.size:], dtype=object),
+                    shift))
+    return out
+
+
+def _root(s: int, o: int) -> float:
+    """The root -o / s of s x + o, correctly rounded (Python's int division is), NaN if s = 0."""
+    if s == 0:
+        return math.nan
+    try:
+        return -o / s
+    except OverflowError:
+        return math.inf if (o < 0) == (s > 0) else -math.inf
+
+
+def _cut_points(roots: np.ndarray, exact: Callable[[int], Fraction], order: np.ndarray,
+                left: Fraction) -> tuple[list[Fraction], dict[int, int]]:
+    """Distinct exact cut points in increasing order, from units ``order`` sorted by their
+    float roots, and each unit's index among them. Rounding to nearest is monotone, so
+    only units with equal float roots need their exact roots compared."""
+    points, where, g = [left], {}, 0
+    while g < len(order):
+        h = g + 1
+        while h < len(order) and roots[order[h]] == roots[order[g]]:
+            h += 1
+        values = {int(j): exact(j) for j in order[g:h]}
+        distinct = sorted(set(values.values()))
+        where.update({j: len(points) + distinct.index(v) for j, v in values.items()})
+        points += distinct
+        g = h
+    return points, where
+
+
+def _switches(slope: np.ndarray, offset: np.ndarray, left: Fraction,
+              right: Fraction) -> tuple[list[Fraction], np.ndarray]:
+    """Cut [left, right] at the roots inside it of the affine functions slope x + offset
+    (exact ints): the points left, roots..., right, and on (pieces, units), which
+    functions are positive on each piece. A function rising through root r is positive on
+    the pieces starting at or after r; a falling one on those ending at or before r."""
+    S, O = slope.tolist(), offset.tolist()
+    roots = np.array([_root(s, o) for s, o in zip(S, O)])
+    lf, rf = float(left), float(right)
+
+    def exact(j: int) -> Fraction:
+        return Fraction(-O[j], S[j])
+
+    above, below = roots > lf, roots < rf  # certain where the floats differ
+    for j in np.flatnonzero(roots == lf):
+        above[j] = exact(j) > left
+    for j in np.flatnonzero(roots == rf):
+        below[j] = exact(j) < right
+    inside = np.flatnonzero(above & below)
+    points, where = _cut_points(roots, exact, inside[np.argsort(roots[inside], kind="stable")], left)
+    points.append(right)
+    n = len(points) - 1
+    at = np.zeros(len(S), dtype=np.int64)
+    at[inside] = [where[int(j)] for j in inside]
+    rising, flat = np.array([s > 0 for s in S], dtype=bool), np.isnan(roots)
+    # rising: on from piece `first` on; falling: on up to piece `last`
+    first = np.where(rising, np.where(above & below, at, np.where(above, n, 0)), 0)
+    last = np.where(rising, n - 1, np.where(above & below, at - 1, np.where(above, n - 1, -1)))
+    last[flat] = np.where(np.array([o > 0 for o in O], dtype=bool)[flat], n - 1, -1)
+    k = np.arange(n)[:, None]
+    return points, (k >= first) & (k <= last)
+
+
+def _next_maps(W: np.ndarray, bias: np.ndarray, slope: np.ndarray, offset: np.ndarray,
+               on: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The next layer's pre-activations (slope, offset) on each piece, given this layer's
+    pre-activations and which of its units are on there. Consecutive pieces differ by the
+    units switching between them, usually one: update by those columns of W only."""
+    act = on[0]
+    s, o = W.dot(np.where(act, slope, 0)), W.dot(np.where(act, offset, 0)) + bias
+    out = [(s, o)]
+    for row in on[1:]:
+        for j in np.flatnonzero(row != act):
+            sign = 1 if row[j] else -1
+            s, o = s + W[:, j] * (sign * slope[j]), o + W[:, j] * (sign * offset[j])
+        act = row
+        out.append((s, o))
+    return out
+
+
+def pieces_exact(layers: Layers, lo: float = 0.0, hi: float = 1.0) -> tuple[int, np.ndarray]:
     """Number of maximal affine pieces of a scalar-input, scalar-output ReLU network on
-    [lo, hi], and the breakpoints between them."""
-    # Each interval carries the affine map x -> A x + c of the current layer's output.
-    edges = [lo, hi]
-    maps = [(np.ones(1), np.zeros(1))]
-    for i, (W, b) in enumerate(layers):
-        last = i == len(layers) - 1
-        new_edges, new_maps = [edges[0]], []
-        for (a, c), left, right in zip(maps, edges[:-1], edges[1:]):
-            slope, offset = W @ a, W @ c + b  # pre-activations z(x) = slope x + offset
-            if last:
-                new_edges.append(right)
-                new_maps.append((slope, offset))
-                continue
-            with np.errstate(divide="ignore", invalid="ignore"):
-                roots = -offset / slope
-            cuts = np.unique(roots[np.isfinite(roots) & (roots > left) & (roots < right)])
-            points = [left, *cuts, right]
-            for p, q in zip(points[:-1], points[1:]):
-                on = slope * (p + q) / 2 + offset > 0
-                new_edges.append(q)
-                new_maps.append((np.where(on, slope, 0.0), np.where(on, offset, 0.0)))
-        edges, maps = new_edges, new_maps
-    # Merge neighbours with the same output map (a unit may switch without changing it).
-    merged_edges, merged = [edges[0]], [maps[0]]
-    for (s, o), right in zip(maps[1:], edges[1:-1]):
-        ps, po = merged[-1]
-        scale = 1.0 + np.abs(ps).max() + np.abs(po).max()
-        if np.abs(s - ps).max() <= tol * scale and np.abs(o - po).max() <= tol * scale:
-            continue
-        merged_edges.append(right)
-        merged.append((s, o))
-    return len(merged), np.array(merged_edges[1:])
+    [lo, hi], and the breakpoints between them (rounded to floats).
+
+    Exact: the float weights are dyadic rationals, so every affine map is kept as Python
+    ints (over a power of two that depends only on the layer), every breakpoint as a
+    Fraction, and neighbours are merged only when their output maps are equal exactly. No
+    rounding can add, drop or merge a piece, however close two breakpoints are or however
+    small a slope change."""
+    if not float(hi) > float(lo):
+        raise ValueError("need lo < hi")
+    ints = _integer_layers(layers)
+    W, b, scale = ints[0]
+    if W.shape[1] != 1:
+        raise ValueError("the network's input must be 1-D")
+    edges = [Fraction(float(lo)), Fraction(float(hi))]
+    pre = [(W[:, 0], b)]  # per interval, the current layer's pre-activations, times 2**scale
+    for W, b, shift in ints[1:]:
+        bias = b * (1 << scale)
+        new_edges, new_pre = [edges[0]], []
+        for (slope, offset), left, right in zip(pre, edges[:-1], edges[1:]):
+            points, on = _switches(slope, offset, left, right)
+            new_edges += points[1:]
+            new_pre += _next_maps(W, bias, slope, offset, on)
+        edges, pre, scale = new_edges, new_pre, scale + shift
+    # The last layer's "pre-activations" are the output maps. Merge neighbours whose maps
+    # are equal (a unit may switch without changing the output).
+    maps = [(s.tolist(), o.tolist()) for s, o in pre]
+    breaks = [e for e, m, prev in zip(edges[1:-1], maps[1:], maps[:-1]) if m != prev]
+    return len(breaks) + 1, np.array([float(e) for e in breaks])
 
 
 def pieces_on_grid(layers: Layers, lo: float = 0.0, hi: float = 1.0, n: int = 100_001,

@@ -20,17 +20,23 @@ START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 def findings_table(results_dir: str | Path = "results") -> str:
     """The findings block, in Markdown, from ``results/verdicts.csv`` and the provenance."""
     results_dir = Path(results_dir)
+    record = results_dir / "provenance.json"  # what the report wrote (earlier versions wrote none)
+    if record.is_file():
+        results.verify(results_dir, {k: v for k, v in results.read_sealed(record)["files"].items()
+                                     if k == "verdicts.csv"})
     verdicts = results.read_csv(results_dir / "verdicts.csv")
     experiments = sorted(set(verdicts["experiment"]))
     provenance = {e: results.read_json(results_dir / e / "provenance.json") for e in experiments
                   if (results_dir / e / "provenance.json").is_file()}
     if not provenance:
         raise ResultsError(f"{results_dir} holds no experiment's results; run the workflow first")
-    first = next(iter(provenance.values()))
-    profiles = sorted({p["settings"]["profile"] for p in provenance.values()})
-    blocks = sorted({p["settings"]["seed_block"] for p in provenance.values()})
+    # A rule of one's own records no run settings (settings None): only experiments have them.
+    runs = {e: p for e, p in provenance.items() if p.get("settings")} or provenance
+    first = next(iter(runs.values()))
+    profiles = sorted({p["settings"]["profile"] for p in runs.values() if p.get("settings")})
+    blocks = sorted({p["settings"]["seed_block"] for p in runs.values() if p.get("settings")})
     commits = commits_text(provenance.values())
-    started = min(p["started"] for p in provenance.values())[:10]
+    started = min(p["started"] for p in runs.values())[:10]
     tally = verdicts["verdict"].value_counts()
     order = ["reproduced", "partly reproduced", "not reproduced", "inconclusive", "did not run"]
     counts = ", ".join(f"{int(tally[v])} {v}" for v in order if v in tally)
@@ -47,6 +53,44 @@ def findings_table(results_dir: str | Path = "results") -> str:
         lines.append(f"| {row['section']} | `{row['claim']}` | {row['verdict']} | {reason} |")
     lines.append(END)
     return "\n".join(lines)
+
+
+def not_preregistered(results_dir: str | Path = "results", experiments_dir: str | Path = "experiments") -> list[str]:
+    """Why the results under ``results_dir`` are not the pre-registered run (full profile,
+    confirmatory seeds, each experiment's own number of seeds, committed code), in words;
+    empty when they are. Such a run is legitimate for exploring, never the findings."""
+    from ..evidence.experiment import available, load
+
+    results_dir = Path(results_dir)
+    verdicts = results.read_csv(results_dir / "verdicts.csv")
+    out = []
+    for name in sorted(set(verdicts["experiment"])):
+        path = results_dir / name / "provenance.json"
+        made = results.read_json(path) if path.is_file() else {}
+        if (made.get("code") or {}).get("dirty"):
+            out.append(f"{name} ran with uncommitted changes")
+        settings = made.get("settings")
+        if not settings:
+            continue  # a rule of one's own: no run settings
+        if settings["profile"] != "full" or settings["seed_block"] != "confirmatory":
+            out.append(f"{name} ran in the {settings['profile']} profile on {settings['seed_block']} seeds")
+        elif name in available(experiments_dir):
+            exp = load(Path(experiments_dir) / f"{name}.py")
+            seeds = len(settings["seeds"])
+            if (exp.explores and seeds) or (not exp.explores and seeds != exp.n_seeds("full")):
+                out.append(f"{name} ran with {seeds} seeds (an override; pre-registered: "
+                           f"{'chosen by power' if exp.explores else exp.n_seeds('full')})")
+    return out
+
+
+def check_preregistered(results_dir: str | Path = "results", experiments_dir: str | Path = "experiments") -> None:
+    """Refuse, in one sentence, results that are not the pre-registered run."""
+    why = not_preregistered(results_dir, experiments_dir)
+    if why:
+        more = f" and {len(why) - 2} more" if len(why) > 2 else ""
+        raise ResultsError(f"these results are not the pre-registered run ({'; '.join(why[:2])}{more}), so they must "
+                           f"not stand as the findings; rerun without overrides from committed code, or pass "
+                           f"--not-preregistered to write them anyway")
 
 
 def write_findings(readme: str | Path, results_dir: str | Path = "results") -> None:

@@ -107,7 +107,7 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
     name, base = plan.name, results_dir / plan.name
     if not (base / "provenance.json").is_file():
         raise ResultsError(f"{name} has no results in {base}; run the workflow (snakemake) to make them")
-    provenance = results.read_json(base / "provenance.json")
+    provenance = results.read_sealed(base / "provenance.json")
     if provenance.get("key") != plan.key:
         raise ResultsError(f"the results in {base} are not today's ({'; '.join(plan.reasons(results_dir))}); "
                            f"run the workflow to recompute them")
@@ -115,7 +115,7 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
         raise ResultsError(f"the checks in {base} were made by older check code of {plan.experiment.path.name}; "
                            f"run the workflow to redo them")
     files = provenance["files"]
-    results.verify(base, files)
+    _verify(base, files, "tables")
     frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}
     for key, frame in frames.items():
         if len(frame) != files[f"{key}.csv"]["rows"]:
@@ -127,16 +127,25 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
             raise ResultsError(f"{base / 'checks.csv'} does not hold the {int(row['checks_total'])} checks that the "
                                f"verdict of {row['claim']!r} counts; run the workflow to redo it")
     figures_json = base / "figures" / "figures.json"
-    figures = results.read_json(figures_json)
+    figures = results.read_sealed(figures_json)
     if figures.get("key") != plan.key or figures.get("code") != plan.experiment.figures_manifest().digest \
             or figures.get("tables") != {k: v for k, v in files.items() if k.startswith("tables/")}:
         raise ResultsError(f"the figures in {base / 'figures'} were drawn from other tables or by other figure code; "
                            f"run the workflow to redraw them")
-    results.verify(base / "figures", figures["files"])
+    _verify(base / "figures", figures["files"], ".")
     as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
     return {"provenance": provenance, "verdicts": as_records(verdicts), "checks": as_records(checks),
             "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
             "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/"))}
+
+
+def _verify(base: Path, files: dict[str, dict], folder: str) -> None:
+    """Every recorded file as written, and no file in ``folder`` that no record names
+    (the report copies the folder: an extra file would be published unchecked)."""
+    results.verify(base, files)
+    extra = results.problems(base, files, folder, ignore=("figures.json",))
+    if extra:
+        raise ResultsError(f"{extra[0]}; delete it, or run the workflow, which remakes the folder")
 
 
 def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
@@ -146,18 +155,18 @@ def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
     base = results_dir / name
     if not (base / "provenance.json").is_file():
         raise ResultsError(f"the rule that makes {base} has not written it; run the workflow")
-    provenance = results.read_json(base / "provenance.json")
+    provenance = results.read_sealed(base / "provenance.json")
     if provenance.get("kind") != "rule":
         raise ResultsError(f"{base} was not written by nnclaims.publish")
     files = provenance["files"]
-    results.verify(base, files)
+    _verify(base, files, "tables")
     frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}
     for _, row in frames["verdicts"].iterrows():
         mine = frames["checks"][frames["checks"]["claim"] == row["claim"]]
         if len(mine) != int(row["checks_total"]):
             raise ResultsError(f"{base / 'checks.csv'} does not hold the checks the verdict of {row['claim']!r} counts")
-    figures = results.read_json(base / "figures" / "figures.json")
-    results.verify(base / "figures", figures["files"])
+    figures = results.read_sealed(base / "figures" / "figures.json")
+    _verify(base / "figures", figures["files"], ".")
     as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
     return {"provenance": provenance, "verdicts": as_records(frames["verdicts"]), "checks": as_records(frames["checks"]),
             "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
@@ -248,6 +257,17 @@ def collect_rules(names: list[str], results_dir: Path, partial: bool) -> list[Cl
     return pages
 
 
+def unique_claims(pages: list[ClaimPage]) -> None:
+    """A claim id names one page and one row of verdicts.csv: a rule that publishes an
+    experiment's claim id (or another rule's) would overwrite its page."""
+    owner: dict[str, str] = {}
+    for page in pages:
+        first = owner.setdefault(page.claim.id, page.experiment)
+        if first != page.experiment:
+            raise ResultsError(f"claim {page.claim.id!r} is published by both {first} and {page.experiment}; "
+                               f"claim ids must be unique across experiments and rules: rename one")
+
+
 def unclaimed(results_dir: Path, known: set[str]) -> list[str]:
     """Folders of results that no selected experiment and no rule makes: not reported."""
     if not results_dir.is_dir():
@@ -256,18 +276,28 @@ def unclaimed(results_dir: Path, known: set[str]) -> list[str]:
                   if p.is_dir() and p.name not in known and (p / "verdicts.csv").is_file())
 
 
+TABLES = ("verdicts.csv", "checks.csv", "measurements.csv")  # the cross-experiment tables
+
+
 def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
+    """The cross-experiment tables, and ``provenance.json`` with their checksums, so that an
+    edited table is noticed (by the workflow before any job, and by `findings`)."""
     verdicts = [{"claim": p.claim.id, "title": p.claim.title, "section": p.claim.section, "experiment": p.experiment,
                  "verdict": p.verdict, "checks_passed": p.checks_passed, "checks_total": p.checks_total,
                  "checks_failed": sum(c["outcome"] == "fail" for c in p.checks), "reason": p.reason} for p in pages]
-    results.write_csv(results_dir / "verdicts.csv", results.frame(verdicts, results.VERDICT_COLUMNS))
-    results.write_csv(results_dir / "checks.csv", results.frame([c for p in pages for c in p.checks],
-                                                                results.CHECK_COLUMNS))
-    results.write_csv(results_dir / "measurements.csv", results.frame([m for p in pages for m in p.measurements],
-                                                                      results.MEASUREMENT_COLUMNS))
+    files = {
+        "verdicts.csv": results.write_csv(results_dir / "verdicts.csv", results.frame(verdicts, results.VERDICT_COLUMNS)),
+        "checks.csv": results.write_csv(results_dir / "checks.csv", results.frame([c for p in pages for c in p.checks],
+                                                                                  results.CHECK_COLUMNS)),
+        "measurements.csv": results.write_csv(results_dir / "measurements.csv", results.frame(
+            [m for p in pages for m in p.measurements], results.MEASUREMENT_COLUMNS)),
+    }
+    results.write_sealed(results_dir / "provenance.json", {"kind": "report", "files": files,
+                                                           "did_not_run": sorted({p.experiment for p in pages
+                                                                                  if not p.ran})})
 
 
-def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path) -> None:
+def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path, logs: Path) -> None:
     for name in sorted({p.experiment for p in pages}):
         page = next(p for p in pages if p.experiment == name)
         for kind, target in (("figures", "figures"), ("tables", "data")):
@@ -286,7 +316,9 @@ def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path) ->
             dst.mkdir(parents=True)
             copied = []
             for log in page.logs:
-                target = dst / Path(log).name
+                # Named by its whole path under logs/: the plot and summarize logs of one
+                # experiment share a file name, and one must not replace the other.
+                target = dst / ".".join(Path(log).relative_to(logs).parts)
                 shutil.copy2(log, target)
                 copied.append(f"logs/{name}/{target.name}")
             for p in pages:
@@ -295,23 +327,34 @@ def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path) ->
 
 
 def build_report(plans: Mapping[str, Any], results_dir: str | Path = "results", reports_dir: str | Path = "reports",
-                 extra: list[str] | tuple[str, ...] = (), partial: bool = False, logs: str | Path = "logs") -> Path:
-    """Write ``results/{verdicts,checks,measurements}.csv`` and the HTML report; return the
-    index path. Nothing is written unless every experiment's results are today's (or, with
-    ``partial``, shown as not run)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
+                 extra: list[str] | tuple[str, ...] = (), partial: bool = False, logs: str | Path = "logs",
+                 tables_dir: str | Path | None = None) -> Path:
+    """Write the cross-experiment tables ``verdicts.csv``, ``checks.csv`` and
+    ``measurements.csv`` (into ``tables_dir``, by default ``results_dir``) and the HTML
+    report; return the index path. Nothing is written unless every experiment's results
+    are today's (or, with ``partial``, shown as not run)."""
     import sys
 
     results_dir, reports_dir = Path(results_dir), Path(reports_dir)
     extra = list(extra)
     pages = collect(plans, results_dir, partial, Path(logs)) + collect_rules(extra, results_dir, partial)
+    unique_claims(pages)
     for name in unclaimed(results_dir, set(plans) | set(extra)):
         print(f"nnclaims: warning: {results_dir / name} holds results that no selected experiment and no rule makes; "
               f"they are not in the report (delete the folder, or select the experiment)", file=sys.stderr)
-    write_tables(pages, results_dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    copy_assets(pages, results_dir, reports_dir)
+    try:
+        write_tables(pages, Path(tables_dir) if tables_dir is not None else results_dir)
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        copy_assets(pages, results_dir, reports_dir, Path(logs))
+        return render(pages, plans, reports_dir)
+    except OSError as err:  # a read-only folder, a file in the way: the user's to fix, in one sentence
+        raise ResultsError(f"cannot write {err.filename or reports_dir}: {err.strerror}; make the folder "
+                           f"writable or write the report elsewhere") from None
+
+
+def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path) -> Path:
+    """The index and one page per claim, under ``reports_dir``; return the index path."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("nnclaims.report", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)

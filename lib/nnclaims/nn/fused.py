@@ -1,0 +1,82 @@
+"""The fused step (issue 22, item 2; a prototype, not a setting of the pipeline yet).
+
+The batched engine's step for tiny networks with 1-D inputs or outputs is mostly memory
+traffic: a layer with one input or one output is a batched matrix product with a
+dimension of 1, which BLAS runs far below its peak, and every elementwise operation
+after it (bias, activation, their gradients) reads and writes the whole hidden array
+again. Written in reduction form (a layer with one input as an outer product, a layer
+with one output as an elementwise product summed over its inputs) and compiled by
+`torch.compile`, the forward pass, the loss and the backward pass fuse into a few loops
+over the hidden array.
+
+The numbers differ from the batched engine's in the last bits (sums run in another
+order), so it is an engine of its own: ``engine="fused"``, recorded in every result, its
+agreement with the plain loop tested within a tolerance. It covers plain MLPs (no norm,
+dropout, residual or learned slope); for any other network, and where no C++ compiler is
+found for torch's compiler, training runs the batched engine's eager step and the result
+says ``engine="batched"`` (with one sentence on stderr for the missing compiler).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from . import losses
+from .models import MLPSpec
+
+LossOf = Callable[[Sequence[Tensor], Tensor, Tensor], Tensor]
+COMPILERS = ("g++", "c++", "clang++")  # what torch's CPU code generator can build with
+
+
+def supported(spec: MLPSpec) -> bool:
+    """Whether the fused step covers this network: a plain MLP."""
+    return (spec.norm == "none" and spec.dropout == 0 and not spec.residual
+            and not spec.act.learned_slope)
+
+
+def compiler_available() -> bool:
+    return any(shutil.which(name) for name in COMPILERS)
+
+
+def forward(act: Callable[[Tensor], Tensor], weights: Sequence[Tensor], biases: Sequence[Tensor],
+            x: Tensor) -> Tensor:
+    """Logits ``(S, B, out)`` of plain MLPs in the batched layout, layers of one input or
+    one output in reduction form (no matrix product with a dimension of 1)."""
+    a = x
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        if w.shape[1] == 1:  # (S, B, 1) * (S, 1, out): an outer product
+            z = a * w + b
+        elif w.shape[2] == 1:  # (S, B, in) * (S, 1, in), summed over in
+            z = (a * w.transpose(1, 2)).sum(dim=-1, keepdim=True) + b
+        else:
+            z = torch.baddbmm(b, a, w)
+        a = z if i == last else act(z)
+    return a
+
+
+def fused_loss(spec: MLPSpec, loss: str) -> LossOf | None:
+    """The compiled per-network training loss of ``spec``'s networks as a function of
+    their stacked parameters (in `BatchedNet.parameters` order: biases, then weights),
+    a minibatch and its targets; None where the fused step does not apply."""
+    if not supported(spec):
+        return None
+    if not compiler_available():
+        print("nnclaims: no C++ compiler found for torch.compile, so the fused engine runs the batched "
+              "engine's eager step", file=sys.stderr)
+        return None
+    act, n = spec.act, spec.n_layers
+
+    def loss_of(params: Sequence[Tensor], xb: Tensor, yb: Tensor) -> Tensor:
+        biases, weights = params[:n], params[n:]
+        x = xb.expand(weights[0].shape[0], *xb.shape) if xb.dim() == 2 else xb
+        return losses.per_network(loss, forward(act, weights, biases, x), yb)
+
+    # dynamic=None: one compile for the first stack; if networks leave it (divergence),
+    # one more for a stack of any size, never one per size
+    return torch.compile(loss_of, dynamic=None)
