@@ -134,27 +134,32 @@ ONE_D = [OneD("depth_vs_width 1-1666-1, S=144", 1666, 144, 256),  # its longest 
 ADAM_SIZES, ADAM_S = (784, 128, 128, 10), 64  # regularization's dropout networks, at its seed cap
 
 
-def one_d_step(case: OneD, repeats: int = 3) -> float:
-    """Microseconds per network-step."""
-    x = torch.linspace(0, 1, case.n)[None, :, None].expand(case.S, -1, -1).contiguous()
+def one_d_step(case: OneD, engine: str = "batched", S: int | None = None, repeats: int = 3) -> tuple[float, float]:
+    """Microseconds per network-step, and the seconds of the first call (for the fused
+    engine: its compile). ``S``: fewer networks (the loop's time per network-step does not
+    depend on how many it trains, one after another)."""
+    S = S or case.S
+    x = torch.linspace(0, 1, case.n)[None, :, None].expand(S, -1, -1).contiguous()
     spec = MLPSpec((1, case.width, 1), activation="relu", bias_std=0.5)
-    rates = [10.0 ** (-3 + i % 7 / 2) for i in range(case.S)]  # rule 5's grid, 0.001 to 1
+    rates = [10.0 ** (-3 + i % 7 / 2) for i in range(S)]  # rule 5's grid, 0.001 to 1
 
     def timed(steps: int) -> float:
         t = time.perf_counter()
-        train(spec, x, torch.sin(6 * x), list(range(case.S)), Schedule(steps, rates, optimizer="adam", batch_size=64),
-              device="cpu", engine="batched")
+        train(spec, x, torch.sin(6 * x), list(range(S)), Schedule(steps, rates, optimizer="adam", batch_size=64),
+              device="cpu", engine=engine)
         return time.perf_counter() - t
 
-    timed(2)
+    first = timed(2)
     n1, n2 = case.steps
-    return difference(timed, n1, n2, repeats) / case.S * 1e6
+    return difference(timed, n1, n2, repeats) / S * 1e6, first
 
 
 def difference(timed, n1: int, n2: int, repeats: int) -> float:
     """Seconds per step: the best of ``repeats`` times of n2 steps less the best of n1, each
-    best taken on its own (on a shared machine, a difference of single runs can go negative)."""
-    return (min(timed(n2) for _ in range(repeats)) - min(timed(n1) for _ in range(repeats))) / (n2 - n1)
+    best taken on its own (on a shared machine, a difference of single runs can go negative).
+    NaN where even so n2 steps took no longer than n1: the machine was too busy to measure."""
+    per_step = (min(timed(n2) for _ in range(repeats)) - min(timed(n1) for _ in range(repeats))) / (n2 - n1)
+    return per_step if per_step > 0 else float("nan")
 
 
 def adam_step(optimizer: type, repeats: int = 5) -> float:
@@ -181,8 +186,12 @@ def child(setting: str) -> None:
     sys.path.insert(0, str(TESTS))
     from test_stacked_speedups import ReferenceAdam  # the replaced Adam, kept by its test
 
-    out = {case.name: one_d_step(case) for case in ONE_D}
+    out = {case.name: one_d_step(case)[0] for case in ONE_D}
     out |= {"adam chain": adam_step(ReferenceAdam), "adam foreach": adam_step(Adam)}
+    if setting == "keep":  # the engines, each as a run job would train: freed memory kept
+        for case in ONE_D:
+            out[f"{case.name} loop"] = one_d_step(case, "loop", S=3, repeats=1)[0]
+            out[f"{case.name} fused"], out[f"{case.name} compile"] = one_d_step(case, "fused")
     print(json.dumps(out))
 
 
@@ -237,6 +246,14 @@ def issue22(threads: int) -> None:
         print(f"{label:72s} {before:9.1f} {after:9.1f} {before / after:6.2f}x")
     label = f"sweep, {share:.0%} of network-steps diverged: masked -> left out (µs)"
     print(f"{label:72s} {masked:9.1f} {removed:9.1f} {masked / removed:6.2f}x")
+    keep = found["keep"]
+    for case in ONE_D:
+        loop, batched, fused = (keep[f"{case.name} loop"], keep[case.name], keep[f"{case.name} fused"])
+        before = found["default"][case.name]
+        print(f"{case.name + ', batched -> fused (µs; prototype)':72s} {batched:9.1f} {fused:9.1f} "
+              f"{batched / fused:6.2f}x   first call {keep[f'{case.name} compile']:.1f} s; loop {loop:.1f} µs: "
+              f"loop/batched {loop / batched:.1f}x, loop/fused {loop / fused:.1f}x; "
+              f"before issue 22 / fused {before / fused:.1f}x")
 
 
 def main() -> None:

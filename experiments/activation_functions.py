@@ -365,7 +365,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                     title=f"{n}: largest finite-difference error {rec.loc[n, 'fd_error']:.1e}")
             for n, (w, v) in PEAK.items()]
     minima = rec.loc[list(DIPS)].reset_index()
-    top = [overlay(lines(where(c, activation=n), "x", "f", threshold=Line(0.0), **one),
+    top = [overlay(lines(where(c, activation=n), "x", "f", threshold=Line(0.0, reference=True), **one),
                    lines(where(minima, activation=n), "true_argmin", "true_min", scatter=True, start=4,
                          labels=f"min {rec.loc[n, 'true_min']:.4f} at x = {rec.loc[n, 'true_argmin']:.4f}"),
                    xlim=(-4, 4), title=n, ylabel="" if i else "f(x)") for i, n in enumerate(SHAPES)]

@@ -49,7 +49,7 @@ import numpy as np
 
 from nnclaims.evidence import (
     Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, best_rate, combine_plans,
-    group_ci, mean_ci, paired_ci, required_seeds, training_outcome, tuning_note, wilson,
+    mean_ci, paired_ci, required_seeds, training_outcome, tuning_note, wilson,
 )
 
 CLAIMS = [
@@ -151,25 +151,13 @@ def _plain_cells(profile: str) -> set[str]:
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.nn import probes
-    from nnclaims.nn.batched import BatchedNet
-    from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, train
     from nnclaims.numeric.data import load_mnist
 
     d = load_mnist(ctx.mnist_path)
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
-    name, params = INITS[point["init"]]
-    depth, steps = int(point["depth"]), int(point["steps"])
-    if point["part"] == "init":
-        width = INIT_WIDTH[ctx.profile]
-        sizes, batch, scale = (X.shape[1],) + (width,) * (depth - 1) + (N_CLASSES,), INIT_BATCH, 1.0
-    else:
-        width = SKIP_WIDTH[ctx.profile]
-        sizes, batch = (X.shape[1],) + (width,) * depth + (N_CLASSES,), SKIP_BATCH
-        scale = 1.0 / math.sqrt(depth) if point["activation"] == "relu" else 1.0
-    spec = MLPSpec(sizes, activation=point["activation"], init=name, init_params=params,
-                   residual=bool(point["residual"]), residual_scale=scale)
+    steps = int(point["steps"])
+    spec, width, batch = _network(point, ctx.profile, X.shape[1])
     key = arm(point)
     Xd, yd = X.to(ctx.device), y.to(ctx.device)
 
@@ -203,18 +191,51 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     result = fit(seeds, lr, steps, monitors=[accuracy])
     rows = result.tidy(["loss", "train_accuracy"], lr=lr, arm=key, width=width)
     if point["part"] == "skip":  # the first-layer gradient at initialization, in float64
-        at_init = {}
-        for seed in seeds:  # one network at a time: the trace of 100 layers on 1,000 digits is large
-            net = BatchedNet.init(spec, [seed], dtype=torch.float64, device=ctx.device)
-            g = probes.gradient_norms(net, Xd[:GRAD_EXAMPLES].double(), yd[:GRAD_EXAMPLES], "ce")["weight_grad"][0]
-            with torch.no_grad():
-                _, trace = net(Xd[:GRAD_EXAMPLES].double(), trace=True)
-            at_init[seed] = {"first_layer_grad": float(g[0]), "last_hidden_grad": float(g[-2]),
-                             **_signal(trace.post[0][0], trace.post[-1][0])}
+        at_init = _at_init(spec, seeds, Xd, yd, ctx.device)
         for row in rows:
             row.update(at_init[row["seed"]])
     out["records"] = rows
     return out
+
+
+def _network(point: dict, profile: str, n_inputs: int):
+    """The point's network (its spec), its width and its batch size: the init arms' plain
+    nets of ``depth`` layers, or the skip arms' nets of ``depth`` hidden layers (ReLU
+    residual branches scaled by 1/sqrt(depth))."""
+    from nnclaims.nn.models import MLPSpec
+
+    name, params = INITS[point["init"]]
+    depth = int(point["depth"])
+    if point["part"] == "init":
+        width = INIT_WIDTH[profile]
+        sizes, batch, scale = (n_inputs,) + (width,) * (depth - 1) + (N_CLASSES,), INIT_BATCH, 1.0
+    else:
+        width = SKIP_WIDTH[profile]
+        sizes, batch = (n_inputs,) + (width,) * depth + (N_CLASSES,), SKIP_BATCH
+        scale = 1.0 / math.sqrt(depth) if point["activation"] == "relu" else 1.0
+    spec = MLPSpec(sizes, activation=point["activation"], init=name, init_params=params,
+                   residual=bool(point["residual"]), residual_scale=scale)
+    return spec, width, batch
+
+
+def _at_init(spec, seeds: list[int], Xd, yd, device) -> dict[int, dict]:
+    """Per seed, at initialization in float64: the first layer's and the last hidden
+    layer's weight-gradient norms and the forward signal (one network at a time: the trace
+    of 100 layers on 1,000 digits is large)."""
+    import torch
+
+    from nnclaims.nn import probes
+    from nnclaims.nn.batched import BatchedNet
+
+    at_init = {}
+    for seed in seeds:
+        net = BatchedNet.init(spec, [seed], dtype=torch.float64, device=device)
+        g = probes.gradient_norms(net, Xd[:GRAD_EXAMPLES].double(), yd[:GRAD_EXAMPLES], "ce")["weight_grad"][0]
+        with torch.no_grad():
+            _, trace = net(Xd[:GRAD_EXAMPLES].double(), trace=True)
+        at_init[seed] = {"first_layer_grad": float(g[0]), "last_hidden_grad": float(g[-2]),
+                         **_signal(trace.post[0][0], trace.post[-1][0])}
+    return at_init
 
 
 def _signal(first, last) -> dict[str, float]:

@@ -184,43 +184,19 @@ def _shallow_bound(seed: int, point: dict) -> list[dict]:
 
 def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import pandas as pd
-    import torch
 
     from nnclaims.nn.models import MLPSpec
-    from nnclaims.nn.training import Schedule, train
-    from nnclaims.numeric import pieces
     from nnclaims.numeric.seeding import numpy_rng
 
     names = list(TARGETS)
     x = np.linspace(0, 1, N_TRAIN)
     xt = numpy_rng(0, "test-points").uniform(0, 1, N_TEST)
-    curve_x = np.linspace(0, 1, N_CURVE)
     spec = MLPSpec((1,) + (point["width"],) * point["depth"] + (1,), activation="relu", init="he_normal",
                    bias_std=BIAS_STD)
-
-    def fit(runs, steps):
-        """runs: (target, seed, restart, lr) per network, trained as one computation."""
-        X = torch.tensor(np.tile(x[None, :, None], (len(runs), 1, 1)), dtype=torch.float32)
-        Y = torch.tensor(np.stack([TARGETS[n](x)[:, None] for n, _, _, _ in runs]), dtype=torch.float32)
-        result = train(spec, X, Y, [s + r * RESTART_STRIDE for _, s, r, _ in runs],
-                       Schedule(steps, [lr for _, _, _, lr in runs], optimizer="adam", batch_size=BATCH),
-                       device=ctx.device, engine=ctx.engine)
-        with torch.no_grad():
-            pred = result.net(torch.tensor(xt, dtype=torch.float32, device=ctx.device)[:, None])[..., 0].cpu().numpy()
-        final = result.final("loss")
-        rows = []
-        for i, (name, seed, restart, lr) in enumerate(runs):
-            truth = TARGETS[name](xt)
-            loss = float(final[i]) if not result.diverged[i] else float("nan")
-            rows.append({"target": name, "seed": seed, "restart": restart, "lr": lr, "loss": loss,
-                         "diverged": bool(result.diverged[i]),
-                         "test_nmse": float(np.mean((pred[i] - truth) ** 2) / np.var(truth))})
-        return rows, result
-
     out: dict[str, list[dict]] = {}
     if ctx.phase == "explore":
-        sweep, _ = fit([(n, s, 0, r) for n in names for r in RATES[ctx.profile] for s in ctx.seeds],
-                       point["steps"] // 4)
+        sweep, _ = _fit(spec, [(n, s, 0, r) for n in names for r in RATES[ctx.profile] for s in ctx.seeds],
+                        point["steps"] // 4, x, xt, ctx)
         out["tuning"] = sweep
         tuning = pd.DataFrame(sweep)
         rates = {n: best_rate(where(tuning, target=n)) for n in names}
@@ -229,10 +205,45 @@ def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     else:
         rates = {n: ctx.decisions["lr"][n][str(point["budget"])][str(point["depth"])] for n in names}
     runs = [(n, s, r, rates[n]) for n in names for s in ctx.seeds for r in range(RESTARTS[ctx.profile])]
-    rows, result = fit(runs, point["steps"])
+    rows, result = _fit(spec, runs, point["steps"], x, xt, ctx)
     out["restarts"] = rows
-    frame = pd.DataFrame(rows)
-    # Best of the restarts, on the final training loss (a diverged restart is never chosen).
+    out["records"], out["fits"] = _best_of_restarts(pd.DataFrame(rows), result, spec, ctx)
+    return out
+
+
+def _fit(spec, runs: list[tuple], steps: int, x: np.ndarray, xt: np.ndarray, ctx: RunContext):
+    """runs: (target, seed, restart, lr) per network, trained as one computation; per run
+    its final loss and normalized test error, and the training result."""
+    import torch
+
+    from nnclaims.nn.training import Schedule, train
+
+    X = torch.tensor(np.tile(x[None, :, None], (len(runs), 1, 1)), dtype=torch.float32)
+    Y = torch.tensor(np.stack([TARGETS[n](x)[:, None] for n, _, _, _ in runs]), dtype=torch.float32)
+    result = train(spec, X, Y, [s + r * RESTART_STRIDE for _, s, r, _ in runs],
+                   Schedule(steps, [lr for _, _, _, lr in runs], optimizer="adam", batch_size=BATCH),
+                   device=ctx.device, engine=ctx.engine)
+    with torch.no_grad():
+        pred = result.net(torch.tensor(xt, dtype=torch.float32, device=ctx.device)[:, None])[..., 0].cpu().numpy()
+    final = result.final("loss")
+    rows = []
+    for i, (name, seed, restart, lr) in enumerate(runs):
+        truth = TARGETS[name](xt)
+        loss = float(final[i]) if not result.diverged[i] else float("nan")
+        rows.append({"target": name, "seed": seed, "restart": restart, "lr": lr, "loss": loss,
+                     "diverged": bool(result.diverged[i]),
+                     "test_nmse": float(np.mean((pred[i] - truth) ** 2) / np.var(truth))})
+    return rows, result
+
+
+def _best_of_restarts(frame, result, spec, ctx: RunContext) -> tuple[list[dict], list[dict]]:
+    """Per (target, seed) the restart with the lowest final training loss (a diverged one is
+    never chosen), with its exact piece count; and the first seed's fitted curves."""
+    import torch
+
+    from nnclaims.numeric import pieces
+
+    curve_x = np.linspace(0, 1, N_CURVE)
     frame["rank_loss"] = frame["loss"].fillna(np.inf)
     best = frame.loc[frame.groupby(["target", "seed"], sort=False)["rank_loss"].idxmin()]
     records, fits = [], []
@@ -247,8 +258,7 @@ def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
                                                          (frame["seed"] == row["seed"])]["diverged"].sum())})
         if row["seed"] == ctx.seeds[0]:
             fits += [{"target": row["target"], "x": float(a), "y": float(b)} for a, b in zip(curve_x, curve[i])]
-    out["records"], out["fits"] = records, fits
-    return out
+    return records, fits
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -480,7 +490,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                alt="Three panels of log-ratios of test error against budget, one line per depth above one.",
                panels=[band(where(T["depth_gaps"], target=t), y="gap", group="depth", start=1, ylog=False,
                             labels="depth {} vs 1", title=t, legend=not i, **per_target,
-                            threshold=[Line(HELPS, "2× lower error (the check's threshold)", theory=True), Line(0.0),
+                            threshold=[Line(HELPS, "2× lower error (the check's threshold)", theory=True), Line(0.0, reference=True),
                                        *([check] if t == SAWTOOTH else [])],
                             ylabel="" if i else "log10(test error, depth d / depth 1)")
                        for i, t in enumerate(TARGETS)]),

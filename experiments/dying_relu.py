@@ -156,15 +156,12 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
 def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import torch
 
-    from nnclaims.nn import losses
-    from nnclaims.nn.batched import BatchedNet
     from nnclaims.nn.models import MLPSpec
-    from nnclaims.nn.training import Schedule, train
+    from nnclaims.nn.training import Schedule, records_training_loss, train
     from nnclaims.numeric.data import load_sklearn_digits
 
     d = load_sklearn_digits()
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
-    Xd, yd = X.to(ctx.device), y.to(ctx.device)
     spec = MLPSpec(SIZES, activation=point["activation"], init="he_normal", bias_shift=point["shift"])
     if point["part"] == "lr":
         grid_rates = [float(r) for r in point["lrs"].split(",")]
@@ -172,12 +169,32 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
         rates = [r for r in grid_rates for _ in ctx.seeds]
     else:
         seeds, rates = list(ctx.seeds), [float(point["lr"])] * len(ctx.seeds)
+    steps = int(point["steps"])
+    schedule = Schedule(steps, rates, loss="ce", batch_size=BATCH, record_every=steps // RECORDS[ctx.profile])
+    monitor = _dead_unit_monitor(X.to(ctx.device), y.to(ctx.device))
+    result = train(spec, X, y, seeds, schedule, device=ctx.device, engine=ctx.engine,
+                   monitors=[records_training_loss(monitor, "ce")])
+    rows = result.tidy(["loss", "dead_fraction", "max_dead_grad", "max_dead_grad_all"], per_network={"lr": rates})
+    units, networks = _unit_tables(result, seeds, rates, steps)
+    slopes = _prelu_slopes(result, seeds, rates) if point["activation"] == "prelu" and point["part"] == "lr" else []
+    return {"records": rows, "units": units, "networks": networks, "slopes": slopes}
+
+
+def _dead_unit_monitor(Xd, yd):
+    """A training monitor: per network, the training loss (one pass, not two), which hidden
+    units would be dead (pre-activation <= 0 on every example) and which are dead (zero
+    derivative on every example), and the largest |gradient| on dead units' incoming weights."""
+    import torch
+
+    from nnclaims.nn import losses
+    from nnclaims.nn.batched import BatchedNet
 
     def monitor(net: BatchedNet, step: int):
         weights = [w.detach().requires_grad_(True) for w in net.weight]
         probe = BatchedNet(net.spec, {**net.params, "weight": weights}, net.buffers)
         out, trace = probe(Xd, trace=True)
-        grads = torch.autograd.grad(losses.per_network("ce", out, yd).sum(), weights[:HIDDEN])
+        loss = losses.per_network("ce", out, yd)  # also the record of the training loss: one pass, not two
+        grads = torch.autograd.grad(loss.sum(), weights[:HIDDEN])
         pre = [z.detach() for z in trace.pre]
         wbd = [(z <= 0).all(dim=1) for z in pre]  # (N, width): would be dead
         # (N, width): zero derivative on every example (what probes.dead_units computes, from this pass)
@@ -188,14 +205,16 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
         dead_grad = torch.stack([torch.where(m[:, None, :], g.abs(), torch.zeros_like(g)).amax(dim=(1, 2))
                                  for m, g in zip(wbd, grads)], dim=1)
         dead_all = torch.cat(dead, dim=1)
-        return {"wbd": torch.cat(wbd, dim=1).float(), "dead": dead_all.float(),
+        return {"loss": loss.detach(), "wbd": torch.cat(wbd, dim=1).float(), "dead": dead_all.float(),
                 "dead_fraction": dead_all.float().mean(dim=1), "max_dead_grad": dead_grad[:, 0],
                 "max_dead_grad_all": dead_grad.amax(dim=1)}
 
-    steps = int(point["steps"])
-    schedule = Schedule(steps, rates, loss="ce", batch_size=BATCH, record_every=steps // RECORDS[ctx.profile])
-    result = train(spec, X, y, seeds, schedule, device=ctx.device, engine=ctx.engine, monitors=[monitor])
-    rows = result.tidy(["loss", "dead_fraction", "max_dead_grad", "max_dead_grad_all"], per_network={"lr": rates})
+    return monitor
+
+
+def _unit_tables(result, seeds: list[int], rates: list[float], steps: int) -> tuple[list[dict], list[dict]]:
+    """Per (network, layer) and per network: units dead and would-be-dead at half-time and
+    at the end, and those that came back in between."""
     half, end = list(result.steps).index(steps // 2), len(result.steps) - 1
     dead = result.history["dead"].astype(bool).reshape(len(result.steps), len(seeds), HIDDEN, WIDTH)
     wbd = result.history["wbd"].astype(bool).reshape(len(result.steps), len(seeds), HIDDEN, WIDTH)
@@ -209,14 +228,18 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
                           "wbd_half": int(wh.sum()), "wbd_back": int((wh & ~we).sum()), "wbd_end": int(we.sum())})
         networks.append({"seed": seed, "lr": lr, "diverged": diverged, "units": HIDDEN * WIDTH,
                          "dead_end": int(dead[end, n].sum()), "wbd_end": int(wbd[end, n].sum())})
+    return units, networks
+
+
+def _prelu_slopes(result, seeds: list[int], rates: list[float]) -> list[dict]:
+    """PReLU's learned negative-side slopes (a diverged network's slopes mean nothing)."""
     slopes = []
-    if point["activation"] == "prelu" and point["part"] == "lr":
-        for layer, a in enumerate(result.net.params["slope"]):
-            for n, (seed, lr) in enumerate(zip(seeds, rates)):
-                if not result.diverged[n]:  # a diverged network's slopes mean nothing
-                    slopes += [{"seed": seed, "lr": lr, "layer": layer + 1, "unit": u, "slope": float(v)}
-                               for u, v in enumerate(a[n, 0].cpu())]
-    return {"records": rows, "units": units, "networks": networks, "slopes": slopes}
+    for layer, a in enumerate(result.net.params["slope"]):
+        for n, (seed, lr) in enumerate(zip(seeds, rates)):
+            if not result.diverged[n]:
+                slopes += [{"seed": seed, "lr": lr, "layer": layer + 1, "unit": u, "slope": float(v)}
+                           for u, v in enumerate(a[n, 0].cpu())]
+    return slopes
 
 
 # -- born dead -------------------------------------------------------------------------------------
@@ -566,7 +589,12 @@ def _width_control(tables: dict, swap: bool):
 
 
 def measurements(tables: dict) -> list[Measurement]:
-    rec, born = tables["records"], tables["born"]
+    return _in_training(tables) + _born_dead(tables["born"]) + _prelu(tables.get("slopes"))
+
+
+def _in_training(tables: dict) -> list[Measurement]:
+    """Dead units during training: Leaky ReLU, zero gradients, revival, comebacks, the fits."""
+    rec = tables["records"]
     out = []
     leaky = rec[(rec["activation"] == "leaky_relu") & ~rec["diverged"].astype(bool)]
     out.append(Measurement(CLAIM, "leaky_relu-never-dead",
@@ -605,6 +633,12 @@ def measurements(tables: dict) -> list[Measurement]:
                                   f"ReLU: slope of one logistic fit of dead units against {what}, pooling every unit "
                                   "of every network as an independent trial (too narrow an interval; for comparison)",
                                   fit.slope, unit="log-odds per unit"))
+    return out
+
+
+def _born_dead(born) -> list[Measurement]:
+    """Networks dead at initialization: the pointwise model, the probes, depth 10 by width."""
+    out = []
     zero = born[born["bias_std"] == 0]
     p, n = zero["model"], zero["point_nets"]
     se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
@@ -630,7 +664,12 @@ def measurements(tables: dict) -> list[Measurement]:
                                               f"An all-zero hidden layer at x = 1, depth 10, width {w}, zero biases "
                                               "(theory: the simple model)",
                                               wilson(int(c["dead_at_point"]), int(c["point_nets"])), theory=c["model"]))
-    s = tables.get("slopes")
+    return out
+
+
+def _prelu(s) -> list[Measurement]:
+    """PReLU's learned negative-side slopes."""
+    out = []
     if s is not None and len(s):
         out.append(Measurement(CLAIM, "prelu-slopes", "PReLU: learned negative-side slopes after training "
                                f"(all learning rates, {len(s):,} units of networks that did not diverge): median",
@@ -796,7 +835,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
             lines(born[1], "depth", "p_constant", **by_width, ylim=(-0.02, 1.02), title="Born dead, biases N(0, 1)",
                   ylabel="probability of a constant network"),
             regime(T["born_model_gaps"][T["born_model_gaps"]["width"].isin(shown)], "depth", **by_width, dodge=0.02,
-                   span=Span(-MODEL_TOL, MODEL_TOL, f"±{MODEL_TOL:g}: agreement"), threshold=Line(0.0),
+                   span=Span(-MODEL_TOL, MODEL_TOL, f"±{MODEL_TOL:g}: agreement"), threshold=Line(0.0, reference=True),
                    ylabel="P(all-zero layer at x = 1) − model", title="The simple model, cell by cell (simultaneous 90%)")])]
     if T.get("slopes") is not None and len(T["slopes"]):
         declared.append(figure("prelu_slopes", CLAIM, caption=SLOPES_CAPTION, alt=SLOPES_ALT, size=(6.4, 3.6), panels=[

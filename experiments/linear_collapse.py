@@ -173,19 +173,17 @@ def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report.figures import Line, curves, draw, figure, lines
 
     stacks = where(tables["stacks"], activation="identity")
-    return draw(outdir, [figure("linear_collapse", "linear-collapse", main=True, caption=CAPTION, alt=ALT, size=(10, 3.8),
-                                panels=[
-        lines(stacks.assign(error=stacks["max_rel_error"].clip(lower=1e-18)), "depth", "error", scatter=True, ylog=True,
-              labels=lambda _: "one random stack", threshold=[Line(ROUNDOFF, "threshold 10⁻¹²", theory=True),
-                                                               Line(np.finfo(float).eps, "float64 machine epsilon")],
+    return draw(outdir, [figure("linear_collapse", "linear-collapse", main=True, caption=CAPTION, alt=ALT,
+                                size=(10, 3.8), panels=[
+        lines(stacks.assign(error=stacks["max_rel_error"].clip(lower=1e-18)), "depth", "error", scatter=True,
+              ylog=True, labels="one random stack", threshold=[Line(ROUNDOFF, "threshold 10⁻¹²", theory=True),
+                                                                Line(np.finfo(float).eps, "float64 machine epsilon")],
               xlabel="number of stacked linear layers", ylabel="max |stack − product map| / output scale",
               title="A linear stack is one matrix"),
-        curves(tables["curves"], "step", "loss", group="activation", markevery=10, ylog=True,
-               order=sorted(set(tables["curves"]["activation"])),
-               labels=lambda a: "no nonlinearity (identity)" if a == "identity" else "tanh units", threshold=Line(BEST_LINEAR_MSE, "best linear map: 0.25",
-                                                                              theory=True),
-               xlabel="training step", ylabel="mean squared error on XOR (log scale)",
-               title="Deep network 2-8-8-8-8-1 on XOR")])])
+        curves(tables["curves"], "step", "loss", group="activation", order=["identity", "tanh"], markevery=10,
+               labels={"identity": "no nonlinearity (identity)", "tanh": "tanh units"}, ylog=True,
+               threshold=Line(BEST_LINEAR_MSE, "best linear map: 0.25", theory=True), xlabel="training step",
+               ylabel="mean squared error on XOR (log scale)", title="Deep network 2-8-8-8-8-1 on XOR")])])
 
 
 CAPTION = (

@@ -62,7 +62,7 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     agreement = [L.agreement(WIDTH, BATCH, FAN_IN, seed + k, with_python=k == 0) for k in range(LAYERS)]
     timings = L.paired_timings(WIDTH, BATCH, FAN_IN, seed, int(point["repeats"]), int(point["python_repeats"]))
     gpu = L.gpu_timing(WIDTH, BATCH, FAN_IN, seed, int(point["repeats"])) if ctx.device.startswith("cuda") else []
-    return {"records": agreement, "timings": timings, "gpu": gpu}
+    return {"records": agreement, "timings": timings, **({"gpu": gpu} if gpu else {})}  # a GPU table only on a GPU
 
 
 def checks(tables: dict) -> list[Check]:
@@ -117,21 +117,26 @@ def measurements(tables: dict) -> list[Measurement]:
     return out
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+FORMS = {"loop_s": "loop over neurons (64 matrix-vector products)", "matrix_s": "matrix form (one matrix product)"}
 
+
+def analysis(tables: dict) -> dict:
+    """The paired timings as one long table, in µs."""
     t = tables["timings"]
-    fig, ax = P.plt.subplots(figsize=(6, 3.6))
-    for i, (column, label) in enumerate([("loop_s", "loop over neurons (64 matrix-vector products)"),
-                                         ("matrix_s", "matrix form (one matrix product)")]):
-        ax.plot(t["repeat"], t[column] * 1e6, marker=P.marker(i), color=P.color(i), label=label)
-    ax.set_yscale("log")
-    ax.set_xlabel("repeat (paired: both forms timed back to back)")
-    ax.set_ylabel("time per layer (µs, log scale)")
-    ax.legend(loc="center right", fontsize=8)
-    file = P.save(fig, outdir, "matrix_form_timings")
+    long = t.melt(id_vars="repeat", value_vars=list(FORMS), var_name="form", value_name="seconds")
+    return {"timing_curves": long.assign(us=long["seconds"] * 1e6)}
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import draw, figure, lines
+
+    curves, t = tables["timing_curves"], tables["timings"]
     ratio = 10 ** t["log10_loop_over_matrix"].mean()
-    return [Figure(file, "matrix-form", main=True,
-                   caption=(f"Paired timings of one layer (width {WIDTH}, batch {BATCH}, float32, one thread): the "
-                            f"loop over neurons against one matrix product, about {ratio:.0f}x apart."),
-                   alt=f"Two lines of times over {len(t)} repeats; the loop is about {ratio:.0f} times slower.")]
+    return draw(outdir, [figure(
+        "matrix_form_timings", "matrix-form", main=True, size=(6, 3.6),
+        caption=(f"Paired timings of one layer (width {WIDTH}, batch {BATCH}, float32, one thread): the loop over "
+                 f"neurons against one matrix product, about {ratio:.0f}x apart."),
+        alt=f"Two lines of times over {len(t)} repeats; the loop is about {ratio:.0f} times slower.",
+        panels=[lines(curves, "repeat", "us", group="form", labels=FORMS, ylog=True,
+                      xlabel="repeat (paired: both forms timed back to back)",
+                      ylabel="time per layer (µs, log scale)")])])

@@ -364,7 +364,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report.figures import Line, Theory, cell_map, draw, figure, lines, regime
 
     cells, edge, n = tables["layers"], critical_sw2(SB2), tables["records"]["seed"].nunique()
-    per_sw2 = dict(group="sw2", labels=lambda s: f"σw² = {s:g}", ylog=True, xlabel="layer")
+    per_sw2 = dict(group="sw2", labels="σw² = {:g}", ylog=True, xlabel="layer")
     return draw(outdir, [figure("mean_field", CLAIM, main=True, caption=CAPTION, alt=ALT, ncols=2, size=(12.5, 9), panels=[
         lines(cells, "layer", "q", **per_sw2, theory=Theory(cells, "layer", "q_map", "map (dashed)", group="sw2"),
               ylabel="q_l (log)", title="Variance: measured (markers), map (dashed)"),
@@ -374,9 +374,9 @@ def figures(tables: dict, outdir) -> list[Figure]:
                  limit=max(2 * Q_TOL, float(cells["gap"].abs().max())), xlabel="layer", ylabel="σw²",
                  marks={"open": ("o", "interval reaches past ±5%"), "outside": ("x", "interval wholly past ±5%")},
                  title=f"Where does the map hold? Mean gap q/map − 1 ({n} seeds)"),
-        regime(tables["chi"], "sw2", labels=lambda _: "measured (mean, 95% t interval)",
+        regime(tables["chi"], "sw2", labels="measured (mean, 95% t interval)",
                theory=Theory(tables["chi_theory"], "sw2", "chi", "theory χ"),
-               threshold=[Line(1.0), Line(edge, f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})", axis="x")],
+               threshold=[Line(1.0, reference=True), Line(edge, f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})", axis="x")],
                phrase="χ < 1: order; χ > 1: chaos", xlabel="σw²", ylabel="χ: per-layer growth of |gradient|²",
                title=f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")])])
 

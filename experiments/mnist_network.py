@@ -152,7 +152,6 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import pandas as pd
     import torch
 
-    from nnclaims.nn.batched import BatchedNet
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, classification_monitor, train
     from nnclaims.numeric.data import load_mnist
@@ -188,15 +187,23 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     never = int(result.steps[-1]) + every
     out["reach"] = [{"seed": seed, "lr": lr, "steps_to_target": _first_reach(result.steps, acc[:, s], never),
                      "never": bool(not (acc[:, s] >= TARGET_ACC).any())} for s, seed in enumerate(ctx.seeds)]
-    if point["net"] not in SMALL:
-        return out
-    start = BatchedNet.init(spec, ctx.seeds)
+    if point["net"] in SMALL:
+        out.update(_templates(spec, result, ctx.seeds, act, d.X_train))
+    return out
+
+
+def _templates(spec, result, seeds: list[int], act: str, X_train) -> dict[str, list[dict]]:
+    """The first layer's templates (initial, trained, their change and pixel shuffles of
+    both) scored against the banks, per seed and unit; and the first seed's images."""
+    from nnclaims.nn.batched import BatchedNet
+
+    start = BatchedNet.init(spec, seeds)
     W0 = start.weight[0].detach().cpu().numpy().transpose(0, 2, 1).astype(np.float64)  # (S, 16, 784)
     WT = result.net.weight[0].detach().cpu().numpy().transpose(0, 2, 1).astype(np.float64)
-    ink = _ink(d.X_train)
+    ink = _ink(X_train)
     bank = _scoring_bank(ink)
     rows = []
-    for s, seed in enumerate(ctx.seeds):
+    for s, seed in enumerate(seeds):
         rng = np.random.default_rng(_stream(seed, f"template-shuffle {act}"))
         sets = {"trained": WT[s], "init": W0[s], "change": WT[s] - W0[s],
                 "shuffled": _shuffle(WT[s], ink, rng), "shuffled_init": _shuffle(W0[s], ink, rng)}
@@ -204,12 +211,11 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
             scores = _score(W, ink, bank)
             rows += [{"seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores.items()}}
                      for u in range(len(W))]
-    out["templates"] = rows
     # The first seed's images, for the figure.
-    out["images"] = [{"stage": stage, "unit": u, "pixel": p, "weight": float(v)}
-                     for stage, W in (("init", W0[0]), ("trained", WT[0])) for u in range(W.shape[0])
-                     for p, v in enumerate(W[u])]
-    return out
+    images = [{"stage": stage, "unit": u, "pixel": p, "weight": float(v)}
+              for stage, W in (("init", W0[0]), ("trained", WT[0])) for u in range(W.shape[0])
+              for p, v in enumerate(W[u])]
+    return {"templates": rows, "images": images}
 
 
 def _first_reach(steps, accuracy, never: int) -> int:
@@ -674,7 +680,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                                                    "Gabor likeness: higher = more edge-like")) for score in SCORES],
             paired(T["positions"], "score", "position", group="bank", order=["trained", "change"], start=1,
                    labels={"trained": "trained templates", "change": "learned change"},
-                   threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0), Line(1.0)],
+                   threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0, reference=True), Line(1.0, reference=True)],
                    ylabel="position: negative bank (0) → Gabor bank (1)", title="Per seed, and mean with 95% interval")]),
     ]
     for net in SMALL:

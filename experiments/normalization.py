@@ -257,21 +257,19 @@ def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report.figures import Line, draw, figure, lines, overlay, regime
 
     T, names = tables, dict(NORMS)
-    sweep = dict(group="norm", order=list(names), labels=names, xticks=sorted(T["networks"]["lr"].unique()), xlog=True,
-                 xlabel="learning rate (log)")
-    return draw(outdir, [figure("lr_sweep", "batch-norm", main=True, caption=CAPTION, size=(16, 4.2), panels=[
-        regime(T["trains"], "lr", dodge=0.08, connect=True, ylim=(-0.05, 1.05), ylabel="share of networks that train (rule 4)",
-               title="Which learning rates work (95% Wilson intervals)", **sweep),
-        overlay(lines(T["dead"], "lr", "dead_fraction", **sweep),
-                lines(T["networks"], "lr_shown", "dead_fraction", scatter=True, group="norm", order=list(names),
-                      labels=lambda _: None),
-                ylim=(-0.05, 1.05), ylabel="share of hidden ReLU units dead at the end",
-                title="Dead units (zero on every training digit)", **{k: sweep[k] for k in ("xticks", "xlog", "xlabel")}),
-        lines(T["networks"], "lr_shown", "loss_shown", scatter=True, ylog=True, **sweep,
+    rates = dict(xticks=sorted(T["networks"]["lr"].unique()), xlog=True, xlabel="learning rate (log)")
+    norms = dict(group="norm", order=list(names), labels=names)
+    return draw(outdir, [figure("lr_sweep", "batch-norm", main=True, caption=CAPTION, alt=ALT, size=(16, 4.2), panels=[
+        regime(T["trains"], "lr", **norms, **rates, dodge=0.08, connect=True, ylim=(-0.05, 1.05),
+               ylabel="share of networks that train (rule 4)", title="Which learning rates work (95% Wilson intervals)"),
+        overlay(lines(T["dead"], "lr", "dead_fraction", **norms),
+                lines(T["networks"], "lr_shown", "dead_fraction", scatter=True, **{**norms, "labels": lambda _: None}),
+                **rates, ylim=(-0.05, 1.05), ylabel="share of hidden ReLU units dead at the end",
+                title="Dead units (zero on every training digit)"),
+        lines(T["networks"], "lr_shown", "loss_shown", scatter=True, ylog=True, **norms, **rates,
               threshold=[Line(0.5 * math.log(CLASSES), "trains below: 0.5 ln 10", theory=True),
                          Line(0.95 * math.log(CLASSES), "stalls above: 0.95 ln 10")],
-              ylabel="final training loss (log; non-finite drawn at 10)", title="Every network")],
-        alt="Learning-rate sweep with and without batch norm: share of networks that train, dead-unit share, and final losses.")])
+              ylabel="final training loss (log; non-finite drawn at 10)", title="Every network")])])
 
 
 CAPTION = (
@@ -279,3 +277,4 @@ CAPTION = (
     "learning rate, with and without batch normalization. Middle: the share of hidden ReLU units that are dead at the "
     "end of training (zero on every training digit), mean and each network. Right: each network's final training "
     "loss, with rule 4's thresholds; networks whose loss stopped being finite are drawn at 10.")
+ALT = "Learning-rate sweep with and without batch norm: share of networks that train, dead-unit share, and final losses."

@@ -194,11 +194,12 @@ def figures(tables: dict, outdir) -> list[Figure]:
     runs = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
     return draw(outdir, [
         figure("and_boundary", "bias-shifts-boundary", main=True, caption=AND_CAPTION, alt=AND_ALT, size=(8.4, 3.8),
-               panels=[plane(tables["and_points"], "x1", "x2", "output", lines=where(tables["and_lines"], bias=bias), mark=(0, 0),
-                             xlabel="x₁", ylabel="x₂", title="AND with a bias" if bias else "AND without a bias")
+               panels=[plane(tables["and_points"], "x1", "x2", "output", lines=where(tables["and_lines"], bias=bias),
+                             mark=(0, 0), xlabel="x₁", ylabel="x₂",
+                             title="AND with a bias" if bias else "AND without a bias")
                        for bias in (False, True)]),
-        figure("updates_vs_bound", "perceptron-convergence", main=True, caption=BOUND_CAPTION, alt=BOUND_ALT, size=(6.4, 4.2),
-               panels=[lines(runs, "bound", "updates", group="dataset", scatter=True, xlog=True, ylog=True,
+        figure("updates_vs_bound", "perceptron-convergence", main=True, caption=BOUND_CAPTION, alt=BOUND_ALT,
+               size=(6.4, 4.2), panels=[lines(runs, "bound", "updates", group="dataset", scatter=True, xlog=True, ylog=True,
                              theory=Theory(tables["novikoff_diagonal"], "bound", "updates", "updates = bound"),
                              xlabel="Novikoff's bound (R/γ)² (updates, log scale)", ylabel="observed updates (log scale)")]),
     ])

@@ -35,7 +35,7 @@ import numpy as np
 
 from nnclaims.evidence import (
     Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, best_rate, combine_plans,
-    final_values, group_ci, mean_ci, paired, paired_ci, required_seeds, tuning_note, where,
+    final_values, mean_ci, paired, paired_ci, required_seeds, tuning_note, where,
 )
 
 CLAIMS = [
@@ -265,11 +265,11 @@ def figures(tables: dict, outdir) -> list[Figure]:
     arms = dict(group="activation", order=ARMS, labels=names)
     return draw(outdir, [figure("tanh_vs_sigmoid", "tanh-vs-sigmoid", main=True, caption=CAPTION, alt=ALT, size=(15, 4.2),
                                 panels=[
-        lines(T["tuning_medians"], "lr", "loss", **arms, threshold=chosen, xlog=True, ylog=True, xlabel="learning rate (log)",
-              ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
+        lines(T["tuning_medians"], "lr", "loss", **arms, threshold=chosen, xlog=True, ylog=True,
+              xlabel="learning rate (log)", ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
         curves(T["records"], "step", "loss", **arms, threshold=Line(np.log(10), "ln 10: chance", theory=True), ylog=True,
                xlabel="training step", ylabel="training loss (log)", title="Confirmatory seeds, each arm at its tuned rate"),
-        band(T["saturation"], "sw2", "saturated_fraction", labels=lambda _: "tanh units saturated", ylim=(-0.02, 1.02),
+        band(T["saturation"], "sw2", "saturated_fraction", labels="tanh units saturated", ylim=(-0.02, 1.02),
              threshold=Line(MOST, "half of the units", theory=True), xscale={"value": "log", "base": 2},
              xlabel="σw² (weight variance × fan-in)", ylabel=f"share of units with |tanh| > {SATURATED:g}",
              title="When does tanh saturate? (at initialization)")])])

@@ -118,26 +118,34 @@ def measurements(tables: dict) -> list[Measurement]:
             for r in rec.itertuples()]
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report import plotting as P
+SERIES = {"functions": "all Boolean functions (a network computes each)",
+          "one_unit": "one threshold unit (LP, certified)",
+          "one_unit_nonnegative": "one unit, non-negative weights"}
+
+
+def analysis(tables: dict) -> dict:
+    """The counts per number of inputs as one long table, and the published counts."""
+    import pandas as pd
 
     rec = tables["records"].sort_values("n")
-    fig, ax = P.plt.subplots(figsize=(6, 3.8))
-    series = [("functions", "all Boolean functions (a network computes each)"),
-              ("one_unit", "one threshold unit (LP, certified)"),
-              ("one_unit_nonnegative", "one unit, non-negative weights")]
-    for i, (column, label) in enumerate(series):
-        ax.plot(rec["n"], rec[column], marker=P.marker(i), color=P.color(i), label=label)
-    ax.plot(rec["n"], [PUBLISHED[int(n)] for n in rec["n"]], "x", color="black", markersize=9,
-            label="published (OEIS A000609)")
-    ax.set_yscale("log")
-    ax.set_xticks(rec["n"])
-    ax.set_xlabel("inputs n")
-    ax.set_ylabel("functions (log scale)")
-    ax.legend(loc="upper left", fontsize=8)
-    file = P.save(fig, outdir, "threshold_counts")
-    counts = ", ".join(f"n = {int(r.n)}: {int(r.one_unit):,} of {int(r.functions):,}" for r in rec.itertuples())
-    return [Figure(file, "threshold-logic", main=True,
-                   caption=("Every Boolean function is computed by a two-layer threshold network; one unit computes "
-                            "a vanishing share of them. The crosses are the published counts."),
-                   alt=f"Counts on a log scale against the number of inputs. One threshold unit: {counts}.")]
+    counts = rec.melt(id_vars="n", value_vars=list(SERIES), var_name="series", value_name="count")
+    published = pd.DataFrame({"n": [int(n) for n in rec["n"]], "count": [PUBLISHED[int(n)] for n in rec["n"]],
+                              "series": "published (OEIS A000609)"})
+    return {"counts": counts, "published": published}
+
+
+def figures(tables: dict, outdir) -> list[Figure]:
+    from nnclaims.report.figures import draw, figure, lines, overlay
+
+    counts, published = tables["counts"], tables["published"]
+    one = counts[counts["series"] == "one_unit"].merge(counts[counts["series"] == "functions"], on="n")
+    shares = ", ".join(f"n = {int(r.n)}: {int(r.count_x):,} of {int(r.count_y):,}" for r in one.itertuples())
+    return draw(outdir, [figure(
+        "threshold_counts", "threshold-logic", main=True, size=(6, 3.8),
+        caption=("Every Boolean function is computed by a two-layer threshold network; one unit computes a vanishing "
+                 "share of them. The published counts (diamonds) sit on the certified LP counts."),
+        alt=f"Counts on a log scale against the number of inputs. One threshold unit: {shares}.",
+        panels=[overlay(lines(counts, "n", "count", group="series", labels=SERIES),
+                        lines(published, "n", "count", group="series", scatter=True, start=len(SERIES)),
+                        xlabel="inputs n", ylabel="functions (log scale)", ylog=True,
+                        xticks=[int(n) for n in published["n"]])])])

@@ -334,10 +334,11 @@ def figures(tables: dict, outdir) -> list[Figure]:
     by_target = dict(group="target", order=list(TARGETS))
     return draw(outdir, [figure("error_vs_width", "universal-approximation", main=True, caption=CAPTION.format(CLOSE),
                                 size=(13, 4.6), panels=[
-        overlay(band(T["records"], "width", "max_error", geometric=True, labels=lambda t: f"{t}, trained", **by_target,
+        overlay(band(T["records"], "width", "max_error", geometric=True, labels="{}, trained", **by_target,
                      theory=Theory(T["construction_sweep"], "units", "max_error", "hand-built interpolant (dotted)",
-                                   group="target", dotted=True), threshold=Line(CLOSE, f"check (ii): {CLOSE:g}", theory=True)),
-                lines(T["construction"], "units", "eps", scatter=True, labels=lambda t: f"{t}: ε at the predicted unit count",
+                                   group="target", dotted=True),
+                     threshold=Line(CLOSE, f"check (ii): {CLOSE:g}", theory=True)),
+                lines(T["construction"], "units", "eps", scatter=True, hollow=True, labels="{}: ε at the predicted unit count",
                       **by_target),
                 xticks=widths, xlog=True, ylog=True, xlabel="hidden units (log)", ylabel="maximum error on [0, 1] (log)",
                 title="One hidden layer: error against width"),

@@ -157,20 +157,20 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     from nnclaims.nn import probes
     from nnclaims.nn.batched import BatchedNet
     from nnclaims.nn.models import MLPSpec
-    from nnclaims.nn.training import Schedule, train
+    from nnclaims.nn.training import Schedule, records_training_loss, train
 
     X, y = _digits()
     spec = MLPSpec((64,) + (WIDTH,) * HIDDEN + (10,), activation=point["activation"], init=point["init"])
     Xd, yd = X.to(device), y.to(device)
 
     def monitor(net, step):
-        g = probes.gradient_norms(net, Xd, yd, "ce")
-        return {"weight_grad": g["weight_grad"], "pre_grad": g["pre_grad"],
+        g = probes.gradient_norms(net, Xd, yd, "ce")  # its loss is the training loss's record: one pass, not two
+        return {"loss": g["loss"], "weight_grad": g["weight_grad"], "pre_grad": g["pre_grad"],
                 "deriv_max": probes.derivative_factors(net, Xd)}
 
     result = train(spec, X, y, seeds, Schedule(point["steps"], LR, loss="ce", batch_size=BATCH,
                                                record_every=point["every"]),
-                   device=device, engine=ctx.engine, monitors=[monitor])
+                   device=device, engine=ctx.engine, monitors=[records_training_loss(monitor, "ce")])
     rows = []
     for t, step in enumerate(result.steps):
         for s, seed in enumerate(seeds):
@@ -583,14 +583,14 @@ def figures(tables: dict, outdir) -> list[Figure]:
                          theory=[Theory(T["shrink_theory"], "sw2", "shrink", "mean field, per layer's q_l"),
                                  Theory(T["shrink_fixed_point"], "sw2", "shrink",
                                         "mean field at the fixed point, χ*^(−1/2)", dotted=True)],
-                         threshold=Line(1.0, "1: the gradient neither shrinks nor grows")),
+                         threshold=Line(1.0, "1: the gradient neither shrinks nor grows", reference=True)),
                     regime(T["nielsen"], "sw2", start=4, labels="Nielsen: 4–5× (σw² = 1)"),
                     xticks=sorted(T["mean_field_theory"]["sw2"].unique()), yticks=[0.5, 0.75, 1, 1.5, 2, 3, 4, 6],
                     xlog=True, ylog=True, xlabel="σw² (weight variance × fan-in, log)",
                     ylabel="shrink factor per layer going back (log)",
                     title="When does the gradient vanish? (above 1: it shrinks)"),
             regime(T["mean_field_gaps"], "layer", group="sw2", dodge=0.15, labels="σw² = {:g}",
-                   span=Span(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, "±10%: agreement"), threshold=Line(0.0),
+                   span=Span(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, "±10%: agreement"), threshold=Line(0.0, reference=True),
                    xlabel="layer l (shrink from l + 1 back to l)", ylabel="measured / predicted − 1",
                    title="Gap to mean field (simultaneous 90% intervals)")]),
         figure("gradients_per_layer", CLAIM, caption=GRADIENTS_CAPTION, alt=GRADIENTS_ALT, size=(14, 4.2), panels=[

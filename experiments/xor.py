@@ -341,8 +341,9 @@ def figures(tables: dict, outdir) -> list[Figure]:
     if "regions" in T:
         panels += [plane(T["xor_points"], "x1", "x2", "xor", regions=T["regions"], legend=False, **pts,
                          title=f"2-2-1 network (seed {int(T['regions']['seed'].iloc[0])}):\ndecision regions"),
-                   plane(T["hidden_points"], "h1", "h2", "xor", lines=T["hidden_line"], names="XOR = {}", lim=(-0.05, 1.05),
-                         xlabel="hidden unit 1", ylabel="hidden unit 2", title="Hidden layer's view:\nthe four inputs, now separable")]
+                   plane(T["hidden_points"], "h1", "h2", "xor", lines=T["hidden_line"], names="XOR = {}",
+                         lim=(-0.05, 1.05), xlabel="hidden unit 1", ylabel="hidden unit 2",
+                         title="Hidden layer's view:\nthe four inputs, now separable")]
     panels.append(regime(rates, "width", connect=True, threshold=Line(0.5, theory=True), xscale={"value": "log", "base": 2},
                          xticks=list(rates["width"]), xticklabels=[str(int(w)) for w in rates["width"]], ylim=(0, 1.05),
                          xlabel="hidden units", ylabel="success rate (4/4 correct)", legend=False,

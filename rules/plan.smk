@@ -94,15 +94,15 @@ def verify_results(rules_results):
         mark_stale(stale.outputs)
 
 
-# What the report finds of a rule of one's own: an output results/<name>/verdicts.csv.
+# What the report finds of a rule of one's own, an output results/<name>/verdicts.csv.
 USER_OUTPUT = re.compile(r"results/([A-Za-z0-9_.-]+)/verdicts\.csv")
 
 
 def rules_results(rules, ours):
     """The results folders that rules of one's own write (any rule with an output
     results/<name>/verdicts.csv for a name that is not an experiment's). An output of such
-    a rule that almost matches (verdict.csv, result/x/verdicts.csv) is named in a warning:
-    the report would leave its claims out without a word."""
+    a rule that almost matches (verdict.csv, result/x/verdicts.csv) is named in a warning,
+    as the report would leave its claims out without a word."""
     import difflib
 
     found = set()
@@ -112,8 +112,8 @@ def rules_results(rules, ours):
                 found.add(m.group(1))
             elif Path(getattr(r, "snakefile", "") or "").name not in ours and workflow.is_main_process \
                     and difflib.SequenceMatcher(None, Path(f).name.lower(), "verdicts.csv").ratio() > 0.8:
-                print(f"nnclaims: warning: rule {r.name} writes {f}, which the report does not read: a rule's "
-                      f"claims are found in results/<name>/verdicts.csv (README, 'Adding a rule')", file=sys.stderr)
+                print(f"nnclaims: warning: {r.name} writes {f}, which the report does not read (a rule's "
+                      f"claims are found in results/<name>/verdicts.csv; README, 'Adding a rule')", file=sys.stderr)
     return sorted(found - set(EXPERIMENTS))
 
 
@@ -208,7 +208,9 @@ def all_outputs(wildcards):
     explored = [f for p in PLANS.values() for f in p.explore_files()]
     summaries = [f for kind in ("tables", "checks.csv", "measurements.csv", "verdicts.csv", "provenance.json", "figures")
                  for f in summarized(kind)]
-    return ["reports/index.html", *shards, *explored, *summaries]
+    reported = ["reports/index.html", "results/verdicts.csv", "results/checks.csv", "results/measurements.csv",
+              "results/provenance.json"]
+    return [*reported, *shards, *explored, *summaries, *user_results(wildcards)]
 
 
 onstart:
@@ -239,5 +241,5 @@ onerror:
         print(f"nnclaims: a job failed; the report shows what did run: {index.resolve()}", file=sys.stderr)
     except UserError as err:
         print(f"nnclaims: a job failed, and no report could be made: {err}", file=sys.stderr)
-    # Only the report rule makes the report for good: the record of this partial one names
+    # Only the report rule makes the report for good; the record of this partial one names
     # what did not run, and the next run's planning removes it, so the report rule runs.

@@ -80,6 +80,15 @@ def test_an_override_of_an_exploring_experiment_reruns_only_its_jobs(finished):
     assert {exp for _, exp in jobs(result)} - {""} == {"gamma"}, jobs(result)
 
 
+def test_an_override_of_the_seeds_keeps_the_exploration(tmp_path):
+    wf = make_workflow(tmp_path, ("gamma",))
+    first = smk(wf, config=("overrides={gamma: {shards: 2}}",))  # exploration in jobs of its own
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert ("explore", "gamma") in jobs(first)
+    again = smk(wf, "-n", config=("overrides={gamma: {shards: 2, seeds: 5}}",))
+    assert {rule for rule, _ in jobs(again)} == {"run", "summarize", "plot", "report", "all"}, jobs(again)
+
+
 def test_without_an_override_nothing_is_to_be_done(finished):
     result = smk(finished, "-n")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -493,7 +493,7 @@ def test_an_output_that_almost_matches_the_pattern_is_named(tmp_path):
     _rule(wf, name="my_rule", file="verdict.csv")
     result = smk(wf, "-n")
     assert result.returncode == 0, _text(result)[-2000:]
-    assert "warning: rule my_rule writes results/my_rule/verdict.csv, which the report does not read" in result.stderr
+    assert "warning: my_rule writes results/my_rule/verdict.csv, which the report does not read" in result.stderr
 
 
 def test_a_rule_reruns_when_the_library_code_its_script_imports_changes(tmp_path):

@@ -499,3 +499,23 @@ def test_scaling_pre_activations_by_powers_of_two_changes_nothing(power):
         np.testing.assert_allclose([a for _, a in got], [a for _, a in want], rtol=0, atol=1e-12)
     W, b = layers[0]
     assert regions.arrangement_cells(W * 2.0**power, b * 2.0**power) == regions.arrangement_cells(W, b)
+
+
+# --- protocol 3: depth carves exponentially many regions (linear-regions' construction) --
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_tent_map_network_has_four_to_the_k_regions_on_the_unit_square(k):
+    layers = regions.tent_map_2d_layers(k)
+    assert all(W.shape[0] == 4 for W, _ in layers[:-1])
+    count = regions.count_regions_exact(layers, 0.0, 1.0)
+    assert count == 4 ** k
+    # from k = 4 on, more regions than any single layer of the same 4k units could make
+    assert (count > regions.one_layer_bound(4 * k)) == (k >= 4)
+
+
+def test_one_layer_of_4k_units_stays_within_the_single_layer_bound():
+    rng = np.random.default_rng(7)
+    W, b = rng.normal(size=(16, 2)), rng.normal(scale=0.3, size=16)
+    count = regions.count_regions_exact([(W, b), (np.ones((1, 16)), np.zeros(1))], 0.0, 1.0)
+    assert count <= regions.one_layer_bound(16) == 137

@@ -2,9 +2,13 @@
 
 Each change must leave results as they were: the in-place `_foreach` Adam gives the same
 bits as the per-parameter chain it replaced (same operations in the same order on the
-same machine), and leaving diverged networks out of the stack records every network's
-outcome as the masked stack did. The reference implementations below are copies of the
-replaced code, kept here as the definition of "as before".
+same machine); leaving diverged networks out of the stack records every network's
+outcome as the masked stack did (bit for bit up to the first divergence, to round-off
+after it: a smaller stack may split a batched matrix product differently); keeping
+freed memory in the process changes no bit; a monitor that gives the training loss from
+its own pass records the numbers the second pass did. The reference implementations
+below are copies of the replaced code, kept here as the definition of "as before"
+(`bench/engines.py` times them against today's).
 """
 
 import subprocess
@@ -96,7 +100,7 @@ def test_foreach_adam_gives_the_reference_bits(dtype, per_network):
     g = torch.Generator().manual_seed(0)
     S = 5
     lr = torch.tensor([1e-3, 1e-2, 3e-2, 0.1, 0.3], dtype=dtype) if per_network else 0.01
-    mine, ref = _stacked(S, dtype, g), None
+    mine = _stacked(S, dtype, g)
     ref = [p.clone() for p in mine]
     new, old = Adam(lr), ReferenceAdam(lr)
     for t in range(40):
@@ -272,3 +276,25 @@ def test_a_monitor_on_the_training_data_records_the_loss_in_the_same_pass(monkey
     with pytest.raises(ValueError, match="shared by all networks"):
         train(spec, x.expand(2, -1, -1), y.expand(2, -1), [0, 1], schedule, device="cpu", engine="batched",
               monitors=[classification_monitor(x, y, "train", training_data=True)])
+
+
+def test_a_probe_monitor_can_give_the_training_loss_it_computed():
+    # vanishing_gradients' and dying_relu's monitors: a forward and backward pass on the
+    # training data for their probes, whose loss is then also the record of the loss
+    from nnclaims.nn import probes
+    from nnclaims.nn.training import records_training_loss
+
+    spec = MLPSpec((5, 8, 8, 3), activation="sigmoid", init="xavier_normal")
+    x, y = X.float(), Y_CLS
+    schedule = Schedule(12, 0.5, loss="ce", batch_size=16, record_every=4)
+
+    def monitor(net, step):
+        g = probes.gradient_norms(net, x, y, "ce")
+        return {"loss": g["loss"], "weight_grad": g["weight_grad"]}
+
+    plain = train(spec, x, y, [0, 1], schedule, device="cpu", engine="batched",
+                  monitors=[lambda net, step: {"weight_grad": probes.gradient_norms(net, x, y, "ce")["weight_grad"]}])
+    shared = train(spec, x, y, [0, 1], schedule, device="cpu", engine="batched",
+                   monitors=[records_training_loss(monitor, "ce")])
+    for key in ("loss", "weight_grad"):
+        assert np.array_equal(shared.history[key], plain.history[key])

@@ -5,7 +5,7 @@
     nnclaims decide tanh_vs_sigmoid       what its exploration decided: tuned values, seeds by power
     nnclaims summarize xor --profile quick   merge its shards, run checks, write verdicts
     nnclaims plot xor                     draw its figures
-    nnclaims report --profile quick       collect all verdicts, write the HTML report
+    nnclaims report --reports mine        collect all verdicts, write an HTML report into mine/
     nnclaims findings --write README.md   the README's findings table, from the last run
     nnclaims new my_claim                 write a working skeleton experiment
     nnclaims show CLAIM / verdicts        results in the terminal

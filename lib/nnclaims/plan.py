@@ -6,6 +6,10 @@ and settings make (a new key after any change, so nothing stale is ever read as 
 and, when older results exist, says in words why they are being recomputed. An experiment
 that explores first (tuning, seeds by power) has two stages: the exploration, on its own
 seeds, and the confirmatory run, whose key includes the exploration's.
+
+`stale_results` checks, before any job, every result on disk against the checksums its
+producer recorded and against today's plan, and names what must be remade and the output
+whose removal makes the workflow remake it.
 """
 
 from __future__ import annotations

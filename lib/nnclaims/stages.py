@@ -44,14 +44,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
         raise ResultsError(f"{exp.name}: its code or settings changed after the workflow planned this job "
                            f"(key {key}, now {actual}); run snakemake again")
     planned = settings
-    decided: dict[str, Any] = {}
-    if phase == "confirm" and exp.explores:
-        if explored is None or explored.key != settings.explore_key:
-            raise ResultsError(f"{exp.name} explores first: its confirmatory run needs today's exploration "
-                               f"(key {settings.explore_key}); the workflow runs it, or `nnclaims run {exp.name}`")
-        decided = explored.decisions["values"]
-        if not settings.seeds:
-            settings = settings.with_seeds(explored.decisions["seeds"]["n"])
+    settings, decided = _decided(exp, settings, phase, explored)
     devices.pin_threads(settings.threads)
     try:
         device = devices.resolve(settings.device)
@@ -61,20 +54,9 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
                      mnist_path=settings.mnist_path, profile=settings.profile, phase=phase, decisions=decided)
     grid = exp.grid(settings.profile, phase)
     mine = list(range(shard, len(grid), n_shards))
-    tables: dict[str, list[dict]] = {}
-    timings = []
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    with Progress(f"{exp.name} {phase} shard {shard}/{n_shards}", len(mine)) as progress:  # the job's log
-        for index in mine:
-            point = grid[index]
-            t = time.perf_counter()
-            output = records.as_tables(exp.run(dict(point), ctx))
-            timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
-            records.add_point(output, point, index)
-            for name, rows in output.items():
-                tables.setdefault(name, []).extend(rows)
-            progress.step()
+    tables, timings = _run_points(exp, grid, mine, ctx, f"{exp.name} {phase} shard {shard}/{n_shards}")
     provenance = {
         "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
         "seeds": list(settings.seeds), "manifest": manifest.as_dict(),
@@ -89,6 +71,38 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     if out is not None:
         results.write_json(out, payload)
     return payload
+
+
+def _decided(exp: Experiment, settings: RunSettings, phase: str,
+             explored: "Explored | None") -> tuple[RunSettings, dict[str, Any]]:
+    """What the exploration decided for a confirmatory run (and the seed count it chose
+    when none is set); nothing for an exploration or an experiment that does not explore."""
+    if phase != "confirm" or not exp.explores:
+        return settings, {}
+    if explored is None or explored.key != settings.explore_key:
+        raise ResultsError(f"{exp.name} explores first: its confirmatory run needs today's exploration "
+                           f"(key {settings.explore_key}); the workflow runs it, or `nnclaims run {exp.name}`")
+    if not settings.seeds:
+        settings = settings.with_seeds(explored.decisions["seeds"]["n"])
+    return settings, explored.decisions["values"]
+
+
+def _run_points(exp: Experiment, grid: list[dict], mine: list[int], ctx: RunContext,
+                label: str) -> tuple[dict[str, list[dict]], list[dict]]:
+    """The shard's grid points, run one after another: their tables, and each point's time."""
+    tables: dict[str, list[dict]] = {}
+    timings = []
+    with Progress(label, len(mine)) as progress:  # the job's log
+        for index in mine:
+            point = grid[index]
+            t = time.perf_counter()
+            output = records.as_tables(exp.run(dict(point), ctx))
+            timings.append({"point": point, "wall_s": round(time.perf_counter() - t, 4)})
+            records.add_point(output, point, index)
+            for name, rows in output.items():
+                tables.setdefault(name, []).extend(rows)
+            progress.step()
+    return tables, timings
 
 
 @dataclass

@@ -70,7 +70,7 @@ EXPLORE_ROOTS = ("explore", "run", "decide", "EXPLORE_SEEDS")
 EXPLORE_SEEDS = 4  # rule 5: tuning uses four exploration seeds
 SUMMARY_ROOTS = ("checks", "controls", "measurements", "analysis", "CLAIMS", "CHANGES")
 SUMMARY_LIBRARY = ("nnclaims.evidence.summary", "nnclaims.evidence.results")
-FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting", "nnclaims.report.figures")
+FIGURE_ROOTS, FIGURE_LIBRARY = ("figures",), ("nnclaims.report.plotting", "nnclaims.report.panels", "nnclaims.report.figures")
 
 
 class ExperimentError(UserError):

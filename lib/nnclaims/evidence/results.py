@@ -7,10 +7,13 @@ Layout, per experiment ``results/<name>/``:
 - ``provenance.json``: the settings, code and versions behind them, and the checksum and
   row count of every file above, so that a truncated or edited file is refused by name;
 - ``figures/`` with ``figures.json`` listing captions and alt texts.
-Across experiments: ``results/verdicts.csv``, ``results/checks.csv``, ``results/measurements.csv``.
+Across experiments: ``results/verdicts.csv``, ``results/checks.csv``, ``results/measurements.csv``,
+and ``results/provenance.json`` with their checksums (written by the report).
 
 Every file is written to a temporary name and renamed over the target, so an interrupted
-job leaves either the old file or the new one, never half of one.
+job leaves either the old file or the new one, never half of one; it gets the mode the
+umask gives an ordinary file. Records (``provenance.json``, ``figures.json``) are sealed:
+they carry the checksum of their own content, so an edited record is refused by name too.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .shards import ResultsError
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "nnclaims")
 CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "threshold", "passed",
                  "n_seeds", "unit", "outcome", "theory", "reference", "description", "method", "fragile",
-                 "positive_control", "negative_control"]
+                 "positive_control", "negative_control", "basis", "undecided"]  # protocol 3, rules 11 and 12
 MEASUREMENT_COLUMNS = ["claim", "name", "value", "ci_low", "ci_high", "n_seeds", "unit", "theory", "reference",
                        "description", "method", "note"]
 VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total",

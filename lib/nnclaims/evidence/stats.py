@@ -642,6 +642,26 @@ def _firth(design: np.ndarray, k: np.ndarray, m: np.ndarray, max_iter: int = 200
 # Planning: seeds by power
 
 
+def _plan_inputs(estimate: float, threshold: float, sd: float | None, kind: str, minimum: int, maximum: int,
+                 level: float) -> tuple[float, float, float | None]:
+    """`required_seeds`' arguments, checked: (estimate, threshold, sd or None for a proportion)."""
+    _check_level(level)
+    if not 1 <= minimum <= maximum:
+        raise ValueError(f"need 1 <= minimum <= maximum, got {minimum} and {maximum}")
+    if kind not in ("mean", "proportion"):
+        raise ValueError(f"unknown kind {kind!r}; valid: 'mean', 'proportion'")
+    estimate, threshold = float(estimate), float(threshold)
+    if kind == "proportion":
+        if not 0 <= estimate <= 1:
+            raise ValueError(f"a proportion estimate must lie in [0, 1], got {estimate}")
+        return estimate, threshold, None
+    if sd is None:
+        raise ValueError("a plan for a mean needs the exploration standard deviation sd")
+    if float(sd) < 0:
+        raise ValueError(f"sd must be non-negative, got {sd}")
+    return estimate, threshold, float(sd)
+
+
 def required_seeds(estimate: float, threshold: float, sd: float | None = None, n_pilot: int | None = None,
                    kind: str = "mean", minimum: int = 8, maximum: int = 64, level: float = LEVEL) -> SeedPlan:
     """Number of confirmatory seeds, from an exploration block.
@@ -657,22 +677,7 @@ def required_seeds(estimate: float, threshold: float, sd: float | None = None, n
     Wilson interval at k = round(estimate * n) has half-width <= distance / 3.
     ``n_pilot`` (the size of the exploration block) only enters the explanation.
     """
-    _check_level(level)
-    if not 1 <= minimum <= maximum:
-        raise ValueError(f"need 1 <= minimum <= maximum, got {minimum} and {maximum}")
-    if kind not in ("mean", "proportion"):
-        raise ValueError(f"unknown kind {kind!r}; valid: 'mean', 'proportion'")
-    estimate, threshold = float(estimate), float(threshold)
-    if kind == "mean":
-        if sd is None:
-            raise ValueError("a plan for a mean needs the exploration standard deviation sd")
-        sd = float(sd)
-        if sd < 0:
-            raise ValueError(f"sd must be non-negative, got {sd}")
-    else:
-        if not 0 <= estimate <= 1:
-            raise ValueError(f"a proportion estimate must lie in [0, 1], got {estimate}")
-        sd = None
+    estimate, threshold, sd = _plan_inputs(estimate, threshold, sd, kind, minimum, maximum, level)
     distance = abs(estimate - threshold)
     target = distance / 3
     pct = f"{100 * level:g}%"

@@ -10,7 +10,7 @@ with one output as an elementwise product summed over its inputs) and compiled b
 over the hidden array.
 
 The numbers differ from the batched engine's in the last bits (sums run in another
-order), so it is an engine of its own: ``engine="fused"``, recorded in every result, its
+order), so it is an engine of its own: ``engine="fused"``, recorded in its `TrainResult`, its
 agreement with the plain loop tested within a tolerance. It covers plain MLPs (no norm,
 dropout, residual or learned slope); for any other network, and where no C++ compiler is
 found for torch's compiler, training runs the batched engine's eager step and the result
@@ -45,19 +45,26 @@ def compiler_available() -> bool:
 
 def forward(act: Callable[[Tensor], Tensor], weights: Sequence[Tensor], biases: Sequence[Tensor],
             x: Tensor) -> Tensor:
-    """Logits ``(S, B, out)`` of plain MLPs in the batched layout, layers of one input or
-    one output in reduction form (no matrix product with a dimension of 1)."""
-    a = x
+    """Logits ``(S, B, out)`` of plain MLPs with parameters in the batched layout.
+
+    Inside, activations run as ``(S, width, B)``, the batch on the inner axis, so that the
+    backward pass's sums over the batch (the gradients of weights and biases) run along
+    contiguous memory: measured twice as fast compiled as the ``(S, B, width)`` layout.
+    A layer of one input is an outer product, one of one output a sum over its inputs,
+    so that no matrix product has a dimension of 1.
+    """
+    a = x.transpose(1, 2)
     last = len(weights) - 1
     for i, (w, b) in enumerate(zip(weights, biases)):
-        if w.shape[1] == 1:  # (S, B, 1) * (S, 1, out): an outer product
-            z = a * w + b
-        elif w.shape[2] == 1:  # (S, B, in) * (S, 1, in), summed over in
-            z = (a * w.transpose(1, 2)).sum(dim=-1, keepdim=True) + b
+        wt, bt = w.transpose(1, 2), b.transpose(1, 2)  # (S, out, in), (S, out, 1)
+        if w.shape[1] == 1:  # (S, out, 1) * (S, 1, B)
+            z = wt * a + bt
+        elif w.shape[2] == 1:  # (S, in, 1) * (S, in, B), summed over in
+            z = (w * a).sum(dim=1, keepdim=True) + bt
         else:
-            z = torch.baddbmm(b, a, w)
+            z = torch.baddbmm(bt, wt, a)
         a = z if i == last else act(z)
-    return a
+    return a.transpose(1, 2)
 
 
 def fused_loss(spec: MLPSpec, loss: str) -> LossOf | None:

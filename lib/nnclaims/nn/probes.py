@@ -20,15 +20,17 @@ def gradient_norms(net: BatchedNet, X: Tensor, y: Tensor, loss: str) -> dict[str
 
     weight_grad: ``(S, n_layers)`` Frobenius norm of dL/dW for every linear layer;
     pre_grad: ``(S, n_hidden)`` norm of dL/dz over the batch for every hidden layer's
-    pre-activation z (the signal that backpropagation carries between layers).
+    pre-activation z (the signal that backpropagation carries between layers);
+    loss: ``(S,)`` the loss itself, so that a monitor need not evaluate it again.
     """
     weights = [w.detach().requires_grad_(True) for w in net.weight]
     probe = BatchedNet(net.spec, {**net.params, "weight": weights}, net.buffers)
     out, trace = probe(X, trace=True)
-    total = losses.per_network(loss, out, y).sum()
-    grads = torch.autograd.grad(total, [*weights, *trace.pre])
+    per_network = losses.per_network(loss, out, y)
+    grads = torch.autograd.grad(per_network.sum(), [*weights, *trace.pre])
     L = len(weights)
     return {
+        "loss": per_network.detach(),
         "weight_grad": torch.stack([g.flatten(1).norm(dim=1) for g in grads[:L]], dim=1),
         "pre_grad": torch.stack([g.flatten(1).norm(dim=1) for g in grads[L:]], dim=1)
         if len(grads) > L else torch.zeros(net.S, 0),

@@ -171,14 +171,21 @@ def classification_monitor(X: Tensor, y: Tensor, prefix: str, *, training_data: 
             out = {"loss": ce} if training_data else {}
             return out | {f"{prefix}_loss": ce,
                           f"{prefix}_accuracy": (logits.argmax(dim=-1) == target).to(logits.dtype).mean(dim=1)}
-    if training_data:
-        monitor.records_loss = "ce"  # type: ignore[attr-defined]  # read by `train`
+    return records_training_loss(monitor, "ce") if training_data else monitor
+
+
+def records_training_loss(monitor: Monitor, loss: str) -> Monitor:
+    """Mark ``monitor`` as one that evaluates the networks on the data they train on
+    (shared by all of them) and returns their training loss ``loss`` there as ``loss``:
+    `train` then leaves out its own pass over the same data. The monitor must compute it
+    as `losses.per_network` does, so that the record is the same."""
+    monitor.records_loss = loss  # type: ignore[attr-defined]  # read by `_with_loss_monitor`
     return monitor
 
 
 def _with_loss_monitor(monitors: Sequence[Monitor], X: Tensor, y: Tensor, loss: str) -> list[Monitor]:
     """The monitors `train` calls: the given ones, after its own of the training loss
-    unless one of them records it already (`classification_monitor`'s ``training_data``)."""
+    unless one of them records it already (`records_training_loss`)."""
     given = [getattr(m, "records_loss", None) for m in monitors]
     if not any(given):
         return [loss_monitor(X, y, loss), *monitors]

@@ -427,3 +427,27 @@ def arrangement_cells(W: np.ndarray, b: np.ndarray, lo: float = -1.0, hi: float 
     i, j = np.triu_indices(len(inside), k=1)
     pairs = _crossings((W[inside[i]], W[inside[j]]), (b[inside[i]], b[inside[j]]), lo, hi)
     return 1 + len(inside) + int(pairs.sum())
+
+
+def tent_map_2d_layers(k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A ReLU network of k hidden layers of width 4 on [0, 1]^2: the tent-map network of
+    `pieces.tent_map_layers` on each coordinate, side by side (block-diagonal weights).
+
+    Each coordinate's k-fold tent has 2^k affine pieces, so the network has exactly 4^k
+    linear regions of positive area on [0, 1]^2 from only 4k units (protocol 3's
+    construction for "layers carve arbitrarily complex regions"); a single layer of 4k
+    units makes at most `one_layer_bound(4 k)`. The units relu(t) of each layer are 0 only
+    on lines where the tent touches 0, which is why the count needs the exact counter.
+    """
+    from nnclaims.numeric.pieces import tent_map_layers
+
+    out = []
+    for W, b in tent_map_layers(k):
+        Z = np.zeros_like(W)
+        out.append((np.block([[W, Z], [Z, W]]), np.r_[b, b]))
+    return out
+
+
+def one_layer_bound(units: int) -> int:
+    """The most regions n lines can cut the plane into: 1 + n + C(n, 2)."""
+    return 1 + units + units * (units - 1) // 2

@@ -17,9 +17,11 @@ from .. import history
 from ..evidence.errors import UserError
 
 
-def since_previous(results_dir: str | Path, names: Iterable[str]) -> tuple[str, history.Changes] | None:
+def since_previous(results_dir: str | Path, names: Iterable[str],
+                   where: str | Path = ".") -> tuple[str, history.Changes] | None:
     """The latest recorded run's name and what changed from it to the results now under
-    ``results_dir`` (``names``: the experiments and rules shown); None before any record."""
+    ``results_dir`` (``names``: the experiments and rules shown; ``where``: a folder of the
+    code's git checkout, for its commit); None before any record."""
     stored = history.records(results_dir)
     if not stored:
         return None
@@ -27,7 +29,8 @@ def since_previous(results_dir: str | Path, names: Iterable[str]) -> tuple[str, 
     shown = [n for n in names if all((Path(results_dir) / n / f).is_file()
                                      for f in ("provenance.json", "verdicts.csv", "checks.csv"))]
     try:
-        return stored[-1].stem, history.compare(history.read(stored[-1]), history.snapshot(results_dir, shown))
+        now = history.snapshot(results_dir, shown, where=where)
+        return stored[-1].stem, history.compare(history.read(stored[-1]), now)
     except UserError:
         return None  # an unreadable record must not stop the report; `nnclaims compare` names it
 

@@ -18,7 +18,7 @@ interval per group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -27,65 +27,11 @@ import numpy as np
 from ..evidence.experiment import Figure
 from ..evidence.stats import group_ci
 from . import plotting as P
+from .panels import Line, Panel, Span, Theory, draw_marks, entry, groups_of, is_numeric, render, spans_decades
 
-DECADES = 2.0  # a log axis when the positive values span more than this many decades
-GREY = "#888888"
-
-
-@dataclass(frozen=True)
-class Line:
-    """A named horizontal (``axis="y"``) or vertical (``axis="x"``) line: a threshold.
-
-    Thresholds are dotted grey unless ``theory``: then dashed like every theory curve."""
-
-    value: float
-    label: str | None = None
-    axis: str = "y"
-    theory: bool = False
-
-
-@dataclass(frozen=True)
-class Span:
-    """A tolerance band ``low..high`` on the y axis (e.g. ±10% agreement), shaded grey."""
-
-    low: float
-    high: float
-    label: str | None = None
-    x: tuple[float, float] | None = None  # only over this stretch of x (a tolerance that differs by layer)
-
-
-@dataclass(frozen=True)
-class Theory:
-    """A theory curve, dashed: ``y`` against ``x`` of ``table``; one curve per value of
-    ``group`` in that group's colour (matching the measured groups), else grey."""
-
-    table: Any
-    x: str
-    y: str
-    label: str | None = None
-    group: str | None = None
-    dotted: bool = False
-
-
-@dataclass
-class Panel:
-    """One axes' worth: ``draw(ax)`` puts the data on it; the rest is the house style."""
-
-    draw: Callable[[Any], None]
-    title: str = ""
-    xlabel: str = ""
-    ylabel: str = ""
-    xlog: bool | None = None
-    ylog: bool | None = None
-    xticks: Sequence[float] | None = None
-    xticklabels: Sequence[str] | None = None
-    yticks: Sequence[float] | None = None
-    ylim: tuple[float, float] | None = None
-    xlim: tuple[float | None, float | None] | None = None
-    xscale: dict | None = None  # e.g. {"value": "symlog", "linthresh": 100}: a scale the log rule cannot choose
-    yscale: dict | None = None
-    legend: bool | str = True  # "outside" (right) or "below" the axes, for panels whose data fill every corner
-    values: dict[str, list] = field(default_factory=lambda: {"x": [], "y": []})
+__all__ = ["Line", "Span", "Theory", "Panel", "render", "spans_decades", "figure", "draw", "panel_grid", "band",
+           "curves", "intervals", "regime", "paired", "lines", "cell_map", "bars", "violins", "image", "plane",
+           "custom", "overlay"]
 
 
 @dataclass
@@ -118,7 +64,7 @@ def draw(outdir: str | Path, declared: Sequence[Declared]) -> list[Figure]:
             for d in declared]
 
 
-def panel_grid(d: Declared):
+def panel_grid(d: Declared) -> Any:
     """The matplotlib figure of a declaration, every panel drawn and styled."""
     n = len(d.panels)
     ncols = d.ncols or n
@@ -136,110 +82,6 @@ def panel_grid(d: Declared):
     return fig
 
 
-def render(panel: Panel, ax=None):
-    """Draw one panel on ``ax`` (a new single-panel figure when None); return the axes."""
-    if ax is None:
-        _, ax = P.plt.subplots()
-    panel.draw(ax)
-    _scale(ax, "x", panel.xlog, panel.values["x"], panel.xticks, panel.xscale)
-    _scale(ax, "y", panel.ylog, panel.values["y"], panel.yticks, panel.yscale)
-    if panel.ylim is not None:
-        ax.set_ylim(*panel.ylim)
-    if panel.xlim is not None:
-        ax.set_xlim(*panel.xlim)
-    if panel.xticklabels is not None:
-        ax.set_xticks(list(panel.xticks), list(panel.xticklabels))
-    ax.set_xlabel(panel.xlabel)
-    ax.set_ylabel(panel.ylabel)
-    ax.set_title(panel.title)
-    if panel.legend == "outside" and ax.get_legend_handles_labels()[1]:
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    elif panel.legend == "below" and ax.get_legend_handles_labels()[1]:
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
-    elif panel.legend and ax.get_legend_handles_labels()[1]:
-        ax.legend(fontsize=8, loc="best")  # "best": the corner that hides the fewest data points
-    return ax
-
-
-def spans_decades(values: Sequence[float], decades: float = DECADES) -> bool:
-    """Whether the positive finite values span more than ``decades`` orders of magnitude
-    (and none is zero or negative, which a log axis could not show)."""
-    v = np.asarray([x for x in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(x)])
-    if len(v) < 2 or (v <= 0).any():
-        return False
-    return bool(np.log10(v.max() / v.min()) > decades)
-
-
-def _scale(ax, axis: str, log: bool | None, values: list, ticks: Sequence[float] | None, scale: dict | None) -> None:
-    if scale is not None:
-        (ax.set_xscale if axis == "x" else ax.set_yscale)(**scale)
-        return
-    flat = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values]) if values else np.array([])
-    wanted = spans_decades(flat) if log is None else log
-    if wanted and ticks is not None:
-        P.log_ticks(ax, ticks, axis=axis)
-    elif wanted:
-        from matplotlib.ticker import NullFormatter
-
-        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-        if spans_decades(flat, 1.0):  # over several decades labelled minor ticks overlap; within one they are all there is
-            (ax.xaxis if axis == "x" else ax.yaxis).set_minor_formatter(NullFormatter())
-    elif ticks is not None:
-        (ax.set_xticks if axis == "x" else ax.set_yticks)(list(ticks))
-
-
-def _numeric(column) -> bool:
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    return is_numeric_dtype(column) and not is_bool_dtype(column)
-
-
-def _groups(table, group: str | None, order: Sequence | None = None) -> list[tuple[int, Any, Any]]:
-    """(position, key, rows) per group present; the position (colour, marker) is the
-    key's place in ``order``, so a group missing from one table keeps the others' colours."""
-    if group is None:
-        return [(0, None, table)] if len(table) else []
-    keys = list(order) if order is not None else list(dict.fromkeys(table[group]))
-    if order is None and _numeric(table[group]):
-        keys = sorted(keys)  # numbers (widths, depths, rates) in their order, not the table's
-    return [(i, k, table[table[group] == k]) for i, k in enumerate(keys) if (table[group] == k).any()]
-
-
-def _name(labels: str | dict | Callable | None, key) -> str | None:
-    """A group's legend entry: ``labels`` a format string ("σw² = {:g}"), a dict by key or a
-    function of the key; no entry for a table without groups and labels."""
-    if key is None and labels is None:
-        return None
-    if isinstance(labels, str):
-        return labels.format(key)
-    if callable(labels):
-        return labels(key)
-    return (labels or {}).get(key, str(key))
-
-
-def _marks(ax, values: dict, threshold: Line | Sequence[Line] | None, span: Span | Sequence[Span] | None,
-           theory: Theory | Sequence[Theory] | None, colours: dict) -> None:
-    """The threshold lines, the tolerance band and the theory curves of a panel."""
-    for band_ in ([span] if isinstance(span, Span) else list(span or [])):
-        if band_.x is None:
-            ax.axhspan(band_.low, band_.high, color="#cccccc", alpha=0.3, linewidth=0, label=band_.label)
-        else:
-            ax.fill_between(band_.x, band_.low, band_.high, color="#888888", alpha=0.25, linewidth=0, label=band_.label)
-    for line in ([threshold] if isinstance(threshold, Line) else list(threshold or [])):
-        style = dict(P.THEORY) if line.theory else dict(color=GREY, linestyle=":", linewidth=1.2)
-        (ax.axhline if line.axis == "y" else ax.axvline)(line.value, label=line.label, **style)
-        values[line.axis].append([line.value])
-    for t in ([theory] if isinstance(theory, Theory) else list(theory or [])):
-        style = dict(P.THEORY, linestyle=":" if t.dotted else "--")
-        for _, key, rows in _groups(t.table, t.group):
-            rows = rows.sort_values(t.x)
-            colour = colours.get(key, style["color"]) if t.group else style["color"]
-            ax.plot(rows[t.x], rows[t.y], **{**style, "color": colour}, label=t.label if t.group is None else None)
-            values["y"].append(rows[t.y].to_numpy(dtype=float))
-        if t.group is not None and t.label:
-            ax.plot([], [], **style, label=t.label)
-
-
 def band(table, x: str, y: str, *, group: str | None = None, labels: str | dict | Callable | None = None,
          order: Sequence | None = None, geometric: bool = False, theory: Theory | Sequence[Theory] | None = None,
          threshold: Line | Sequence[Line] | None = None, span: Span | Sequence[Span] | None = None, markevery: int | None = None,
@@ -253,18 +95,18 @@ def band(table, x: str, y: str, *, group: str | None = None, labels: str | dict 
 
     def draw_(ax) -> None:
         colours = {}
-        for i, key, rows in _groups(table, group, order):
+        for i, key, rows in groups_of(table, group, order):
             if interval is None:
                 rows = rows.assign(_v=np.log10(rows[y].astype(float)) if geometric else rows[y])
                 summary = group_ci(rows, x, "_v")
             else:
                 summary = rows.rename(columns={y: "mean", interval[0]: "low", interval[1]: "high"})
                 summary = np.log10(summary[["mean", "low", "high"]]).assign(**{x: summary[x]}) if geometric else summary
-            P.band_ci(ax, summary, x, i=start + i, label=_name(labels, key), log10=geometric, markevery=markevery)
+            P.band_ci(ax, summary, x, i=start + i, label=entry(labels, key), log10=geometric, markevery=markevery)
             colours[key] = P.color(start + i)
             panel.values["x"].append(summary[x].to_numpy(dtype=float))
             panel.values["y"].append(10 ** summary["mean"].to_numpy() if geometric else summary["mean"].to_numpy())
-        _marks(ax, panel.values, threshold, span, theory, colours)
+        draw_marks(ax, panel.values, threshold, span, theory, colours)
 
     panel.draw = draw_
     return panel
@@ -278,7 +120,7 @@ def curves(table, step: str, y: str, *, group: str | None = None, split: str | N
     labels = kw.pop("labels", None)
     keys = list(dict.fromkeys(table[split]))
     inner = [band(table[table[split] == k], step, y, group=group, markevery=4,
-                  labels=lambda g, k=k: f"{_name(labels, g)}, {k}") for k in keys]
+                  labels=lambda g, k=k: f"{entry(labels, g)}, {k}") for k in keys]
     panel = Panel(lambda ax: None, **{k: v for k, v in kw.items() if k in Panel.__dataclass_fields__})
     extra = {k: v for k, v in kw.items() if k not in Panel.__dataclass_fields__}
 
@@ -290,7 +132,7 @@ def curves(table, step: str, y: str, *, group: str | None = None, split: str | N
                 line.set_linestyle(P.dash(j))
             panel.values["y"] += p.values["y"]
             panel.values["x"] += p.values["x"]
-        _marks(ax, panel.values, extra.get("threshold"), extra.get("span"), extra.get("theory"), {})
+        draw_marks(ax, panel.values, extra.get("threshold"), extra.get("span"), extra.get("theory"), {})
 
     panel.draw = draw_
     return panel
@@ -301,7 +143,7 @@ def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", hi
               dodge: float = 0.0, connect: bool = False, theory: Theory | Sequence[Theory] | None = None,
               threshold: Line | Sequence[Line] | None = None, span: Span | Sequence[Span] | None = None,
               phrase: str | None = None, annotate: str | None = None, start: int = 0,
-              categories: Sequence | None = None, **style: Any) -> Panel:
+              categories: Sequence | None = None, marker: str | None = None, **style: Any) -> Panel:
     """*Regime*: a swept setting ``x`` against the measured quantity with its interval
     (``estimate``, ``low``, ``high`` columns: any interval the checks computed), per
     ``group``, with the theory curve, the threshold line and the regime phrase (e.g.
@@ -312,9 +154,9 @@ def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", hi
 
     def draw_(ax) -> None:
         colours = {}
-        categorical = not _numeric(table[x])
+        categorical = not is_numeric(table[x])
         names = (list(categories) if categories is not None else list(dict.fromkeys(table[x]))) if categorical else None
-        groups = _groups(table, group, order)
+        groups = groups_of(table, group, order)
         for i, key, rows in groups:
             xs = rows[x].map({n: k for k, n in enumerate(names)}) if categorical else rows[x]
             xs = xs.to_numpy(dtype=float)
@@ -322,8 +164,8 @@ def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", hi
             xs = xs * (1 + shift) if style.get("xlog") else xs + shift
             est, lo, hi = (rows[c].to_numpy(dtype=float) for c in (estimate, low, high))
             lo, hi = np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est)
-            ax.errorbar(xs, est, yerr=[est - lo, hi - est], color=P.color(start + i), marker=P.marker(start + i),
-                        linestyle="-" if connect else "none", capsize=3, label=_name(labels, key))
+            ax.errorbar(xs, est, yerr=[est - lo, hi - est], color=P.color(start + i), marker=marker or P.marker(start + i),
+                        linestyle="-" if connect else "none", capsize=3, label=entry(labels, key))
             colours[key] = P.color(start + i)
             for xi, v in zip(xs, est) if annotate else ():
                 ax.annotate(annotate.format(v), (xi, v), xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
@@ -331,7 +173,7 @@ def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", hi
             panel.values["y"].append(est)
         if categorical:
             ax.set_xticks(range(len(names)), names)
-        _marks(ax, panel.values, threshold, span, theory, colours)
+        draw_marks(ax, panel.values, threshold, span, theory, colours)
         if phrase:
             ax.text(0.02, 0.98, phrase, transform=ax.transAxes, va="top", fontsize=8, color="#444444")
 
@@ -349,14 +191,14 @@ def paired(table, x: str, y: str, *, group: str | None = None, labels: str | dic
     one seed) as a faint dot, the mean with its 95% t interval beside, at each ``x``, with
     the threshold drawn and named."""
     order = list(order) if order is not None else (list(dict.fromkeys(table[group])) if group else None)
-    categories = None if _numeric(table[x]) else list(dict.fromkeys(table[x]))
+    categories = None if is_numeric(table[x]) else list(dict.fromkeys(table[x]))
     summary = group_ci(table, [x] if group is None else [x, group], y)
     inner = intervals(summary, x, estimate="mean", group=group, order=order, labels=labels, threshold=threshold,
                       span=span, dodge=0.1 if group else 0.0, start=start, categories=categories, **style)
     panel = Panel(lambda ax: None, **style)
 
     def draw_(ax) -> None:
-        for i, key, rows in _groups(table, group, order):
+        for i, key, rows in groups_of(table, group, order):
             xs = rows[x].map({n: k for k, n in enumerate(categories)}) if categories else rows[x]
             ax.scatter(xs.to_numpy(dtype=float) + 0.12, rows[y], s=8, alpha=0.35, color=P.color(start + i), linewidths=0)
             panel.values["y"].append(rows[y].to_numpy(dtype=float))
@@ -371,27 +213,27 @@ def paired(table, x: str, y: str, *, group: str | None = None, labels: str | dic
 def lines(table, x: str, y: str, *, group: str | None = None, labels: str | dict | Callable | None = None,
           order: Sequence | None = None, theory: Theory | Sequence[Theory] | None = None,
           threshold: Line | Sequence[Line] | None = None, span: Span | Sequence[Span] | None = None, scatter: bool = False,
-          marker: bool = True, dashes: bool = False, drawstyle: str = "default", start: int = 0,
-          **style: Any) -> Panel:
+          marker: bool = True, dashes: bool = False, drawstyle: str = "default", hollow: bool = False,
+          start: int = 0, **style: Any) -> Panel:
     """Values drawn as they are (no mean over seeds): one line, or points with
     ``scatter``, per ``group``; for exact quantities, single runs and fitted functions."""
     panel = Panel(lambda ax: None, **style)
 
     def draw_(ax) -> None:
         colours = {}
-        for i, key, rows in _groups(table, group, order):
+        for i, key, rows in groups_of(table, group, order):
             i += start
             rows = rows if scatter else rows.sort_values(x)
             if scatter:
-                ax.scatter(rows[x], rows[y], color=P.color(i), marker=P.marker(i), s=16, alpha=0.8,
-                           label=_name(labels, key))
+                face = dict(facecolors="white", edgecolors=P.color(i)) if hollow else dict(color=P.color(i))
+                ax.scatter(rows[x], rows[y], marker=P.marker(i), s=16, alpha=0.8, label=entry(labels, key), **face)
             else:
-                ax.plot(rows[x], rows[y], color=P.color(i), linestyle=P.dash(i) if dashes else "-", label=_name(labels, key),
+                ax.plot(rows[x], rows[y], color=P.color(i), linestyle=P.dash(i) if dashes else "-", label=entry(labels, key),
                         marker=P.marker(i) if marker else None, markevery=max(1, len(rows) // 12), drawstyle=drawstyle)
             colours[key] = P.color(i)
             panel.values["x"].append(rows[x].to_numpy(dtype=float))
             panel.values["y"].append(rows[y].to_numpy(dtype=float))
-        _marks(ax, panel.values, threshold, span, theory, colours)
+        draw_marks(ax, panel.values, threshold, span, theory, colours)
 
     panel.draw = draw_
     return panel
@@ -474,7 +316,7 @@ def violins(table, x: str, y: str, *, order: Sequence, names: Sequence[str] | No
                 ax.scatter(np.full(len(d), i) + np.linspace(-0.15, 0.15, len(d)), d, color=P.color(i), s=10,
                            marker=P.marker(i), zorder=3)
         ax.set_xticks(range(len(order)), list(names or order), fontsize=8)
-        _marks(ax, panel.values, threshold, None, None, {})
+        draw_marks(ax, panel.values, threshold, None, None, {})
 
     panel.draw = draw_
     return panel
@@ -537,7 +379,7 @@ def custom(draw_: Callable[[Any], None], *, threshold: Line | Sequence[Line] | N
 
     def both(ax) -> None:
         draw_(ax)
-        _marks(ax, panel.values, threshold, span, None, {})
+        draw_marks(ax, panel.values, threshold, span, None, {})
 
     panel.draw = both
     return panel

@@ -27,6 +27,7 @@ from ..evidence import results
 from ..evidence.checks import DID_NOT_RUN, VERDICTS
 from ..evidence.experiment import SECTIONS, Claim
 from ..evidence.shards import ResultsError
+from .changes import overrides_banner_html, since_previous, since_previous_html
 from .format import commits_text, comparator, fmt, interval, point
 
 VERDICT_STYLE = {  # symbol + word, so the verdict never rests on colour alone
@@ -346,14 +347,16 @@ def build_report(plans: Mapping[str, Any], results_dir: str | Path = "results", 
         write_tables(pages, Path(tables_dir) if tables_dir is not None else results_dir)
         reports_dir.mkdir(parents=True, exist_ok=True)
         copy_assets(pages, results_dir, reports_dir, Path(logs))
-        return render(pages, plans, reports_dir)
+        code = next((p.experiment.path.parent for p in plans.values()), Path("."))  # whose commit to compare
+        return render(pages, plans, reports_dir, since_previous(results_dir, [*plans, *extra], where=code))
     except OSError as err:  # a read-only folder, a file in the way: the user's to fix, in one sentence
         raise ResultsError(f"cannot write {err.filename or reports_dir}: {err.strerror}; make the folder "
                            f"writable or write the report elsewhere") from None
 
 
-def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path) -> Path:
-    """The index and one page per claim, under ``reports_dir``; return the index path."""
+def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path, since: Any = None) -> Path:
+    """The index and one page per claim, under ``reports_dir``; return the index path.
+    ``since``: what changed since the previous recorded run (`changes.since_previous`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("nnclaims.report", "templates"), autoescape=select_autoescape(default=True),
@@ -366,16 +369,19 @@ def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path) 
     for page in sorted(pages, key=lambda p: (p.claim.section, not p.claim.core, p.claim.id)):
         sections.setdefault(SECTIONS.get(page.claim.section, page.claim.section), []).append(page)
     made = _how_made(pages, plans)
+    made["overrides_banner"] = overrides_banner_html(plans)
     (reports_dir / "claims").mkdir(exist_ok=True)
     for page in pages:
-        html = env.get_template("claim.html").render(page=page, made=made, root="../")
+        html = env.get_template("claim.html").render(page=page, made=made, root="../",
+                                                     since_html=since_previous_html(since, claim=page.claim.id))
         results.write_text(reports_dir / page.href, html)
     order = {v: i for i, v in enumerate([DID_NOT_RUN, "not reproduced", "partly reproduced", "inconclusive"])}
     open_questions = sorted((p for p in pages if p.verdict != "reproduced"),
                             key=lambda p: (order[p.verdict], p.claim.section, p.claim.id))
     index = reports_dir / "index.html"
     results.write_text(index, env.get_template("index.html").render(
-        sections=sections, tally=tally, total=len(pages), made=made, root="", open_questions=open_questions))
+        sections=sections, tally=tally, total=len(pages), made=made, root="", open_questions=open_questions,
+        since_html=since_previous_html(since)))
     return index
 
 

@@ -1,0 +1,49 @@
+"""The fused engine (issue 22, item 2; a prototype): the batched engine's step compiled.
+
+Its sums run in another order than the batched engine's matrix products, so it agrees
+with the plain loop within a tolerance, not bit for bit; where it does not apply it runs
+the batched engine's step and says so in the result.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from nnclaims.nn import fused
+from nnclaims.nn.models import MLPSpec
+from nnclaims.nn.training import Schedule, train
+
+X1 = torch.linspace(0, 1, 96, dtype=torch.float64)[:, None].expand(4, -1, -1).contiguous()
+Y1 = torch.sin(6 * X1) * torch.arange(1, 5, dtype=torch.float64)[:, None, None]
+
+needs_compiler = pytest.mark.skipif(not fused.compiler_available(), reason="torch.compile needs a C++ compiler")
+
+
+@needs_compiler
+def test_fused_agrees_with_the_loop_and_leaves_diverged_networks_out():
+    # 1-D in and out (outer product, sum), a square middle layer (a matrix product),
+    # data per network, minibatches, Adam with one rate per network; the last rate
+    # diverges, so the stack shrinks and the step runs compiled for the smaller stack too.
+    spec = MLPSpec((1, 12, 12, 1), activation="relu", bias_std=0.5)
+    schedule = Schedule(30, [1e-3, 1e-2, 3e-2, 1e60], optimizer="adam", batch_size=32)
+    run = {engine: train(spec, X1, Y1, [0, 1, 2, 3], schedule, dtype=torch.float64, device="cpu", engine=engine)
+           for engine in ("fused", "loop")}
+    assert run["fused"].engine == "fused"
+    assert run["fused"].diverged_step.tolist() == run["loop"].diverged_step.tolist()
+    assert run["fused"].diverged.tolist() == [False, False, False, True]
+    np.testing.assert_allclose(run["fused"].history["loss"], run["loop"].history["loss"], rtol=1e-9, atol=1e-12,
+                               equal_nan=True)
+    for p, q in zip(run["fused"].net.parameters(), run["loop"].net.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_fused_runs_the_batched_step_where_it_does_not_apply(monkeypatch, capsys):
+    spec = MLPSpec((1, 8, 1), activation="tanh")
+    schedule = Schedule(5, 0.01, batch_size=32)
+    dropout = MLPSpec((1, 8, 1), activation="tanh", dropout=0.2)
+    assert train(dropout, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="fused").engine == "batched"
+    monkeypatch.setattr(fused, "compiler_available", lambda: False)
+    result = train(spec, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="fused")
+    batched = train(spec, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="batched")
+    assert result.engine == "batched" and "no C++ compiler" in capsys.readouterr().err
+    assert np.array_equal(result.history["loss"], batched.history["loss"])
