@@ -277,9 +277,6 @@ def unclaimed(results_dir: Path, known: set[str]) -> list[str]:
                   if p.is_dir() and p.name not in known and (p / "verdicts.csv").is_file())
 
 
-TABLES = ("verdicts.csv", "checks.csv", "measurements.csv")  # the cross-experiment tables
-
-
 def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
     """The cross-experiment tables, and ``provenance.json`` with their checksums, so that an
     edited table is noticed (by the workflow before any job, and by `findings`)."""
