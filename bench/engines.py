@@ -250,7 +250,7 @@ def issue22(threads: int) -> None:
     for case in ONE_D:
         loop, batched, fused = (keep[f"{case.name} loop"], keep[case.name], keep[f"{case.name} fused"])
         before = found["default"][case.name]
-        print(f"{case.name + ', batched -> fused (µs; prototype)':72s} {batched:9.1f} {fused:9.1f} "
+        print(f"{case.name + ', batched -> fused (µs)':72s} {batched:9.1f} {fused:9.1f} "
               f"{batched / fused:6.2f}x   first call {keep[f'{case.name} compile']:.1f} s; loop {loop:.1f} µs: "
               f"loop/batched {loop / batched:.1f}x, loop/fused {loop / fused:.1f}x; "
               f"before issue 22 / fused {before / fused:.1f}x")

@@ -7,8 +7,9 @@ user sees after a fresh clone, then reads every job's benchmark file (Snakemake'
 - the wall time at ``--cores``, and of a no-op rerun;
 - the number of jobs (processes) per rule;
 - the sum of all job times, the longest job, and the critical path: the longest chain of
-  jobs that must run one after another (an experiment's slowest exploration shard, its
-  decision, its slowest run shard, its summary and its figures, then the report);
+  jobs that must run one after another (a run shard after the slowest of the exploration
+  shards it reads, as today's plan says, then the experiment's summary and its figures,
+  then the report);
 - from them, the best possible wall time on 8, 32 and 128 cores: no schedule beats
   max(critical path, sum / cores);
 - per experiment: its jobs' summed time, its longest job and its peak memory, from which
@@ -62,20 +63,49 @@ def jobs(workdir: Path) -> list[dict]:
     return out
 
 
-def critical_path(found: list[dict]) -> tuple[float, str]:
-    """The longest chain: per experiment explore (slowest shard) -> decide -> run (slowest
-    shard) -> summarize -> plot, then the report after the slowest experiment."""
+def critical_path(found: list[dict], reads: dict[str, tuple] | None = None) -> tuple[float, str]:
+    """The longest chain: per experiment, each run shard after the slowest exploration
+    shard it reads (``reads``: `nnclaims.plan.Plan.explore_reads` by experiment; all of
+    them where unknown), then summarize -> plot; the report after the slowest experiment."""
     per = defaultdict(lambda: defaultdict(float))
+    shards = defaultdict(lambda: defaultdict(dict))  # experiment -> rule -> shard -> s
     for j in found:
         if j["rule"] == "report":
             continue
         per[j["experiment"]][j["rule"]] = max(per[j["experiment"]][j["rule"]], j["s"])
-    chains = {e: sum(r.values()) for e, r in per.items()}
+        if m := re.search(r"(\d+)-of-(\d+)$", j["file"]):
+            shards[j["experiment"]][j["rule"]][int(m.group(1))] = j["s"]
+    chains, computing = {}, {}
+    for e, r in per.items():
+        explored, ran = shards[e]["explore"], shards[e]["run"]
+        known = (reads or {}).get(e)
+        if explored and ran and known is not None and len(known) == len(ran):
+            computing[e] = max(s + max((explored.get(x, 0.0) for x in known[i]), default=0.0) for i, s in ran.items())
+        else:
+            computing[e] = r["explore"] + r["run"]
+        chains[e] = computing[e] + r["summarize"] + r["plot"]
     worst = max(chains, key=chains.get)
     report = sum(j["s"] for j in found if j["rule"] == "report")
-    order = ["explore", "run", "summarize", "plot"]
-    steps = " → ".join(f"{rule} {per[worst][rule]:.1f} s" for rule in order if rule in per[worst])
-    return chains[worst] + report, f"{worst}: {steps}, then report {report:.0f} s"
+    steps = " → ".join(f"{rule} {per[worst][rule]:.1f} s" for rule in ("summarize", "plot") if rule in per[worst])
+    return chains[worst] + report, (f"{worst}: exploration and run shards {computing[worst]:.1f} s → {steps}, "
+                                    f"then report {report:.0f} s")
+
+
+def planned_reads(profile: str) -> dict[str, tuple]:
+    """Which exploration shards each run shard reads, per experiment, as today's plan says
+    (none known when the experiments cannot be planned: each run waits for all)."""
+    from nnclaims.evidence.errors import UserError
+    from nnclaims.evidence.experiment import discover
+    from nnclaims.evidence.settings import settings_from
+    from nnclaims.plan import plan
+
+    try:
+        experiments = discover(REPO / "experiments")
+        settings = settings_from({"profile": profile, "device": "cpu"}, experiments=list(experiments))
+        return {name: p.explore_reads for name, p in plan(settings, experiments).items()}
+    except UserError as err:
+        print(f"  (the critical path assumes each run waits for its whole exploration: {err})")
+        return {}
 
 
 def line(what: str, value: float, target: float | None = None, unit: str = "s") -> None:
@@ -92,7 +122,7 @@ def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record:
         counts[j["rule"]] += 1
     total = sum(j["s"] for j in found)
     longest = max(found, key=lambda j: j["s"])
-    path, chain = critical_path(found)
+    path, chain = critical_path(found, planned_reads(profile))
     if wall is not None:
         line(f"{profile} profile, --cores {cores}", wall, TARGET_S[profile] if cores == 2 else None)
     print(f"  {'jobs (one process each)':44s} {len(found):9d}     " +
@@ -158,7 +188,7 @@ def main() -> None:
         wall, _ = snakemake(work, args.cores, args.profile)
         analyze(work, wall, args.profile, args.cores, args.record)
         noop, log = snakemake(work, args.cores, args.profile)
-        line("no-op rerun", noop, 5)
+        line("no-op rerun", noop, 4)
         if not re.search(r"Nothing to be done", log):
             print("  the no-op rerun did something: see its log")
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Change, Check, Claim, Control, Figure, Measurement, RunContext
+from nnclaims.evidence import Change, Check, Claim, Control, Figure, Measurement, RunContext, Sentence
 
 CLAIMS = [
     Claim(
@@ -56,6 +56,9 @@ CLAIMS = [
         statement=("The derivative of the logistic sigmoid is σ(x)(1 − σ(x)); it is largest at x = 0, where "
                    "it equals 1/4. The derivative of tanh, 1 − tanh²(x), is largest at x = 0, where it equals 1."),
         section="A",
+        sentences=(Sentence("003", "activation functions (sigmoid)",
+                            "The sigmoid's derivative is largest at the origin, where it is one quarter.",
+                            ("reaches a maximum of 0.25",)),),
     ),
     Claim(
         id="activation-shapes",
@@ -63,6 +66,10 @@ CLAIMS = [
         statement=("ReLU is max(0, x) and Leaky ReLU max(0.01x, x). GELU is x·Φ(x) and Swish is x·σ(x): both "
                    "are smooth and non-monotonic, dipping below zero for negative inputs before returning to 0."),
         section="B",
+        # No protocol-3 text: the sentence of catalogue section B, its decisive words as the catalogue gives them.
+        sentences=(Sentence("003", "activation functions (ReLU and its successors)",
+                            "GELU and Swish are smooth curves that dip below zero for negative inputs, unlike ReLU.",
+                            ("smooth and non-monotonic", "dipping below zero")),),
     ),
 ]
 SEEDS = {"quick": 1, "full": 1}  # exact: no randomness involved
@@ -238,10 +245,12 @@ def checks(tables: dict) -> list[Check]:
                   value=row["min_value"], comparator="<", threshold=0.0, theory=row["true_min"]),
             Check("activation-shapes", f"{name}-minimum-location",
                   f"{name}: distance from the grid minimum to the true minimum at x = {row['true_argmin']:.6f}",
-                  value=abs(row["argmin"] - row["true_argmin"]), comparator="<=", threshold=step, unit="x"),
+                  value=abs(row["argmin"] - row["true_argmin"]), comparator="<=", threshold=step, unit="x",
+                  basis="supporting"),  # where the dip lies: agreement with calculus, not the sentence
             Check("activation-shapes", f"{name}-minimum-depth",
                   f"{name}: |grid minimum − true minimum value {row['true_min']:.6f}| (bound: grid step²)",
-                  value=abs(row["min_value"] - row["true_min"]), comparator="<=", threshold=step**2),
+                  value=abs(row["min_value"] - row["true_min"]), comparator="<=", threshold=step**2,
+                  basis="supporting"),
         ]
     return out
 

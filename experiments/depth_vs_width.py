@@ -54,6 +54,7 @@ from nnclaims.evidence import (
     Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, SeedPlan, best_rate, mean_ci, paired,
     paired_ci, required_seeds, tuning_note, where,
 )
+from nnclaims.numeric.pieces import tent_map
 
 CLAIMS = [
     Claim(
@@ -70,14 +71,16 @@ CLAIMS = [
     )
 ]
 SEEDS = {"quick": 3, "full": 12}  # 12 confirmatory seeds, fixed by the pre-registration
-SHARDS = {"full": 19}  # one job per grid point: the depth-1 net at 5,000 parameters alone is half the cost
+# One job per grid point, each run job waiting only for its own cell's exploration job
+# (explore_needs); the depth-1 net at 5,000 parameters alone is half the cost.
+SHARDS = {"full": 19}
 # From two full-profile runs (bench/full-profile.csv): longest job 994 and 1,083 s, peak 1.0 GB; x3, x1.5
 RESOURCES = {"full": {"mem_mb": 2000, "runtime": 55}}
 K_MAX = {"quick": 8, "full": 12}
 SAWTOOTH_K = 6
 SAWTOOTH = "sawtooth T⁶"
 TARGETS = {  # name: function of x in [0, 1]
-    SAWTOOTH: lambda x: _tent(x, SAWTOOTH_K),
+    SAWTOOTH: lambda x: tent_map(x, SAWTOOTH_K),
     "smooth sin(2πx)": lambda x: np.sin(2 * np.pi * x),
     "oscillating sin(16πx)": lambda x: np.sin(16 * np.pi * x),
 }
@@ -96,12 +99,6 @@ COARSE_GRID = 257  # the piece counter that misses pieces (negative control)
 N_CURVE = 400
 
 
-def _tent(x: np.ndarray, k: int) -> np.ndarray:
-    for _ in range(k):
-        x = np.where(x < 0.5, 2 * x, 2 - 2 * x)
-    return x
-
-
 def width_for(depth: int, budget: int) -> int:
     """Width at which an MLP 1 -> depth x width -> 1 has about ``budget`` parameters:
     (depth - 1) w^2 + (depth + 2) w + 1 = budget."""
@@ -111,8 +108,8 @@ def width_for(depth: int, budget: int) -> int:
 
 
 def _cells(profile: str) -> list[dict]:
-    """Trained grid points, the largest budgets first (one job each in the full profile, so
-    the costliest start first), leaving out cells narrower than MIN_WIDTH."""
+    """Trained cells, the largest budgets first (so that the costliest start first),
+    leaving out cells narrower than MIN_WIDTH."""
     return [{"part": "trained", "depth": d, "budget": b, "width": width_for(d, b), "steps": STEPS[profile]}
             for b in sorted(BUDGETS[profile], reverse=True) for d in DEPTHS[profile] if width_for(d, b) >= MIN_WIDTH]
 
@@ -125,66 +122,28 @@ def grid(profile: str) -> list[dict]:
     return _cells(profile) + [{"part": "construction", "k_max": K_MAX[profile]}, {"part": "shallow-bound"}]
 
 
+def explore_needs(point: dict, profile: str) -> list[dict]:
+    """A trained point runs at the learning rates tuned on its own cell; the constructions
+    read nothing of the exploration. (The best depth, chosen on the whole pilot, is read
+    by the checks only.)"""
+    return [point] if point["part"] == "trained" else []
+
+
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    if point["part"] == "construction":
-        return {"construction": _construction(point["k_max"])}
-    if point["part"] == "shallow-bound":
-        return {"bound": _shallow_bound(ctx.seeds[0], point)}
-    return _trained(point, ctx)
-
-
-def _construction(k_max: int) -> list[dict]:
-    from nnclaims.numeric import pieces
-
-    rows = []
-    for k in range(1, k_max + 1):
-        layers = pieces.tent_map_layers(k)
-        exact, _ = pieces.pieces_exact(layers)
-        fine = pieces.pieces_on_grid(layers, n=2**k * 16 + 1)
-        coarse = pieces.pieces_on_grid(layers, n=COARSE_GRID)
-        rows.append({"k": k, "pieces_exact": exact, "pieces_grid": fine, "pieces_coarse_grid": coarse,
-                     "pieces_direct": _direct_pieces(k), "expected": 2**k,
-                     "params": sum(W.size + b.size for W, b in layers), "units": 2 * k,
-                     "shallow_units_needed": 2**k - 1})
-    return rows
-
-
-def _direct_pieces(k: int) -> int:
-    """Affine pieces of T^k computed from the function itself (no network): slope changes
-    between grid cells of width 2^-(k+4), each kink (at j / 2^k) lying on a grid point."""
-    n = 2 ** (k + 4)
-    x = np.arange(n + 1) / n
-    slopes = np.diff(_tent(x, k)) * n
-    return int(np.count_nonzero(np.diff(slopes))) + 1
-
-
-def _shallow_bound(seed: int, point: dict) -> list[dict]:
-    """Pieces of one-hidden-layer networks with m units: random ones (the check), ones built
-    to have exactly m + 1 (distinct kinks inside the interval: its positive control), and
-    two-hidden-layer tent maps with as many units (its negative control)."""
-    from nnclaims.numeric import pieces
+    from nnclaims.numeric import depth_separation
     from nnclaims.numeric.seeding import numpy_rng
 
-    rng = numpy_rng(seed, "shallow")
-    rows = []
-    for m in SHALLOW_UNITS:
-        counts = [pieces.pieces_exact(pieces.random_layers((1, m, 1), rng), -2, 2)[0] for _ in range(50)]
-        rows.append({"units": m, "max_pieces": max(counts), "mean_pieces": float(np.mean(counts)),
-                     "bound": m + 1, "source": "random", "networks": 50})
-        kinks = np.sort(rng.uniform(-1.9, 1.9, m))
-        coef = rng.choice([-1.0, 1.0], m) * rng.uniform(0.5, 2.0, m)
-        built = [(np.ones((m, 1)), -kinks), (coef[None, :], np.zeros(1))]
-        rows.append({"units": m, "max_pieces": pieces.pieces_exact(built, -2, 2)[0], "bound": m + 1,
-                     "source": "built with m + 1 pieces", "networks": 1})
-    for k in range(1, 9):
-        rows.append({"units": 2 * k, "max_pieces": pieces.pieces_exact(pieces.tent_map_layers(k))[0],
-                     "bound": 2 * k + 1, "source": "tent map, k hidden layers of 2", "networks": 1})
-    return rows
+    if point["part"] == "construction":
+        return {"construction": depth_separation.construction_rows(point["k_max"], COARSE_GRID)}
+    if point["part"] == "shallow-bound":
+        return {"bound": depth_separation.shallow_bound_rows(numpy_rng(ctx.seeds[0], "shallow"), SHALLOW_UNITS)}
+    return _trained(point, ctx)
 
 
 def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import pandas as pd
 
+    from nnclaims.nn.curve_fit import best_of_restarts, fit_curves
     from nnclaims.nn.models import MLPSpec
     from nnclaims.numeric.seeding import numpy_rng
 
@@ -193,10 +152,11 @@ def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     xt = numpy_rng(0, "test-points").uniform(0, 1, N_TEST)
     spec = MLPSpec((1,) + (point["width"],) * point["depth"] + (1,), activation="relu", init="he_normal",
                    bias_std=BIAS_STD)
+    how = dict(batch=BATCH, stride=RESTART_STRIDE, device=ctx.device, engine=ctx.engine)
     out: dict[str, list[dict]] = {}
     if ctx.phase == "explore":
-        sweep, _ = _fit(spec, [(n, s, 0, r) for n in names for r in RATES[ctx.profile] for s in ctx.seeds],
-                        point["steps"] // 4, x, xt, ctx)
+        sweep, _ = fit_curves(spec, TARGETS, [(n, s, 0, r) for n in names for r in RATES[ctx.profile]
+                                              for s in ctx.seeds], point["steps"] // 4, x, xt, **how)
         out["tuning"] = sweep
         tuning = pd.DataFrame(sweep)
         rates = {n: best_rate(where(tuning, target=n)) for n in names}
@@ -205,60 +165,11 @@ def _trained(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     else:
         rates = {n: ctx.decisions["lr"][n][str(point["budget"])][str(point["depth"])] for n in names}
     runs = [(n, s, r, rates[n]) for n in names for s in ctx.seeds for r in range(RESTARTS[ctx.profile])]
-    rows, result = _fit(spec, runs, point["steps"], x, xt, ctx)
+    rows, result = fit_curves(spec, TARGETS, runs, point["steps"], x, xt, **how)
     out["restarts"] = rows
-    out["records"], out["fits"] = _best_of_restarts(pd.DataFrame(rows), result, spec, ctx)
+    out["records"], out["fits"] = best_of_restarts(rows, result, spec, np.linspace(0, 1, N_CURVE), ctx.seeds[0],
+                                                   ctx.device)
     return out
-
-
-def _fit(spec, runs: list[tuple], steps: int, x: np.ndarray, xt: np.ndarray, ctx: RunContext):
-    """runs: (target, seed, restart, lr) per network, trained as one computation; per run
-    its final loss and normalized test error, and the training result."""
-    import torch
-
-    from nnclaims.nn.training import Schedule, train
-
-    X = torch.tensor(np.tile(x[None, :, None], (len(runs), 1, 1)), dtype=torch.float32)
-    Y = torch.tensor(np.stack([TARGETS[n](x)[:, None] for n, _, _, _ in runs]), dtype=torch.float32)
-    result = train(spec, X, Y, [s + r * RESTART_STRIDE for _, s, r, _ in runs],
-                   Schedule(steps, [lr for _, _, _, lr in runs], optimizer="adam", batch_size=BATCH),
-                   device=ctx.device, engine=ctx.engine)
-    with torch.no_grad():
-        pred = result.net(torch.tensor(xt, dtype=torch.float32, device=ctx.device)[:, None])[..., 0].cpu().numpy()
-    final = result.final("loss")
-    rows = []
-    for i, (name, seed, restart, lr) in enumerate(runs):
-        truth = TARGETS[name](xt)
-        loss = float(final[i]) if not result.diverged[i] else float("nan")
-        rows.append({"target": name, "seed": seed, "restart": restart, "lr": lr, "loss": loss,
-                     "diverged": bool(result.diverged[i]),
-                     "test_nmse": float(np.mean((pred[i] - truth) ** 2) / np.var(truth))})
-    return rows, result
-
-
-def _best_of_restarts(frame, result, spec, ctx: RunContext) -> tuple[list[dict], list[dict]]:
-    """Per (target, seed) the restart with the lowest final training loss (a diverged one is
-    never chosen), with its exact piece count; and the first seed's fitted curves."""
-    import torch
-
-    from nnclaims.numeric import pieces
-
-    curve_x = np.linspace(0, 1, N_CURVE)
-    frame["rank_loss"] = frame["loss"].fillna(np.inf)
-    best = frame.loc[frame.groupby(["target", "seed"], sort=False)["rank_loss"].idxmin()]
-    records, fits = [], []
-    with torch.no_grad():
-        curve = result.net(torch.tensor(curve_x, dtype=torch.float32, device=ctx.device)[:, None])[..., 0].cpu().numpy()
-    for i, row in best.iterrows():
-        p = result.net.seed_params(i)
-        layers = [(w.numpy(), b.numpy()) for w, b in zip(p["weight"], p["bias"])]
-        records.append({k: row[k] for k in ("target", "seed", "restart", "lr", "loss", "diverged", "test_nmse")}
-                       | {"params": spec.n_params(), "pieces": pieces.pieces_exact(layers)[0],
-                          "restarts_diverged": int(frame[(frame["target"] == row["target"]) &
-                                                         (frame["seed"] == row["seed"])]["diverged"].sum())})
-        if row["seed"] == ctx.seeds[0]:
-            fits += [{"target": row["target"], "x": float(a), "y": float(b)} for a, b in zip(curve_x, curve[i])]
-    return records, fits
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -415,13 +326,21 @@ CHANGES = [
 
 # -- exploration ----------------------------------------------------------------------------
 def decide(tables: dict, profile: str) -> Decisions:
-    tuning, rec = tables["tuning"], tables["records"]
+    """The learning rate of every cell and target from its own tuning rows; the best depth
+    (and the seed plan, for information) from the pilot, when the tables hold all of it
+    (a run shard decides from its own exploration shard only, see explore_needs)."""
+    tuning = tables["tuning"]
     rates: dict = {}
     notes = []
     for (target, budget, depth), t in tuning.groupby(["target", "budget", "depth"], sort=True):
         rates.setdefault(target, {}).setdefault(str(int(budget)), {})[str(int(depth))] = best_rate(t)
         if budget == CHECK_BUDGET and target == SAWTOOTH:
             notes.append(tuning_note(t, f"{target}, {budget} parameters, depth {depth}", best_rate(t)))
+    pilot = {c["depth"] for c in _cells(profile) if c["budget"] == CHECK_BUDGET}
+    if "records" not in tables or not pilot <= set(where(tables["records"], target=SAWTOOTH,
+                                                         budget=CHECK_BUDGET)["depth"]):
+        return Decisions({"lr": rates}, None, notes)
+    rec = tables["records"]
     e = _log_errors(rec, SAWTOOTH, CHECK_BUDGET)
     means = e[[d for d in e.columns if d >= 2]].mean()
     best = int(means.idxmin())

@@ -1,49 +1,29 @@
-"""init-variance: how the weight variance decides whether signals survive 50 layers.
+"""init-variance: does the activations' variance stay "approximately constant across layers"
+(003, initialization)? Full design and protocol history: docs/experiments/init_variance.md.
 
-Setup (protocol 1, kept): networks of 50 hidden layers of equal width, zero biases, fed
-`INPUTS` inputs drawn from N(0, I). q_l is the mean square of layer l's pre-activations,
-compared with the recursion q_l = sw^2 E[phi(sqrt(q_{l-1}) Z)^2], sw^2 = fan_in Var(W)
-(`nnclaims.numeric.theory`), started from the input's q_1 = sw^2 mean(x^2): for ReLU,
-q_l = (sw^2 / 2) q_{l-1}, so He (sw^2 = 2) keeps q constant and Xavier
-(Var = 2 / (fan_in + fan_out), sw^2 = 1 at equal widths) halves it every layer; for tanh
-the mean-field map. The chapter's forward-pass example draws weights with std 0.01 (too
-small); std 0.1 is the too-large counterpart.
-- The (activation, init) pairs: ReLU and tanh, each with He, Xavier, std 0.01 and std 0.1,
-  at width 512, float64.
-- Protocol 2, the width sweep: tanh with Xavier at widths 256, 512, 1024 and 2048, float32
-  (q stays above 0.02, where float32's 1e-7 rounding is far below the 2% tolerance). Each
-  layer is drawn, applied and dropped in turn (`streamed_second_moments`), so memory holds
-  one 2048 x 2048 layer, not the 50-layer stack (1.6 GB in float64).
-- Seeds by power (rule 6): the grid runs first on the four exploration seeds (a pilot);
-  each grid point then runs as many confirmatory seeds as its own checks need (at least 8,
-  at most 64), the first n of the confirmatory block. A check over several cells plans for
-  the cell that needs the most, at its own per-cell (Bonferroni) level where that is above
-  rule 6's 95%.
+Setup: 50 hidden layers of equal width, zero biases, `INPUTS` inputs from N(0, I); q_l, the
+mean square of layer l's pre-activations, against the recursion q_l = sw² E[phi(sqrt(q_{l-1})
+Z)²], sw² = fan_in Var(W), from the input's q₁ (`nnclaims.numeric.theory`). Parts: `pairs`
+(ReLU, tanh x He, Xavier, std 0.01, std 0.1; width 512, float64), `sweep` (tanh + Xavier,
+widths 256-2048, float32), `scale` (rule 18: tanh + Xavier at the steady width, inputs
+scaled to q₁ = 0.01, 0.1; q₁ = 1 is the sweep's point). Seeds by power (rule 6, 8 to 64 per
+grid point, from an exploration pilot); `PROTOCOL = 3`: the protocol-3 seed blocks.
 
-Expected (protocol 2, pre-registered 2026-11-21):
-- (a) tanh + Xavier, width sweep: per network, the signed relative gap of q_50 from the
-  map, q_50 / map_50 - 1, fitted by least squares against 1/width; the intercept (the gap
-  extrapolated to infinite width) agrees with the map within 2%: its 90% interval lies
-  inside [-0.02, 0.02] (rule 3). The fit is weighted (`grouped_linear_fit`: the width means,
-  each weighted by its inverse squared standard error): the exploration pilot showed the
-  gap ten times noisier at width 256 than at 2048, so an unweighted fit would be ruled by
-  the noisiest width and would misstate its own standard error. Decided on the exploration
-  block, before any confirmatory run; the unweighted fit is reported as a measurement;
-- (b) "Xavier keeps tanh activations steady": at width 1024, q_50 / q_1 is at least 0.5
-  (mean over seeds, whole 95% interval above 0.5). The map predicts about 0.02: this check
-  is expected to FAIL, and the claim then reads partly reproduced;
-- for every (activation, init) pair at width 512 (ReLU: He constant, Xavier halving, std
-  0.01 vanishing, std 0.1 exploding; tanh likewise), the measured per-layer factor
-  (q_50 / q_1)^(1/49) agrees with the theory's within 5%: 90% interval of the signed
-  relative gap inside [-0.05, 0.05] (rule 3, one cell per check);
-- tanh + He at width 512: the signed relative gap q_l / map_l - 1 lies within 5% at every
-  one of the 50 layers (rule 3, Bonferroni over the 50 layers, the worst layer reported).
-Controls: each agreement check passes on its own data re-centred on the theory (the gap's
-mean removed, its seed-to-seed noise kept: the check can resolve agreement) and fails on
-the same re-centred data moved off the theory by twice its tolerance or more (a 10%
-per-layer factor, a 10% q at every layer, a 5% gap at infinite width). (b) passes on a signal that stays level (q_50 set to q_1 times its measured
-ratio to the map) and fails on one that halves every layer, as ReLU with Xavier does.
-q_50 / q_1 for every pair, the per-width gaps and the fitted slope are measurements.
+Expected (protocol 2 kept; protocol 3 as amended, pre-registered 2026-12-02):
+- tanh-xavier-steady (chapter): at width 1024 and q₁ = 1, q₅₀ / q₁ ≥ 0.5 (whole 95% t
+  interval). The map predicts 0.010: expected to FAIL (claim partly reproduced);
+- relu-factor (chapter): ReLU's per-layer factor (q₅₀ / q₁)^(1/49), signed relative gap from
+  the theory's inside ±5% (90% interval, rule 3); one number for He (theory 1), Xavier, std
+  0.01 and std 0.1 by positive homogeneity (shared weight draws), so one check;
+- supporting: the four tanh factors likewise; tanh + He within ±5% of the map at all 50
+  layers (Bonferroni); the layer-50 gap of tanh + Xavier fitted against 1/width (weighted),
+  intercept's 90% interval inside ±2%.
+Regime (rule 18, P3-7): the steady test at q₁ ∈ {0.01, 0.1, 1} (map: 0.51, 0.094, 0.010);
+the phrase is computed from its outcomes and the map's crossing of 0.5 (`regimes` hook,
+regime figure). Controls: each agreement check passes on its data re-centred on the theory
+(noise kept) and fails moved off by twice its tolerance; steady passes on a level signal and
+fails on one halving per layer. Measurements: q₅₀ / q₁ per pair and scale, per-width gaps,
+the slope, the unweighted intercept, the spread of the four ReLU gaps.
 """
 
 from __future__ import annotations
@@ -53,10 +33,10 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, combine_plans, equivalence,
-    grouped_linear_fit, linear_fit,
-    mean_ci, required_seeds,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, combine_plans, equivalence,
+    grouped_linear_fit, linear_fit, mean_ci, required_seeds,
 )
+from nnclaims.evidence.regimes import regime_phrase, theory_phrase
 
 CLAIMS = [
     Claim(
@@ -70,9 +50,13 @@ CLAIMS = [
         reference=("Glorot and Bengio (2010) derived the Xavier variance; He, Zhang, Ren and Sun (2015) derived "
                    "2/fan_in for ReLU and showed the halving under Xavier."),
         core=True,
+        sentences=(Sentence("003", "initialization (Xavier and He)",
+                            "A proper initialization keeps the activations' variance about the same from layer to "
+                            "layer.", ("approximately constant across layers",)),),
     )
 ]
 CLAIM = "init-variance"
+PROTOCOL = 3  # rule 17 / P3-8: the design changed, so the seeds come from the protocol-3 blocks
 SEEDS = {"quick": 3, "full": 12}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6: random networks, not trained
 SHARDS = {"full": 4}
@@ -80,7 +64,9 @@ DEPTH = 50
 WIDTH = {"quick": 64, "full": 512}  # the (activation, init) pairs
 SWEEP = {"quick": [32, 64, 128, 256], "full": [256, 512, 1024, 2048]}  # tanh + Xavier
 STEADY_WIDTH = {"quick": 128, "full": 1024}
-CHUNKS = {"quick": {}, "full": {2048: 4, 1024: 2}}  # a wide sweep point's seeds, split over jobs
+SCALES = (0.01, 0.1)  # rule 18: the regime's other input scales q₁; q₁ = 1 is the sweep's point at the steady width
+Q1 = "input scale q₁"  # the swept setting's name in the regime phrase
+CHUNKS = {"quick": {}, "full": {2048: 4, 1024: 2}}  # a wide point's seeds (sweep or scale), split over jobs
 INPUTS = 256
 INITS = {  # label: (init name, parameters)
     "He": ("he_normal", {}),
@@ -91,17 +77,21 @@ INITS = {  # label: (init name, parameters)
 ACTIVATIONS = ("relu", "tanh")
 FACTOR_TOL, LAYER_TOL, SWEEP_TOL = 0.05, 0.05, 0.02
 STEADY = 0.5  # q_50 / q_1 at least this: "steady"
-EVERY_LAYER = (("tanh", "He"),)  # pairs checked layer by layer
+EVERY_LAYER, EVERY_LAYER_CHECK = ("tanh", "He"), "tanh-He-every-layer"  # the pair checked layer by layer
+RELU_SHOWN = "He"  # the ReLU pair whose factor gap is the one number of all four (theory's factor 1)
 EQUIVALENCE_LEVEL = 0.90  # rule 3: TOST at 5%
 
 
 def grid(profile: str) -> list[dict]:
-    chunks = CHUNKS[profile]
+    chunks, steady = CHUNKS[profile], STEADY_WIDTH[profile]
     sweep = [{"part": "sweep", "activation": "tanh", "init": "Xavier", "width": w, "chunk": k,
-              "chunks": chunks.get(w, 1)} for w in sorted(SWEEP[profile], reverse=True) for k in range(chunks.get(w, 1))]
-    pairs = [{"part": "pairs", "activation": a, "init": label, "width": WIDTH[profile], "chunk": 0, "chunks": 1}
-             for a in ACTIVATIONS for label in INITS]
-    return sweep + pairs  # the widest first, so that round-robin shards share them out
+              "chunks": chunks.get(w, 1), "scale": 1.0}
+             for w in sorted(SWEEP[profile], reverse=True) for k in range(chunks.get(w, 1))]
+    scale = [{"part": "scale", "activation": "tanh", "init": "Xavier", "width": steady, "chunk": k,
+              "chunks": chunks.get(steady, 1), "scale": s} for s in SCALES for k in range(chunks.get(steady, 1))]
+    pairs = [{"part": "pairs", "activation": a, "init": label, "width": WIDTH[profile], "chunk": 0, "chunks": 1,
+              "scale": 1.0} for a in ACTIVATIONS for label in INITS]
+    return sweep + scale + pairs  # the widest first, so that round-robin shards share them out
 
 
 def explore(profile: str) -> list[dict]:
@@ -109,7 +99,8 @@ def explore(profile: str) -> list[dict]:
 
 
 def point_key(point) -> str:
-    return f"{point['part']}/{point['activation']}/{point['init']}/{int(point['width'])}"
+    key = f"{point['part']}/{point['activation']}/{point['init']}/{int(point['width'])}"
+    return key + f"/q1={float(point['scale']):g}" if point["part"] == "scale" else key
 
 
 def run(point: dict, ctx: RunContext) -> list[dict]:
@@ -123,7 +114,7 @@ def run(point: dict, ctx: RunContext) -> list[dict]:
     width, (name, params) = point["width"], INITS[point["init"]]
     spec = MLPSpec((width,) * (DEPTH + 1) + (1,), activation=point["activation"], init=name, init_params=params)
     gain = width * spec.initializer.variance(width, width)  # sw^2 = fan_in Var(W)
-    dtype = torch.float32 if point["part"] == "sweep" else torch.float64
+    dtype = torch.float64 if point["part"] == "pairs" else torch.float32  # float32's parts: q above 0.005
     seeds = list(ctx.seeds)
     if ctx.phase == "confirm" and "seeds" in ctx.decisions:
         seeds = seeds[:ctx.decisions["seeds"][point_key(point)]]  # rule 6, per grid point
@@ -131,6 +122,8 @@ def run(point: dict, ctx: RunContext) -> list[dict]:
     rows = []
     for seed in seeds:
         x = torch.randn(INPUTS, width, generator=torch_generator(seed, "inputs"), dtype=torch.float64)
+        if point["scale"] != 1.0:
+            x = x * math.sqrt(point["scale"])  # q₁ = sw² mean(x²) ≈ scale at Xavier's sw² = 1
         q = streamed_second_moments(spec, seed, x.to(ctx.device), dtype=dtype).cpu().double().numpy()
         predicted = theory.variance_recursion(point["activation"], gain * float((x ** 2).mean()), gain, DEPTH)
         rows += [{"seed": seed, "layer": l + 1, "q": float(q[l]), "theory": float(predicted[l]), "sw2": gain}
@@ -149,14 +142,11 @@ def _matrix(rows, column: str) -> np.ndarray:
     return rows.pivot(index="seed", columns="layer", values=column).sort_index().to_numpy()
 
 
-def per_layer_factor(q: np.ndarray) -> np.ndarray:
-    """Per seed: (q_last / q_first)^(1 / (layers - 1))."""
-    return np.exp((np.log(q[:, -1]) - np.log(q[:, 0])) / (q.shape[1] - 1))
-
-
 def _factor_gap(rows) -> tuple[np.ndarray, np.ndarray]:
-    """Per seed: signed relative gap of the measured per-layer factor from the theory's, and the theory's."""
-    g, g_th = per_layer_factor(_matrix(rows, "q")), per_layer_factor(_matrix(rows, "theory"))
+    """Per seed: signed relative gap of the measured per-layer factor (q_last / q_first)^(1 / (layers - 1))
+    from the theory's, and the theory's."""
+    g, g_th = (np.exp((np.log(q[:, -1]) - np.log(q[:, 0])) / (q.shape[1] - 1))
+               for q in (_matrix(rows, "q"), _matrix(rows, "theory")))
     return g / g_th - 1, g_th
 
 
@@ -185,6 +175,55 @@ def _pairs(rec):
     return [(a, init, _rows(rec, "pairs", a, init, width)) for a in ACTIVATIONS for init in INITS]
 
 
+def _pair(rec, activation: str, init: str):
+    return next(r for a, i, r in _pairs(rec) if (a, i) == (activation, init))
+
+
+# -- the regime (rule 18): the steady test at each input scale q₁ ---------------------------
+def _scale_rows(rec) -> dict[float, object]:
+    """q₁ -> the tanh + Xavier rows at the steady width; q₁ = 1 is the width sweep's point."""
+    w, scales = _steady_width(rec), sorted(rec.loc[rec["part"] == "scale", "scale"].unique())
+    return {**{float(s): _rows(rec, "scale", width=w).query("scale == @s") for s in scales},
+            1.0: _rows(rec, "sweep", width=w)}
+
+
+def _steady_check(rows, where: str) -> Check:
+    """The chapter's "steady" as written: mean q₅₀ / q₁ over seeds, whole 95% interval at least 0.5."""
+    th = float(np.mean(_ratio(rows.assign(q=rows["theory"]))))
+    return Check.of(CLAIM, "tanh-xavier-steady", f"\"Xavier keeps tanh activations steady\": q₅₀ / q₁ {where} (the "
+                    f"map predicts {th:.3f})", mean_ci(_ratio(rows)), ">=", STEADY, theory=th)
+
+
+def _map_ratio(q1: float, sw2: float) -> float:
+    from nnclaims.numeric import theory
+
+    return float(theory.variance_recursion("tanh", q1, sw2, DEPTH)[-1] / q1)
+
+
+def regime_table(rec):
+    """Per input scale q₁: the steady test's estimate, interval, outcome and the map's q₅₀ / q₁."""
+    import pandas as pd
+
+    rows = []
+    for s, r in _scale_rows(rec).items():
+        c = _steady_check(r, f"at q₁ = {s:g}")
+        rows.append({"q1": s, "estimate": c.value, "low": c.ci_low, "high": c.ci_high, "outcome": c.outcome,
+                     "n": c.n_seeds, "theory": _map_ratio(s, float(r["sw2"].iloc[0]))})
+    return pd.DataFrame(rows)
+
+
+def regime_text(rec) -> str:
+    """Where "steady" holds, computed (P3-7): the outcomes across q₁, and where the map crosses 0.5."""
+    t = regime_table(rec)
+    sw2 = float(_scale_rows(rec)[1.0]["sw2"].iloc[0])
+    measured = regime_phrase(Q1, t["q1"].tolist(), t["outcome"].tolist())
+    return f"{measured} ({theory_phrase(Q1, t['q1'].tolist(), lambda q: _map_ratio(q, sw2), STEADY)})"
+
+
+def regimes(tables: dict) -> dict[str, str]:
+    return {CLAIM: regime_text(tables["records"])}
+
+
 # -- checks ---------------------------------------------------------------------------------
 def checks(tables: dict) -> list[Check]:
     rec = tables["records"]
@@ -194,29 +233,36 @@ def checks(tables: dict) -> list[Check]:
     out = [Check.of(CLAIM, "tanh-xavier-infinite-width",
                     f"tanh, Xavier: the signed relative gap of q₅₀ from the mean-field map, fitted against 1/width "
                     f"over widths {', '.join(str(int(w)) for w in widths)} and extrapolated to infinite width "
-                    f"(intercept, {EQUIVALENCE_LEVEL:.0%} interval)", fit.intercept, "within", SWEEP_TOL, theory=0.0)]
-    w = _steady_width(rec)
-    steady = _rows(rec, "sweep", width=w)
-    theory_ratio = float(np.mean(_ratio(steady.assign(q=steady["theory"]))))
-    out.append(Check.of(CLAIM, "tanh-xavier-steady",
-                        f"\"Xavier keeps tanh activations steady\": q₅₀ / q₁ at width {w} (the map predicts "
-                        f"{theory_ratio:.3f})", mean_ci(_ratio(steady)), ">=", STEADY, theory=theory_ratio))
-    for a, init, rows in _pairs(rec):
+                    f"(intercept, {EQUIVALENCE_LEVEL:.0%} interval)", fit.intercept, "within", SWEEP_TOL, theory=0.0,
+                    basis="supporting")]  # agreement with mean-field theory
+    out.append(_steady_check(_scale_rows(rec)[1.0], f"at width {_steady_width(rec)}, the data's scale q₁ = 1"))
+    for name, label, rows, basis in _factor_cells(rec):
         g, g_th = _factor_gap(rows)
-        eq = equivalence(g, FACTOR_TOL, level=EQUIVALENCE_LEVEL)
-        out.append(Check.of(CLAIM, f"{a}-{_label(init)}-factor",
-                            f"{a}, {init}: per-layer factor (q₅₀ / q₁)^(1/49) of the pre-activation variance, signed "
-                            f"relative gap from the theory's {g_th.mean():.4g}", eq.interval(), "within", FACTOR_TOL,
-                            theory=0.0))
-    for a, init in EVERY_LAYER:
-        rows = [r for b, i, r in _pairs(rec) if (b, i) == (a, init)][0]
-        gaps = _matrix(rows, "q") / _matrix(rows, "theory") - 1
-        eq = equivalence(gaps, LAYER_TOL, level=EQUIVALENCE_LEVEL)
-        out.append(Check.of(CLAIM, f"{a}-{_label(init)}-every-layer",
-                            f"{a}, {init}: signed relative gap of q_l from the mean-field map at every one of the "
-                            f"{gaps.shape[1]} layers (simultaneous intervals, Bonferroni; shown: layer {eq.worst + 1}, "
-                            f"the worst)", eq.interval(), "within", LAYER_TOL, theory=0.0))
+        out.append(Check.of(CLAIM, name, f"{label}: per-layer factor (q₅₀ / q₁)^(1/49) of the pre-activation variance, "
+                            f"signed relative gap from the theory's {g_th.mean():.4g}",
+                            equivalence(g, FACTOR_TOL, level=EQUIVALENCE_LEVEL).interval(), "within", FACTOR_TOL,
+                            theory=0.0, basis=basis))
+    gaps = _layer_gaps(rec)
+    eq = equivalence(gaps, LAYER_TOL, level=EQUIVALENCE_LEVEL)
+    out.append(Check.of(CLAIM, EVERY_LAYER_CHECK, f"{', '.join(EVERY_LAYER)}: signed relative gap of q_l from the "
+                        f"mean-field map at every one of the {gaps.shape[1]} layers (simultaneous intervals, "
+                        f"Bonferroni; shown: layer {eq.worst + 1}, the worst)", eq.interval(), "within", LAYER_TOL,
+                        theory=0.0, basis="supporting"))
     return out
+
+
+def _factor_cells(rec) -> list[tuple]:
+    """(check, label, rows, basis) per factor check. ReLU's four inits are one number (zero biases: positively
+    homogeneous, the same weight draws scaled), shown at He, whose factor 1 *is* "approximately constant"
+    (chapter); tanh's agree with the map (supporting)."""
+    return [("relu-factor", f"relu, {RELU_SHOWN} (one number for He, Xavier, std 0.01 and std 0.1: positive "
+             "homogeneity, shared weight draws)", _pair(rec, "relu", RELU_SHOWN), "chapter")] + \
+        [(f"tanh-{_label(i)}-factor", f"tanh, {i}", rows, "supporting") for a, i, rows in _pairs(rec) if a == "tanh"]
+
+
+def _layer_gaps(rec) -> np.ndarray:
+    rows = _pair(rec, *EVERY_LAYER)
+    return _matrix(rows, "q") / _matrix(rows, "theory") - 1
 
 
 # -- controls -------------------------------------------------------------------------------
@@ -227,60 +273,54 @@ def _scale_q(rec, mask, factor) -> "object":
     return out
 
 
-def controls(tables: dict) -> list[Control]:
-    rec = tables["records"]
+def _sweep_and_steady_controls(rec) -> list[Control]:
     layer = rec["layer"].to_numpy(dtype=float)
-    out = []
-
     sweep = (rec["part"] == "sweep").to_numpy()
     last = sweep & (layer == DEPTH)
     x, gap = _sweep_gaps(rec)
     intercept = grouped_linear_fit(x, gap, level=EQUIVALENCE_LEVEL).intercept.estimate
     ratio = (rec["q"] / rec["theory"]).to_numpy()
     centred = (ratio - intercept) / ratio  # q_50 -> map_50 (1 + gap - intercept)
-    out += [Control("tanh-xavier-infinite-width", "positive", {"records": _scale_q(rec, last, centred)},
-                    "the measured gaps less their fitted intercept: the map right at infinite width, the real "
-                    "finite-width trend and noise kept"),
-            Control("tanh-xavier-infinite-width", "negative",
-                    {"records": _scale_q(rec, last, (ratio - intercept + 0.05) / ratio)},
-                    "the measured gaps less their fitted intercept, plus 0.05: a map off by 5% at infinite width, "
-                    "2.5 times the tolerance, with the real trend and noise")]
-
-    w = _steady_width(rec)
-    at = sweep & (rec["width"] == w).to_numpy()
+    out = [Control("tanh-xavier-infinite-width", "positive", {"records": _scale_q(rec, last, centred)},
+                   "the measured gaps less their fitted intercept: the map right at infinite width, the real "
+                   "finite-width trend and noise kept"),
+           Control("tanh-xavier-infinite-width", "negative",
+                   {"records": _scale_q(rec, last, (ratio - intercept + 0.05) / ratio)},
+                   "the measured gaps less their fitted intercept, plus 0.05: a map off by 5% at infinite width, "
+                   "2.5 times the tolerance, with the real trend and noise")]
+    at = sweep & (rec["width"] == _steady_width(rec)).to_numpy()
     q1 = rec["seed"].map(rec[at & (layer == 1)].set_index("seed")["q"]).to_numpy()
     level = q1 * ratio / rec["q"].to_numpy()  # q_l -> q_1 * (q_l / map_l): level, with the real noise
     halving = q1 * 0.5 ** (layer - 1) * ratio / rec["q"].to_numpy()  # with the real noise too
-    out += [Control("tanh-xavier-steady", "positive", {"records": _scale_q(rec, at, level)},
-                    "q_l set to q_1 times its measured ratio to the map: a signal that stays level"),
-            Control("tanh-xavier-steady", "negative", {"records": _scale_q(rec, at, halving)},
-                    "q_l set to q_1 / 2^(l-1) times its measured ratio to the map: a signal that halves at every "
-                    "layer, as ReLU's does under Xavier")]
+    return out + [Control("tanh-xavier-steady", "positive", {"records": _scale_q(rec, at, level)},
+                          "q_l set to q_1 times its measured ratio to the map: a signal that stays level"),
+                  Control("tanh-xavier-steady", "negative", {"records": _scale_q(rec, at, halving)},
+                          "q_l set to q_1 / 2^(l-1) times its measured ratio to the map: a signal that halves at "
+                          "every layer, as ReLU's does under Xavier")]
 
-    for a, init, rows in _pairs(rec):
+
+def controls(tables: dict) -> list[Control]:
+    rec = tables["records"]
+    layer = rec["layer"].to_numpy(dtype=float)
+    out = _sweep_and_steady_controls(rec)
+    for name, _, rows, _ in _factor_cells(rec):
         mask = rec.index.isin(rows.index)
-        g, _ = _factor_gap(rows)
-        c = 1 / (1 + g.mean())  # per-layer factor times c: mean gap 0
-        name = f"{a}-{_label(init)}-factor"
+        c = 1 / (1 + _factor_gap(rows)[0].mean())  # per-layer factor times c: mean gap 0
         out += [Control(name, "positive", {"records": _scale_q(rec, mask, c ** (layer - 1))},
                         "the measured q_l times c^(l-1), c removing the mean gap of the factor: theory right, the "
                         "real seed-to-seed noise kept"),
                 Control(name, "negative", {"records": _scale_q(rec, mask, (1.1 * c) ** (layer - 1))},
                         "the measured q_l times (1.1 c)^(l-1): a per-layer factor 10% off the theory, twice the "
                         "tolerance, with the real noise")]
-    for a, init in EVERY_LAYER:
-        rows = [r for b, i, r in _pairs(rec) if (b, i) == (a, init)][0]
-        mask = rec.index.isin(rows.index)
-        mean_gap = (rows["q"] / rows["theory"]).groupby(rows["layer"]).mean()
-        per_row = 1 / rec["layer"].map(mean_gap).fillna(1.0).to_numpy()
-        name = f"{a}-{_label(init)}-every-layer"
-        out += [Control(name, "positive", {"records": _scale_q(rec, mask, per_row)},
-                        "each layer's q divided by its mean ratio to the map: the map right at every layer, the "
-                        "real noise kept"),
-                Control(name, "negative", {"records": _scale_q(rec, mask, 1.1 * per_row)},
-                        "each layer's q divided by its mean ratio to the map, then 10% above it: twice the tolerance "
-                        "at every layer, with the real noise")]
-    return out
+    rows = _pair(rec, *EVERY_LAYER)
+    mask = rec.index.isin(rows.index)
+    per_row = 1 / rec["layer"].map((rows["q"] / rows["theory"]).groupby(rows["layer"]).mean()).fillna(1.0).to_numpy()
+    return out + [Control(EVERY_LAYER_CHECK, "positive", {"records": _scale_q(rec, mask, per_row)},
+                          "each layer's q divided by its mean ratio to the map: the map right at every layer, the "
+                          "real noise kept"),
+                  Control(EVERY_LAYER_CHECK, "negative", {"records": _scale_q(rec, mask, 1.1 * per_row)},
+                          "each layer's q divided by its mean ratio to the map, then 10% above it: twice the "
+                          "tolerance at every layer, with the real noise")]
 
 
 # -- measurements ---------------------------------------------------------------------------
@@ -294,20 +334,32 @@ def measurements(tables: dict) -> list[Measurement]:
                                f"{a}, {init}, width {int(rows['width'].iloc[0])}: q₅₀ / q₁ (geometric mean over seeds)",
                                value=float(10 ** iv.estimate), ci_low=float(10 ** iv.low), ci_high=float(10 ** iv.high),
                                n_seeds=iv.n, method=f"t on log10, {iv.level:.0%}", theory=float(np.exp(np.log(th).mean()))))
+    shown = _factor_gap(_pair(rec, "relu", RELU_SHOWN))[0]
+    spread = max(float(np.max(np.abs(_factor_gap(rows)[0] - shown))) for a, _, rows in _pairs(rec) if a == "relu")
+    out.append(Measurement(CLAIM, "relu-factor-spread", "relu: the largest difference, over seeds and the four inits, "
+                           f"between an init's factor gap and {RELU_SHOWN}'s (zero up to rounding: one number)",
+                           value=spread, theory=0.0))
+    out += [Measurement.of(CLAIM, f"tanh-xavier-ratio-50-1-q1-{s:g}", f"tanh, Xavier, width {_steady_width(rec)}, "
+                           f"input scale q₁ = {s:g}: q₅₀ / q₁ (the regime, rule 18)", mean_ci(_ratio(rows)),
+                           theory=float(np.mean(_ratio(rows.assign(q=rows["theory"])))))
+            for s, rows in _scale_rows(rec).items() if s != 1.0]  # q₁ = 1 is the chapter check itself
+    return out + _sweep_measurements(rec)
+
+
+def _sweep_measurements(rec) -> list[Measurement]:
+    out = []
     x, gap = _sweep_gaps(rec)
     for w in sorted(rec.loc[rec["part"] == "sweep", "width"].unique()):
-        at = np.isclose(x, 1.0 / w)
         out.append(Measurement.of(CLAIM, f"tanh-xavier-gap-50-width-{int(w)}",
                                   f"tanh, Xavier, width {int(w)}: signed relative gap of q₅₀ from the map",
-                                  mean_ci(gap[at]), theory=0.0))
+                                  mean_ci(gap[np.isclose(x, 1.0 / w)]), theory=0.0))
         steady = _rows(rec, "sweep", width=w)
         out.append(Measurement.of(CLAIM, f"tanh-xavier-ratio-50-1-width-{int(w)}",
                                   f"tanh, Xavier, width {int(w)}: q₅₀ / q₁", mean_ci(_ratio(steady)),
                                   theory=float(np.mean(_ratio(steady.assign(q=steady["theory"]))))))
-    fit = grouped_linear_fit(x, gap)
     out.append(Measurement.of(CLAIM, "tanh-xavier-gap-slope",
                               "tanh, Xavier: slope of the layer-50 gap against 1/width (the finite-width correction: "
-                              "the gap at width N is about intercept + slope / N)", fit.slope))
+                              "the gap at width N is about intercept + slope / N)", grouped_linear_fit(x, gap).slope))
     plain = linear_fit(x, gap, level=EQUIVALENCE_LEVEL)
     out.append(Measurement.of(CLAIM, "tanh-xavier-infinite-width-unweighted",
                               "tanh, Xavier: the same intercept from an unweighted least-squares fit (each network "
@@ -315,14 +367,19 @@ def measurements(tables: dict) -> list[Measurement]:
     return out
 
 
+_P2_FACTOR = ("Protocol 1 took a percentile bootstrap of the absolute relative error; protocol 2 tests the signed "
+              "relative gap for equivalence (rule 3: 90% t interval inside ±5%).")
 CHANGES = [
-    *[Change(f"{a}-{_label(i)}-factor", f"{a}-{_label(i)}-factor",
-             "Protocol 1 took a percentile bootstrap of the absolute relative error; protocol 2 tests the signed "
-             "relative gap for equivalence (rule 3: 90% t interval inside ±5%).") for a in ACTIVATIONS for i in INITS],
+    *[Change(f"relu-{_label(i)}-factor", "relu-factor",
+             _P2_FACTOR + " Protocol 3: the four ReLU factor checks are one number (zero biases make a ReLU net "
+             "positively homogeneous, and the four inits scale the same weight draws, so each gap is He's to "
+             "rounding): reported once, as relu-factor (chapter: He's factor is 1).") for i in INITS],
+    *[Change(f"tanh-{_label(i)}-factor", f"tanh-{_label(i)}-factor", _P2_FACTOR) for i in INITS],
     Change("tanh-Xavier-every-layer", "tanh-xavier-infinite-width",
            "The largest gap over 50 layers at one width mixed a finite-width effect with the theory's error; protocol "
            "2 sweeps the width (256 to 2048) and extrapolates the layer-50 gap to infinite width (tolerance 2%), and "
-           "adds the chapter's own assertion, q₅₀ / q₁ ≥ 0.5, as tanh-xavier-steady."),
+           "adds the chapter's own assertion, q₅₀ / q₁ ≥ 0.5, as tanh-xavier-steady. Protocol 3 keeps both and adds "
+           "the regime (rule 18): the steady test at q₁ = 0.01, 0.1 and 1, its phrase computed."),
     Change("tanh-He-every-layer", "tanh-He-every-layer",
            "A percentile bootstrap of the largest absolute gap over 50 layers -> an equivalence test of the signed gap "
            "at every layer (rule 3, Bonferroni over the layers)."),
@@ -340,42 +397,46 @@ def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
     return max(plans, key=lambda p: p.needed)
 
 
+def _sweep_plans(rec, cap: int) -> tuple[dict, dict]:
+    """Plans of the sweep's checks and of each regime scale's steady test; seeds per sweep and scale point."""
+    x, gap = _sweep_gaps(rec)  # the intercept's se at n seeds per width is se_pilot * sqrt(n_pilot / n)
+    n_pilot = rec.loc[rec["part"] == "sweep", "seed"].nunique()
+    fit = grouped_linear_fit(x, gap, level=0.95).intercept
+    plans = {"tanh-xavier-infinite-width": required_seeds(fit.estimate, math.copysign(SWEEP_TOL, fit.estimate),
+                                                          sd=fit.se * math.sqrt(n_pilot), n_pilot=n_pilot, maximum=cap)}
+    for s, rows in _scale_rows(rec).items():
+        r = _ratio(rows)
+        name = "tanh-xavier-steady" if s == 1.0 else f"regime at q₁ = {s:g}"
+        plans[name] = required_seeds(r.mean(), STEADY, sd=r.std(ddof=1), n_pilot=len(r), maximum=cap)
+    sweep_n = max(plans["tanh-xavier-infinite-width"].n, plans["tanh-xavier-steady"].n)
+    w = _steady_width(rec)
+    per_point = {f"sweep/tanh/Xavier/{int(width)}": sweep_n
+                 for width in sorted(rec.loc[rec["part"] == "sweep", "width"].unique())}
+    per_point.update({f"scale/tanh/Xavier/{w}/q1={s:g}": plans[f"regime at q₁ = {s:g}"].n
+                      for s in _scale_rows(rec) if s != 1.0})
+    return plans, per_point
+
+
 def decide(tables: dict, profile: str) -> Decisions:
     rec = tables["records"]
     cap = SEED_CAP[profile]
-    plans, per_point = {}, {}
-    # (a): the intercept's standard error at n seeds per width is se_pilot * sqrt(n_pilot / n)
-    x, gap = _sweep_gaps(rec)
-    n_pilot = rec.loc[rec["part"] == "sweep", "seed"].nunique()
-    fit = grouped_linear_fit(x, gap, level=0.95)
-    se = fit.intercept.se
-    est = fit.intercept.estimate
-    plans["tanh-xavier-infinite-width"] = required_seeds(est, math.copysign(SWEEP_TOL, est), sd=se * math.sqrt(n_pilot),
-                                                         n_pilot=n_pilot, maximum=cap)
-    w = _steady_width(rec)
-    r = _ratio(_rows(rec, "sweep", width=w))
-    plans["tanh-xavier-steady"] = required_seeds(r.mean(), STEADY, sd=r.std(ddof=1), n_pilot=len(r), maximum=cap)
-    sweep_n = max(plans["tanh-xavier-infinite-width"].n, plans["tanh-xavier-steady"].n)
-    for width in sorted(rec.loc[rec["part"] == "sweep", "width"].unique()):
-        per_point[f"sweep/tanh/Xavier/{int(width)}"] = sweep_n
-    for a, init, rows in _pairs(rec):
-        name = f"{a}-{_label(init)}-factor"
-        plans[name] = _equivalence_plan(_factor_gap(rows)[0], FACTOR_TOL, cap)
-        mine = [plans[name]]
-        if (a, init) in EVERY_LAYER:
-            every = f"{a}-{_label(init)}-every-layer"
-            plans[every] = _equivalence_plan(_matrix(rows, "q") / _matrix(rows, "theory") - 1, LAYER_TOL, cap)
-            mine.append(plans[every])
+    plans, per_point = _sweep_plans(rec, cap)
+    plans.update({name: _equivalence_plan(_factor_gap(rows)[0], FACTOR_TOL, cap)
+                  for name, _, rows, _ in _factor_cells(rec)})
+    plans[EVERY_LAYER_CHECK] = _equivalence_plan(_layer_gaps(rec), LAYER_TOL, cap)
+    for a, init, rows in _pairs(rec):  # every ReLU pair at the one ReLU check's seeds (the figure draws all four)
+        mine = [plans[f"tanh-{_label(init)}-factor" if a == "tanh" else "relu-factor"]]
+        mine += [plans[EVERY_LAYER_CHECK]] if (a, init) == EVERY_LAYER else []
         per_point[f"pairs/{a}/{init}/{int(rows['width'].iloc[0])}"] = max(p.n for p in mine)
-    notes = [f"Seeds per grid point, each the most its own checks need (rule 6): "
-             + ", ".join(f"{k}: {n}" for k, n in per_point.items()) + "."]
+    notes = [f"Seeds per grid point, each the most its own checks (or, for a regime scale, its steady test) need "
+             f"(rule 6): " + ", ".join(f"{k}: {n}" for k, n in per_point.items()) + "."]
     return Decisions({"seeds": per_point}, combine_plans(plans, maximum=cap), notes)
 
 
 # -- analysis: the tables the figures draw ---------------------------------------------------
 def analysis(tables: dict) -> dict:
-    """Variance per layer per (activation, init) with its spread over networks, and the
-    tanh + Xavier width sweep: layer-50 gaps, their fit, and the decay per width."""
+    """Variance per layer per (activation, init) with its spread over networks; the tanh + Xavier
+    width sweep (layer-50 gaps, their fit, the decay per width); the regime over q₁ with the map."""
     import pandas as pd
 
     rec = tables["records"]
@@ -386,6 +447,15 @@ def analysis(tables: dict) -> dict:
         per_layer.append(pd.DataFrame({"activation": a, "init": f"{init} (σw² = {rows['sw2'].iloc[0]:.3g})",
                                        "layer": np.arange(1, logq.shape[1] + 1), "q": 10 ** logq.mean(axis=0),
                                        "low": 10**lo, "high": 10**hi, "theory": th[0]}))
+    sw2 = float(_scale_rows(rec)[1.0]["sw2"].iloc[0])
+    dense = np.geomspace(min(SCALES) / 2, 2.0, 40)
+    return {"variance_per_layer": pd.concat(per_layer), **_width_tables(rec), "scale_regime": regime_table(rec),
+            "scale_theory": pd.DataFrame({"q1": dense, "ratio": [_map_ratio(q, sw2) for q in dense]})}
+
+
+def _width_tables(rec) -> dict:
+    import pandas as pd
+
     x, gap = _sweep_gaps(rec)
     widths = sorted(rec.loc[rec["part"] == "sweep", "width"].unique())
     means = [mean_ci(gap[np.isclose(x, 1.0 / w)], method="t") for w in widths]
@@ -398,7 +468,6 @@ def analysis(tables: dict) -> dict:
         decay.append(pd.DataFrame({"width": int(w), "layer": np.arange(1, q.shape[1] + 1),
                                    "ratio": np.exp(np.log(q / q[:, :1]).mean(axis=0)), "theory": th[0] / th[0, 0]}))
     return {
-        "variance_per_layer": pd.concat(per_layer),
         "width_gaps": pd.DataFrame({"inv_width": [1.0 / w for w in widths], "estimate": [m.estimate for m in means],
                                     "low": [m.low for m in means], "high": [m.high for m in means]}),
         "width_fit": pd.DataFrame({"inv_width": grid_x, "gap": fit.intercept.estimate + fit.slope.estimate * grid_x}),
@@ -421,7 +490,7 @@ def figures(tables: dict, outdir) -> list[Figure]:
                  theory=Theory(v[v["activation"] == a], "layer", "theory", "theory (dashed)", group="init"),
                  xlabel="layer", ylabel="q_l = mean square of pre-activations (log)" if a == ACTIVATIONS[0] else "",
                  title=f"{a}, width {width}: variance of the pre-activations") for a in ACTIVATIONS]),
-        figure("tanh_xavier_width", CLAIM, main=True, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
+        figure("tanh_xavier_width", CLAIM, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
             overlay(regime(T["width_gaps"], "inv_width", labels="measured (mean, 95% t interval)"),
                     lines(T["width_fit"], "inv_width", "gap", marker=False, start=1, labels="weighted least-squares fit"),
                     regime(T["width_intercept"], "inv_width", start=1, marker="D", labels="intercept, 90% interval",
@@ -432,6 +501,13 @@ def figures(tables: dict, outdir) -> list[Figure]:
                   theory=Theory(decay[decay["width"] == decay["width"].max()], "layer", "theory", "mean-field map"),
                   threshold=Line(STEADY, f"q_l / q₁ = {STEADY:g}: 'steady' threshold"), xlabel="layer",
                   ylabel="q_l / q₁ (log)", title="tanh + Xavier: the signal decays at every width")]),
+        figure("tanh_xavier_scale", CLAIM, main=True, caption=SCALE_CAPTION, alt=SCALE_ALT, size=(7, 4.6), panels=[
+            regime(T["scale_regime"], "q1", labels="measured (mean, 95% t interval)", xlog=True, ylog=True,
+                   theory=Theory(T["scale_theory"], "q1", "ratio", "mean-field map"), ylim=(3e-3, 3),
+                   phrase=regime_text(T["records"]).replace(" (theory", "\n(theory"),
+                   threshold=Line(STEADY, f"q₅₀ / q₁ = {STEADY:g}: 'steady' threshold"),
+                   xlabel="q₁ = variance of the first layer's pre-activations (log)", ylabel="q₅₀ / q₁ (log)",
+                   title=f"tanh + Xavier, width {_steady_width(T['records'])}: where is the signal steady?")]),
     ])
 
 
@@ -448,8 +524,16 @@ WIDTH_CAPTION = (
     "Left: the layer-50 gap between measured q and the mean-field map against 1/width, with its least-squares line; "
     "the intercept (diamond, 90% interval) is the gap at infinite width, to be inside the grey ±2% band. Right: q_l / "
     "q₁ through the layers at each width (geometric mean over seeds) against the map (dashed): the map itself decays "
-    "to about 0.02 by layer 50, far below the dotted 0.5 that 'steady' asks for, at every width.")
+    "to about 0.01 by layer 50, far below the dotted 0.5 that 'steady' asks for, at every width.")
 WIDTH_ALT = (
     "Two panels: measured layer-50 gaps at four widths with a fitted line extrapolated to zero on the 1/width axis; "
     "and decaying variance curves for tanh with Xavier at four widths, all following the dashed mean-field curve well "
     "below the 0.5 threshold.")
+SCALE_CAPTION = (
+    "The regime (rule 18): q₅₀ / q₁ for tanh with Xavier initialization against the variance q₁ of the first layer's "
+    "pre-activations (mean over seeds, 95% t interval), with the mean-field map (dashed) and the 0.5 that 'steady' "
+    "asks for (dotted). q₁ = 1 is the data's standardized scale, where the chapter's sentence is checked; smaller q₁ "
+    "keeps the units in tanh's near-linear part. The phrase in the corner is computed from the intervals and the map.")
+SCALE_ALT = (
+    "One log-log panel: measured q₅₀ / q₁ at three input scales (0.01, 0.1, 1) following a dashed mean-field curve "
+    "that falls with q₁ and crosses the dotted 0.5 line near the smallest scale.")

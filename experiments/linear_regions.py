@@ -1,37 +1,28 @@
 """linear-regions: each ReLU neuron is a hyperplane; layers carve the input space into regions.
 
-Setup (kept from protocol 1): random ReLU networks 2 -> depth x width -> 1 on the square
-[-1, 1]^2, He-normal weights and biases N(0, 0.5^2); at about 500 parameters for depth 1
-to 6 (width 125 at depth 1, 12 at depth 4), and one-hidden-layer networks of 2, 4, 8 and
-16 neurons.
-
-Protocol 2 (pre-registered in the claim catalogue, 2026-11-21): regions are counted
-EXACTLY, by splitting convex polygons layer by layer (`nnclaims.numeric.regions`: the 2-D
-analogue of the exact 1-D piece counter, tested against arrangements with known counts);
-the grid count of protocol 1 is kept only as the negative control of check (a) and as a
-measurement of what a grid misses. Rule 6: the confirmatory seeds (10000+) are as many as
-a pilot on the four exploration seeds (20000+, depths 1 and 4) says check (b) needs.
+The full design with its protocol history is in docs/experiments/linear_regions.md.
+Setup: random ReLU networks 2 -> depth x width -> 1 on [-1, 1]^2, He-normal weights,
+biases N(0, 0.5^2), at about 500 parameters for depth 1 to 6 and one-hidden-layer networks
+of 2, 4, 8 and 16 neurons; regions counted EXACTLY (`nnclaims.numeric.regions`). Rule 6:
+confirmatory seeds by power from a pilot on the exploration seeds (depths 1 and 4).
 
 Expected:
-- (a) exact: the exact region count of a one-hidden-layer network equals Euler's count of
-  its line arrangement inside the square (1 + lines crossing the square + crossings
-  inside it), in every network: the one-hidden-layer networks (2, 4, 8, 16 and 125
-  neurons) and the first hidden layer of every deeper network, which is itself a
-  one-layer arrangement. Check: the number of networks where the two differ is 0;
-- (b) at about 500 parameters and at initialization, depth does not multiply regions:
-  the count at depth 4 is at most twice the count at depth 1 (paired by seed, whole 95%
-  interval of the mean log2 ratio below 1). Hanin and Rolnick (2019) predict counts that
-  grow with the number of neurons (125 at depth 1, 48 at depth 4), not exponentially with
-  depth, so this is expected to pass by a wide margin.
-"Layers only subdivide" (the count after l layers never decreases with l) and "the network
-is one affine map on each region" are theorems: they are reported as measurements, as
-are the counts at every depth and the share of cells that protocol 1's 700 x 700 grid
-misses.
-Controls: (a) must pass on hand-made arrangements whose cell counts are known ((k+1)^2
-cells for k x k tilted grid lines, n + 1 strips for n parallel lines), counted by the same
-exact counter, and must fail when the exact count is replaced by a counter that misses
-cells (distinct activation patterns on a coarse 100 x 100 grid); (b) must pass when the
-depth-4 counts equal the depth-1 counts and fail when they are four times them.
+- (c, chapter; P3-2) the tent-map network on [0, 1]^2 (`regions.tent_map_2d_layers`: k
+  layers of width 4, the k-fold tent on each coordinate) has exactly 4^k regions of
+  positive area for k = 1..6. Controls: positive, the counts set to 4^k; negative, the
+  construction wired wrong (both halves read x1: 2^k strips);
+- (d, chapter) for k = 4, 5, 6 its count exceeds 1 + 4k + C(4k, 2) (137, 211, 301), the
+  most one layer of the same 4k units can make (for k <= 3 that bound is not below 4^k:
+  reported, not deciding). Controls: the counts set to 4^k; set to the bound itself;
+- (a, supporting) the exact count of every one-layer arrangement equals Euler's count
+  (1 + lines crossing the square + crossings inside it): mismatches = 0. Controls: hand-
+  made arrangements with known counts pass; a 100 x 100 grid counter that misses cells fails;
+- (b, supporting) at about 500 parameters, at initialization, depth does not multiply
+  regions (Hanin and Rolnick 2019): log2(regions at depth 4 / depth 1), paired by seed,
+  whole 95% interval below 1. Controls: depth-4 counts set equal to depth 1's (pass), to
+  four times them (fail).
+"Layers only subdivide", "one affine map per region" (theorems), the counts at every
+depth and what protocol 1's 700 x 700 grid misses are measurements.
 """
 
 from __future__ import annotations
@@ -41,8 +32,8 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, combine_plans, mean_ci, paired,
-    paired_ci, required_seeds, where,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, combine_plans, mean_ci,
+    paired, paired_ci, required_seeds, where,
 )
 
 CLAIMS = [
@@ -55,6 +46,9 @@ CLAIMS = [
         section="D",
         reference=("Montúfar, Pascanu, Cho and Bengio (2014) on the maximal number of regions; Hanin and Rolnick "
                    "(2019), Complexity of linear regions in deep networks, on typical counts at initialization."),
+        sentences=(Sentence("003", "layers and depth",
+                            "Stacking layers of neurons lets a network cut its input space into regions as complex "
+                            "as we like.", ("carve up the space", "arbitrarily complex regions")),),
     )
 ]
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
@@ -69,6 +63,8 @@ BIAS_STD = 0.5
 DEEP, SHALLOW = 4, 1  # check (b) compares these depths
 DOUBLING = 1.0        # log2 of "at most twice"
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap; the quick profile (tests) stays at the minimum
+TENT_K = {"quick": [1, 2, 3, 4], "full": [1, 2, 3, 4, 5, 6]}  # the amendment's k = 1..6 (k = 6: 4,096 regions, ~1 s)
+TENT_DECIDES = 4  # from k = 4 on, one layer of 4k units cannot make 4^k regions (137 < 256)
 
 
 def _budget(tables: dict) -> int:
@@ -92,13 +88,31 @@ def explore(profile: str) -> list[dict]:
 def grid(profile: str) -> list[dict]:
     points = [{"part": "budget", "depth": d, "width": width_for(d, BUDGET[profile])} for d in DEPTHS[profile]]
     points += [{"part": "arrangement", "depth": 1, "width": m} for m in ARRANGEMENT_WIDTHS[profile]]
-    return points + [{"part": "known"}]
+    return points + [{"part": "known"}, {"part": "tent"}]
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     if point["part"] == "known":
         return {"known": _known(KNOWN_K[ctx.profile])}
+    if point["part"] == "tent":
+        return {"tent": _tent(TENT_K[ctx.profile])}
     return _random_networks(point, ctx)
+
+
+def _tent(ks) -> list[dict]:
+    """The tent-map construction's exact region counts on [0, 1]^2, beside the same
+    network wired wrong (both halves read x1, so it only cuts strips) and the most one
+    layer of as many units can make."""
+    from nnclaims.numeric import regions
+    rows = []
+    for k in ks:
+        layers = regions.tent_map_2d_layers(k)
+        W0, b0 = layers[0]
+        miswired = [(np.column_stack([W0.sum(axis=1), np.zeros(len(b0))]), b0)] + layers[1:]
+        rows.append({"k": k, "units": 4 * k, "regions": regions.count_regions_exact(layers, 0.0, 1.0),
+                     "miswired": regions.count_regions_exact(miswired, 0.0, 1.0), "four_to_k": 4 ** k,
+                     "one_layer_bound": regions.one_layer_bound(4 * k)})
+    return rows
 
 
 def _random_networks(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
@@ -187,18 +201,35 @@ def _euler_mismatches(tables: dict) -> tuple[int, int]:
     return int((arr["exact"] != arr["euler"]).sum()), len(arr)
 
 
+def _tent_checks(tent) -> list[Check]:
+    deciding = tent[tent["k"] >= TENT_DECIDES]
+    ks = f"k = {', '.join(map(str, tent['k']))}"
+    return [
+        Check("linear-regions", "tent-map-4-to-the-k",
+              f"The tent-map network (k hidden layers of 4 ReLU units on [0, 1]², {ks}): values of k at which its "
+              f"exact count of regions of positive area differs from 4^k", value=int((tent["regions"] != tent["four_to_k"]).sum()),
+              comparator="==", threshold=0, unit="values of k"),
+        Check("linear-regions", "depth-beats-one-layer",
+              f"The same networks at k = {', '.join(map(str, deciding['k']))}: smallest margin of their region count "
+              f"over 1 + 4k + C(4k, 2), the most one layer of the same 4k units can make",
+              value=int((deciding["regions"] - deciding["one_layer_bound"]).min()), comparator=">", threshold=0,
+              unit="regions"),
+    ]
+
+
 def checks(tables: dict) -> list[Check]:
     wrong, n = _euler_mismatches(tables)
     a, b = _depth_gap(tables)
-    return [
+    return _tent_checks(tables["tent"]) + [
         Check("linear-regions", "exact-equals-euler",
               f"One-layer arrangements (the one-hidden-layer networks and the first layer of every deeper network, "
               f"{n} in all): networks whose exact region count differs from Euler's cell count of their lines",
-              value=wrong, comparator="==", threshold=0, unit="networks"),
+              value=wrong, comparator="==", threshold=0, unit="networks",
+              basis="supporting"),  # the counter against Euler's formula: not "arbitrarily complex regions"
         Check.of("linear-regions", "depth-does-not-multiply",
                  f"About {_budget(tables)} parameters, at initialization: log2(regions at depth {DEEP} / regions at depth "
                  f"{SHALLOW}), paired by seed (below 1: at most twice as many)", paired_ci(a, b), "<", DOUBLING,
-                 unit="doublings"),
+                 unit="doublings", basis="supporting"),  # Hanin and Rolnick's typical counts (protocol 3)
     ]
 
 
@@ -213,6 +244,14 @@ def controls(tables: dict) -> list[Control]:
         Control("exact-equals-euler", "negative", {"arrangements": missing},
                 f"a counter that misses cells: distinct activation patterns on a {COARSE} × {COARSE} grid"),
     ]
+    tent = tables["tent"]
+    exact = tent.assign(regions=tent["four_to_k"])
+    out += [Control("tent-map-4-to-the-k", "positive", {"tent": exact}, "the counts set to 4^k"),
+            Control("tent-map-4-to-the-k", "negative", {"tent": tent.assign(regions=tent["miswired"])},
+                    "the construction wired wrong (both halves of each layer read x₁: strips, 2^k regions)"),
+            Control("depth-beats-one-layer", "positive", {"tent": exact}, "the counts set to 4^k"),
+            Control("depth-beats-one-layer", "negative", {"tent": tent.assign(regions=tent["one_layer_bound"])},
+                    "the counts set to the one-layer bound itself")]
     for factor, kind, why in ((1.0, "positive", f"depth-{DEEP} counts set equal to the depth-{SHALLOW} counts"),
                               (4.0, "negative", f"depth-{DEEP} counts set to four times the depth-{SHALLOW} counts")):
         out.append(Control("depth-does-not-multiply", kind, {"records": _deep_relative(rec, factor)}, why))

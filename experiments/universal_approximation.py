@@ -25,6 +25,12 @@ Expected:
   (paired by seed: whole 95% t interval of the mean log10 ratio below 0); (ii) the
   maximum error at width 1,024 is at most 0.05 in a majority of seeds (whole Wilson
   interval of that share above 0.5).
+Protocol 3 (amendment): the constructions are the `chapter` checks (P3-2), now with the
+cusp too: knots graded towards it with one at 0.3 (`nnclaims.numeric.cusp`: 4, 11 and 37
+units for eps = 0.1, 0.01, 0.001), its largest error computed exactly per linear piece,
+at most eps (controls: every piece halved passes; as many evenly spaced knots, none at
+the cusp, fails). The trained checks are `supporting`: they ask whether gradient descent
+finds the approximation, which the theorem never promised.
 The smallest trained width that reaches each eps is reported beside the construction's
 count, and the construction's error at every width beside the trained networks'.
 Controls: the construction checks must pass for the interpolant with twice the predicted
@@ -41,8 +47,8 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, best_rate, combine_plans, mean_ci,
-    paired, paired_ci, required_seeds, tuning_note, where, wilson,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, best_rate, combine_plans,
+    mean_ci, paired, paired_ci, required_seeds, tuning_note, where, wilson,
 )
 
 CLAIMS = [
@@ -53,6 +59,10 @@ CLAIMS = [
                    "interval as closely as we like, provided it has enough hidden units; but it may need very many."),
         section="D",
         reference="Cybenko (1989); Hornik, Stinchcombe and White (1989); Leshno et al. (1993) for ReLU.",
+        sentences=(Sentence("003", "universal approximation",
+                            "One hidden layer with enough units can come as close as we like to any continuous "
+                            "function.", ("just one hidden layer", "any continuous function", "arbitrary accuracy",
+                                          "given enough neurons")),),
     )
 ]
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
@@ -116,6 +126,7 @@ def _construction(widths: list[int]) -> dict[str, list[dict]]:
         for n in widths:
             sweep.append({"target": name, "units": n, "max_error": _max_error(f, n, xe)})
         if curvature is None:
+            rows += [_graded_cusp(eps) for eps in EPS]
             continue
         for eps in EPS:
             n = predicted_units(curvature, eps)
@@ -124,6 +135,21 @@ def _construction(widths: list[int]) -> dict[str, list[dict]]:
                 row[key] = _max_error(f, units, x)
             rows.append(row)
     return {"construction": rows, "construction_sweep": sweep}
+
+
+def _graded_cusp(eps: float) -> dict:
+    """Protocol 3: the cusp's interpolant on knots graded towards it, one knot at the cusp,
+    its error exact per linear piece; controls, the knots halved again (twice the units)
+    and the same count of evenly spaced knots (the sine's rule: the bug of ignoring the cusp)."""
+    from nnclaims.numeric import cusp
+
+    def error(knots: np.ndarray) -> float:
+        return cusp.max_error(cusp.interpolation_net(knots, cusp.target(knots, CUSP_AT)), knots, CUSP_AT)
+
+    knots = cusp.graded_knots(eps, CUSP_AT)
+    double = np.sort(np.r_[knots, (knots[:-1] + knots[1:]) / 2])
+    return {"target": "cusp", "eps": eps, "units": len(knots) - 1, "bound": float("nan"), "max_error": error(knots),
+            "max_error_double": error(double), "max_error_half": error(np.linspace(0, 1, len(knots)))}
 
 
 def _max_error(f, n: int, x: np.ndarray, chunk: int = 8192) -> float:
@@ -213,15 +239,25 @@ def checks(tables: dict) -> list[Check]:
                          threshold=1.0))
     for name in TARGETS:
         a, b = _log_ratio(tables, name)
-        out.append(Check.of("universal-approximation", f"trained-{name}",
-                            f"{name}: log10(max error at width {wide} / at width {narrow}), trained, each width at its "
-                            f"tuned learning rate, paired by seed", paired_ci(a, b), "<", 0.0,
-                            unit="orders of magnitude"))
+        out.append(_gradient_descent(Check.of(
+            "universal-approximation", f"trained-{name}",
+            f"log10(max error at width {wide} / at width {narrow}), trained, each width at its tuned learning rate, "
+            f"paired by seed", paired_ci(a, b), "<", 0.0, unit="orders of magnitude", basis="supporting"), name, wide))
         k, n = _close(tables, name)
-        out.append(Check.of("universal-approximation", f"close-{name}",
-                            f"{name}: share of seeds whose width-{wide} network has max error ≤ {CLOSE:g} "
-                            f"({k} of {n})", wilson(k, n), ">", MAJORITY))
+        out.append(_gradient_descent(Check.of(
+            "universal-approximation", f"close-{name}",
+            f"share of seeds whose width-{wide} network has max error ≤ {CLOSE:g} ({k} of {n})", wilson(k, n), ">",
+            MAJORITY, basis="supporting"), name, wide))
     return out
+
+
+def _gradient_descent(check: Check, target: str, wide: int) -> Check:
+    """Protocol 3: a trained check asks whether gradient descent finds the approximation,
+    which the theorem never promised (`supporting`); a failure says exactly that."""
+    lead = ("training did not find the approximation" if check.outcome == "fail"
+            else f"does gradient descent find it at width {wide}?")
+    check.description = f"{target}: {lead} — {check.description}"
+    return check
 
 
 def controls(tables: dict) -> list[Control]:
@@ -229,10 +265,13 @@ def controls(tables: dict) -> list[Control]:
     out = []
     for name in con["target"].unique():
         double, half = con.assign(max_error=con["max_error_double"]), con.assign(max_error=con["max_error_half"])
+        cusp = name == "cusp"
         out += [Control(f"construction-{name}", "positive", {"construction": double},
-                        "the interpolant with twice the predicted units"),
+                        "the interpolant with twice the predicted units"
+                        + (" (every graded piece halved)" if cusp else "")),
                 Control(f"construction-{name}", "negative", {"construction": half},
-                        "the interpolant with half the predicted units (a count that underestimates)")]
+                        "as many evenly spaced knots, none at the cusp (the sine's rule applied to the cusp)" if cusp
+                        else "the interpolant with half the predicted units (a count that underestimates)")]
     narrow, wide = _widths(rec)
     for name in TARGETS:
         out += [Control(f"trained-{name}", "positive", {"records": _wide_as(rec, name, lambda r: 0.5 * r["narrow"])},
@@ -352,5 +391,6 @@ CAPTION = (
     "Left: largest error on [0, 1] of trained one-hidden-layer ReLU networks (solid, mean and 95% band over seeds, "
     "each width at its tuned learning rate) against their width; the hand-built interpolant with as many units "
     "(dotted); open markers: the error ε reached at the unit count the bound h²·max|f″|/8 predicts, for ε = 0.1, 0.01, "
-    "0.001; the dashed line is check (ii)'s {:g}. The cusp √|x − 0.3| has no bounded f″: its interpolant's error falls "
-    "only as √h. Right: the learning rate chosen for each width.")
+    "0.001; the dashed line is check (ii)'s {:g}. The cusp √|x − 0.3| has no bounded f″: its evenly spaced "
+    "interpolant's error falls only as √h, and its open markers are the knots graded towards the cusp (4, 11 and 37 "
+    "units). Right: the learning rate chosen for each width.")

@@ -1,87 +1,35 @@
 """sigmoid-vanishing-gradients: gradients shrink layer by layer through sigmoid units.
 
-Setup (protocol 1, kept): scikit-learn's 8x8 digits (80% train split, 1,437 digits,
-pixels in [0, 1]), a network 64 -> 10 hidden layers of 32 -> 10, cross-entropy, SGD with
-learning rate 0.1 and batch 64 for 2,000 steps. Sigmoid and tanh use Xavier-normal
-weights, ReLU He-normal; biases start at zero. Gradients are measured on the whole
-training set at step 0 and every 100 steps. No arms are trained at a rate chosen for them
-(the layers of one network are compared, and the activations only at initialization), so
-nothing is tuned; the four exploration seeds (20000+) are a pilot for rule 6, which sets
-the number of confirmatory seeds (10000+) of each check, at least 8 and at most 64 (a
-network of 10 hidden layers is not "deeper than 10 layers"): the trained networks run on
-the first seeds, as many as their checks need, the mean-field cells on all of them.
-
-Protocol 2 (pre-registered in the claim catalogue, 2026-11-21): the 0.25^10 product bound
-is a theorem and is reported as a measurement; two checks are new, and the others keep
-their protocol-1 design with protocol-2 intervals.
-
-(a) Mean field. The same architecture with weights N(0, sigma_w^2 / fan_in) in every
-layer and zero biases, sigmoid units, at initialization, for sigma_w^2 in {1, 4, 16}
-(more values are measured for the figure). The backpropagated signal of hidden layer l
-is delta_l = dL/dz_l, the gradient of the cross-entropy summed over the training set
-with respect to that layer's pre-activations; its norm is taken over all examples and
-units. The measured shrink factor from hidden layer l + 1 back to l is, per seed,
-s_l = |delta_{l+1}| / |delta_l|, for l = 1..9. Mean-field theory predicts
-|delta_l|^2 = chi_l |delta_{l+1}|^2 (widths are equal; with unequal widths the same
-holds, the fan-in factors cancel), so s_l = chi_l^(-1/2), with
-chi_l = sigma_w^2 E[phi'(sqrt(q_l) Z)^2] at layer l's own pre-activation variance q_l.
-How that prediction is formed was fixed before any number was seen:
-- *per layer, with the variance map's q_l, not at the fixed point q*.* chi at q* is the
-  limit of the same formula for l -> infinity; the claim is about the per-layer factor of
-  a 10-layer network, whose first layers have not reached q*, so comparing them with
-  chi(q*) would test a convergence the claim does not assert. chi(q*)^(-1/2) is reported
-  beside it, as the asymptotic rate.
-- *how the digits enter.* Given an input x, z_1 = W_1 x is exactly Gaussian over the
-  random weights, with variance q_1(x) = sigma_w^2 |x|^2 / 64: the digits enter only
-  through each example's squared norm, and from layer 2 on the map takes over
-  (q_{l+1} = sigma_w^2 E[phi(sqrt(q_l) Z)^2], sigma_b^2 = 0; phi = sigmoid). Each
-  training example gets its own map q_l(x); chi_l is the average of chi_l(x) over the
-  training examples. (The measured ratio weights examples by their share of
-  |delta_{l+1}|^2; uniform weights are exact when chi_l(x) does not depend on x, which
-  the map makes true within a layer or two, as it forgets its input.)
-- the gap per seed and cell (sigma_w^2, l) is the signed relative gap
-  s_l / chi_l^(-1/2) - 1; width 32 is finite, so agreement is what is being tested.
-Check (rule 3): every one of the 3 x 9 cells' two-sided 90% intervals of the mean gap,
-Bonferroni-corrected over the 27 cells, lies inside [-0.10, 0.10]. Nielsen's measurement
-(about 4-5x per layer in sigmoid MNIST networks with weights of variance 1 / fan_in, that
-is sigma_w^2 = 1, measured on bias gradients, which are these delta's) is shown beside the
-sigma_w^2 = 1 shrink factor.
-
-(b) "Early layers learn very slowly": in the protocol-1 sigmoid network after 2,000
-steps, the relative weight change |W_T - W_0| / |W_0| of the first hidden layer is at
-most a tenth of the last (tenth) hidden layer's: log10 of the ratio, paired by seed, has
-its whole 95% t interval below -1.
+Protocol 2 (pre-registered 2026-11-21); the design's reasoning (how the mean-field
+prediction is formed, and why) and its history are in docs/experiments/vanishing_gradients.md.
+Setup: the 8x8 digits (80% train), 64 -> 10 hidden layers of 32 -> 10, cross-entropy, SGD
+at rate 0.1, batch 64, 2,000 steps; sigmoid and tanh Xavier-normal, ReLU He-normal, zero
+biases; gradients on the whole training set at step 0 and every 100 steps. Nothing is tuned;
+seeds by power (rule 6, 8 ... 64; the trained nets on the first ones, as many as their
+checks need). Mean field: the same sigmoid net at initialization with weights
+N(0, sw2 / fan_in), sw2 in {1, 4, 16} for the check (more for the figure); the measured
+shrink of the backpropagated signal s_l = |delta_l+1| / |delta_l| against chi_l^(-1/2),
+with chi_l at layer l's own variance from each digit's variance map
+(`nnclaims.numeric.signal_shrink`); chi(q*)^(-1/2) at the fixed point is reported beside it.
 
 Expected:
-- (a) shrink factors agree with chi_l^(-1/2) within 10% in every cell, as above;
-- (b) log10(change of layer 1 / change of layer 10) below -1, whole interval;
-- protocol 1, kept: sigmoid's first hidden layer's weight gradient is at least two orders
-  of magnitude below the tenth's, at initialization and at the end of training (mean
-  log10 ratio over seeds, whole t interval below -2);
-- protocol 1, kept: tanh shrinks less than sigmoid: its per-layer shrink factor of the
-  weight-gradient norm (10 to the slope of a least-squares line through log10 |grad W_l|
-  against l) is smaller, paired by seed, whole interval of sigmoid minus tanh above 0;
-- protocol 1, kept: sigmoid's shrink factor is above 1 (whole t interval);
-- protocol 1, interval changed: ReLU with He init keeps its hidden layers' gradient norms
-  within a factor of 5 of each other: for every pair of hidden layers the mean over seeds
-  of log10(|grad W_i| / |grad W_j|) lies within +-log10 5, 90% intervals Bonferroni-
-  corrected over the 45 pairs (rule 3's form), instead of a percentile bootstrap of the
-  largest ratio.
-- measurement (a theorem): the product over the ten hidden layers of each layer's largest
-  sigmoid derivative never exceeds 0.25^10 ~ 9.5e-7.
-Controls (each check must pass its positive control and fail its negative one):
-- (a): positive, the measured seed-to-seed scatter of the gaps around the theory (each
-  cell's gaps minus their mean); negative, each sigma_w^2's shrink factors compared with
-  the prediction for the next sigma_w^2 of the check (1 -> 4 -> 16 -> 1);
-- (b) and first-vs-last: positive, the first layer set 100 (resp. 1,000) times below the
-  last with the measured scatter; negative, the first layer equal to the last on average,
-  with the measured scatter;
-- tanh shrinks less: tanh's per-layer gradient norms set to sigmoid's with a factor
-  10^0.1 less (positive) or more (negative) shrink per layer;
-- ReLU steady: positive, the ReLU norms with their systematic layer profile removed;
-  negative, the sigmoid network's norms, which vanish;
-- sigmoid shrinks: positive, a shrink of exactly 4x per layer; negative, the same norms
-  in reverse layer order, so that the gradient grows going back.
+- shrink-matches-mean-field: the signed relative gap s_l / chi_l^(-1/2) - 1, every one of
+  the 3 x 9 cells, 90% intervals Bonferroni-corrected, inside [-0.10, 0.10] (rule 3);
+- early-layers-learn-slowly: log10(|W_T - W_0| / |W_0| of layer 1 over layer 10), paired by
+  seed, whole 95% t interval below -1;
+- first-vs-last-init / -trained: sigmoid's log10(|grad W_1| / |grad W_10|) below -2;
+- tanh-shrinks-less: per-layer shrink factor (10^slope of log10 |grad W_l| against l),
+  sigmoid minus tanh, paired, above 0;
+- relu-he-steady: every pair of ReLU layers' gradient norms within a factor of 5 (90%,
+  Bonferroni over 45 pairs);
+- sigmoid-shrinks: sigmoid's shrink factor above 1;
+- measurement (a theorem): the product of the ten layers' largest sigmoid derivatives
+  never exceeds 0.25^10.
+Controls: mean field, the seed-to-seed scatter around the theory passes, each sw2 against
+the next sw2's prediction fails; first layer 100 (1,000) times below the last passes, equal
+fails; tanh with 10^0.1 less shrink per layer than sigmoid passes, more fails; ReLU without
+its layer profile passes, sigmoid's norms fail; exactly 4x per layer passes, the sigmoid
+norms reversed fail.
 """
 
 from __future__ import annotations
@@ -89,13 +37,25 @@ from __future__ import annotations
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, combine_plans, equivalence, mean_ci,
-    paired_ci, required_seeds,
+    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, combine_plans, equivalence, mean_ci,
+    required_seeds,
 )
+from nnclaims.evidence.pilot import pilot_plan
+from nnclaims.report.figures import From, Line, Span, Theory, band, curves, draw, figure, overlay, regime, rows_of
 
 CLAIMS = [
     Claim(
         id="sigmoid-vanishing-gradients",
+        sentences=(
+            Sentence("003", "activation functions (sigmoid)",
+                         "The sigmoid's slope is at most a quarter, so backpropagation loses at least three quarters "
+                         "of the gradient at every layer.",
+                         ("always attenuated by at least 75% at each layer",)),
+            Sentence("003", "activation functions (sigmoid)",
+                         "Through ten sigmoid layers the gradient shrinks about a millionfold, so the early layers "
+                         "barely learn.",
+                         ("0.25^10 ≈ 0.000001", "effectively preventing learning in early layers")),
+        ),
         title="Through sigmoid layers the gradient vanishes: early layers learn very slowly",
         statement=("The sigmoid's derivative is at most 1/4, so backpropagation multiplies the gradient by "
                    "such a factor at every layer: through 10 layers the derivative factors alone multiply to at "
@@ -197,6 +157,7 @@ def _mean_field(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     from nnclaims.nn import probes
     from nnclaims.nn.batched import BatchedNet
     from nnclaims.nn.models import MLPSpec
+    from nnclaims.numeric.signal_shrink import per_layer_shrink
 
     sw2 = float(point["sw2"])
     X, y = _digits()
@@ -213,25 +174,95 @@ def _mean_field(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
             if layer < HIDDEN - 1:  # from layer + 2 back to layer + 1 (1-based)
                 row["shrink"] = float(delta[s, layer + 1] / delta[s, layer])
             rows.append(row)
-    return {"mean_field": rows, "mean_field_theory": mean_field_prediction(X.double().numpy(), sw2)}
+    return {"mean_field": rows, "mean_field_theory": per_layer_shrink(X.double().numpy(), "sigmoid", sw2, HIDDEN)}
 
 
-def mean_field_prediction(X: np.ndarray, sw2: float) -> list[dict]:
-    """Per hidden layer: the variance map's q_l and chi_l, averaged over the examples (each
-    starts the map at its own q_1 = sw2 |x|^2 / fan_in), and the predicted shrink factor
-    chi_l^(-1/2) from layer l + 1 back to l; with chi at the fixed point beside them."""
+# -- exploration ----------------------------------------------------------------------------
+def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
+    """Rule 6 for an equivalence check: the cell that needs the most seeds for its
+    Bonferroni-corrected interval to clear the nearer of ±tol."""
+    level = 1 - 0.10 / gaps.shape[1]
+    plans = [required_seeds(g.mean(), np.sign(g.mean() or 1.0) * tol, sd=g.std(ddof=1), n_pilot=len(g),
+                            maximum=cap, level=level) for g in gaps.T]
+    return max(plans, key=lambda p: p.needed)
+
+
+def decide(tables: dict, profile: str) -> Decisions:
+    rec = tables["records"]
+    last = int(rec["step"].max())
+    cap = SEED_CAP[profile]
+
+    def mean_plan(values, threshold):
+        return pilot_plan(values, threshold, maximum=cap)
+
+    plans = {
+        "shrink-matches-mean-field": _equivalence_plan(_mean_field_gaps(tables)[0], MEAN_FIELD_TOL, cap),
+        "early-layers-learn-slowly": mean_plan(_weight_change(tables), SLOW),
+        "first-vs-last-init": mean_plan(_first_vs_last(rec, 0), ORDERS),
+        "first-vs-last-trained": mean_plan(_first_vs_last(rec, last), ORDERS),
+        "tanh-shrinks-less": mean_plan(shrink_factor(_logs(rec, "sigmoid", 0)) - shrink_factor(_logs(rec, "tanh", 0)),
+                                       0.0),
+        "relu-he-steady": _equivalence_plan(_pairs(_logs(rec, "relu", 0))[0], np.log10(RELU_SPREAD), cap),
+        "sigmoid-shrinks": mean_plan(shrink_factor(_logs(rec, "sigmoid", 0)), 1.0),
+    }
+    trained = combine_plans({k: v for k, v in plans.items() if k != "shrink-matches-mean-field"}, maximum=cap)
+    plan = combine_plans(plans, maximum=cap)
+    return Decisions({"train_seeds": trained.n}, plan,
+                     ["Nothing is tuned: the layers of one network are compared, and the activations only at "
+                      "initialization; the pilot sets the number of seeds of each check (rule 6).",
+                      f"The trained networks (every check but shrink-matches-mean-field) use the first {trained.n} "
+                      f"confirmatory seeds: {trained.explanation}"])
+
+
+# -- analysis: the tables the figures draw ---------------------------------------------------
+def analysis(tables: dict) -> dict:
+    """Per-seed signal ratios, shrink factors, gaps, gradients and derivative products."""
+    import pandas as pd
+
     from nnclaims.numeric import theory
 
-    q1 = sw2 * (X * X).sum(axis=1) / X.shape[1]
-    start, inverse = np.unique(np.round(q1, 12), return_inverse=True)
-    with np.errstate(over="ignore"):  # sigmoid' at |z| > 700 underflows to its limit 0, as it should
-        qs = np.array([theory.variance_recursion("sigmoid", q, sw2, HIDDEN) for q in start])  # (unique, HIDDEN)
-        chis = np.vectorize(lambda q: theory.chi("sigmoid", sw2, 0.0, q=q))(qs)
-        q_star, chi_star = theory.fixed_point("sigmoid", sw2, 0.0), theory.chi("sigmoid", sw2, 0.0)
-    q_mean, chi_mean = qs[inverse].mean(axis=0), chis[inverse].mean(axis=0)
-    return [{"sw2": sw2, "layer": l + 1, "q_map": float(q_mean[l]), "chi": float(chi_mean[l]),
-             "predicted_shrink": float(chi_mean[l] ** -0.5), "q_fixed": q_star, "chi_fixed": chi_star,
-             "fixed_shrink": chi_star ** -0.5} for l in range(HIDDEN)]
+    rec, mf, th = tables["records"], tables["mean_field"], tables["mean_field_theory"]
+    signal, signal_theory = [], []
+    for sw2 in [s for s in CHECK_SW2 if s in set(mf["sw2"])]:
+        m = mf[mf["sw2"] == sw2]
+        top = m[m["layer"] == HIDDEN].set_index("seed")["delta"]
+        ratio = m["delta"].to_numpy() / top.reindex(m["seed"]).to_numpy()
+        signal.append(m.assign(ratio=ratio)[["sw2", "seed", "layer", "ratio"]])
+        t = th[th["sw2"] == sw2].sort_values("layer")
+        pred = np.concatenate([np.cumprod(t["predicted_shrink"].to_numpy()[:HIDDEN - 1][::-1])[::-1], [1.0]])
+        signal_theory.append(pd.DataFrame({"sw2": sw2, "layer": t["layer"].to_numpy(), "ratio": 1 / pred}))
+    shrink = [{"sw2": sw2, "seed": s, "shrink": 10**v} for sw2, m in mf[mf["shrink"].notna()].groupby("sw2")
+              for s, v in enumerate(np.log10(m.pivot(index="seed", columns="layer", values="shrink").to_numpy())
+                                    .mean(axis=1))]
+    per_layer = th[th["layer"] < HIDDEN].groupby("sw2")["predicted_shrink"].apply(lambda v: 10 ** np.log10(v).mean())
+    fine = np.geomspace(min(th["sw2"]), max(th["sw2"]), 60)
+    with np.errstate(over="ignore"):
+        fixed = [theory.chi("sigmoid", s, 0.0) ** -0.5 for s in fine]
+    gaps, cells, _ = _mean_field_gaps(tables)
+    eq = equivalence(gaps, MEAN_FIELD_TOL)
+    sig = rec[(rec["activation"] == "sigmoid") & (rec["layer"] <= HIDDEN)].sort_values("layer")
+    sig = sig.assign(cumulative=sig.groupby(["seed", "step"])["deriv_max"].cumprod().to_numpy())
+    init = rec[(rec["step"] == 0) & (rec["layer"] <= HIDDEN)]
+    top = init[init["activation"] == "sigmoid"].assign(log=lambda f: np.log10(f["weight_grad"]))
+    top = 10 ** top.loc[top["layer"] == HIDDEN, "log"].mean()
+    ends = rec[rec["layer"].isin([1, HIDDEN])].pivot_table(index=["activation", "seed", "step"], columns="layer",
+                                                           values="weight_grad").reset_index()
+    k = np.arange(1, HIDDEN + 1)
+    return {
+        "signal": pd.concat(signal), "signal_theory": pd.concat(signal_theory), "shrink": pd.DataFrame(shrink),
+        "shrink_theory": pd.DataFrame({"sw2": per_layer.index, "shrink": per_layer.to_numpy()}),
+        "shrink_fixed_point": pd.DataFrame({"sw2": fine, "shrink": fixed}),
+        "mean_field_gaps": pd.DataFrame({"sw2": [c[0] for c in cells], "layer": [c[1] for c in cells],
+                                         "estimate": eq.estimates, "low": eq.lows, "high": eq.highs}),
+        "init_gradients": init[["activation", "seed", "layer", "weight_grad"]],
+        "init_gradients_theory": pd.DataFrame({"layer": k, "weight_grad": top * 0.25 ** (HIDDEN - k)}),
+        "derivative_products": sig.loc[sig["step"].isin({0, int(rec["step"].max())}),
+                                       ["step", "seed", "layer", "cumulative"]],
+        "derivative_bound": pd.DataFrame({"layer": k, "cumulative": 0.25**k}),
+        "first_vs_last": ends.assign(log_ratio=np.log10(ends[1] / ends[HIDDEN]))[
+            ["activation", "seed", "step", "log_ratio"]],
+        "nielsen": pd.DataFrame({"sw2": [1.0], "estimate": [4.5], "low": [4.0], "high": [5.0]}),  # NIELSEN's 4–5×
+    }
 
 
 # -- the statistics the checks and the seed plan share --------------------------------------------
@@ -290,7 +321,8 @@ def checks(tables: dict) -> list[Check]:
                     f"factor of the backpropagated signal |δ_l+1| / |δ_l| and the mean-field χ_l^(−1/2), every layer "
                     f"and σw² ({len(cells)} cells, Bonferroni); shown: the worst cell, σw² = {sw2:g}, layer "
                     f"{layer + 1} → {layer} (predicted {predicted[eq.worst]:.3g}× per layer)",
-                    eq.interval(), "within", MEAN_FIELD_TOL, unit="relative gap", theory=0.0)]
+                    eq.interval(), "within", MEAN_FIELD_TOL, unit="relative gap", theory=0.0,
+                    basis="supporting")]  # protocol 3: our theory's agreement, not the chapter's words
     out.append(Check.of(CLAIM, "early-layers-learn-slowly",
                         f"Sigmoid: log10 of the relative weight change |W_T − W_0| / |W_0| of hidden layer 1 over "
                         f"hidden layer {HIDDEN}, after {last} steps (paired by seed)",
@@ -298,11 +330,12 @@ def checks(tables: dict) -> list[Check]:
     for step, when in ((first, "at initialization"), (last, f"after {last} training steps")):
         out.append(Check.of(CLAIM, f"first-vs-last-{'init' if step == 0 else 'trained'}",
                             f"Sigmoid: log10(|∇W₁| / |∇W₁₀|) {when}", mean_ci(_first_vs_last(rec, step)),
-                            "<", ORDERS, unit="orders of magnitude"))
+                            "<", ORDERS, unit="orders of magnitude",
+                            basis="chapter" if step == 0 else "supporting"))
     diff = shrink_factor(_logs(rec, "sigmoid", first)) - shrink_factor(_logs(rec, "tanh", first))
     out.append(Check.of(CLAIM, "tanh-shrinks-less",
                         "Per-layer shrink factor of the weight-gradient norm at initialization: sigmoid minus tanh "
-                        "(paired by seed)", mean_ci(diff), ">", 0.0))
+                        "(paired by seed)", mean_ci(diff), ">", 0.0, basis="supporting"))
     gaps_relu, pairs = _pairs(_logs(rec, "relu", first))
     eq = equivalence(gaps_relu, np.log10(RELU_SPREAD))
     i, j = pairs[eq.worst]
@@ -310,11 +343,12 @@ def checks(tables: dict) -> list[Check]:
                         f"ReLU + He at initialization: log10(|∇W_i| / |∇W_j|) for every pair of hidden layers, within "
                         f"±log10 {RELU_SPREAD:g} ({len(pairs)} pairs, Bonferroni); shown: the worst pair, layers "
                         f"{i + 1} and {j + 1}", eq.interval(), "within", float(np.log10(RELU_SPREAD)),
-                        unit="log10 ratio"))
+                        unit="log10 ratio", basis="supporting"))
+    # a factor above 1 does not test "at least 75%": protocol 3's per-layer check (a) will
     out.append(Check.of(CLAIM, "sigmoid-shrinks",
                         "Sigmoid (Xavier): factor by which the weight-gradient norm shrinks per layer going back, at "
                         "initialization", mean_ci(shrink_factor(_logs(rec, "sigmoid", first))), ">", 1.0,
-                        unit="× per layer", reference=NIELSEN))
+                        unit="× per layer", reference=NIELSEN, basis="supporting"))
     return out
 
 
@@ -478,137 +512,9 @@ CHANGES = [
 ]
 
 
-# -- exploration ----------------------------------------------------------------------------
-def _equivalence_plan(gaps: np.ndarray, tol: float, cap: int):
-    """Rule 6 for an equivalence check: the cell that needs the most seeds for its
-    Bonferroni-corrected interval to clear the nearer of ±tol."""
-    level = 1 - 0.10 / gaps.shape[1]
-    plans = [required_seeds(g.mean(), np.sign(g.mean() or 1.0) * tol, sd=g.std(ddof=1), n_pilot=len(g),
-                            maximum=cap, level=level) for g in gaps.T]
-    return max(plans, key=lambda p: p.needed)
-
-
-def decide(tables: dict, profile: str) -> Decisions:
-    rec = tables["records"]
-    last = int(rec["step"].max())
-    cap = SEED_CAP[profile]
-
-    def mean_plan(values, threshold):
-        v = np.asarray(values, dtype=float)
-        return required_seeds(v.mean(), threshold, sd=v.std(ddof=1), n_pilot=len(v), maximum=cap)
-
-    plans = {
-        "shrink-matches-mean-field": _equivalence_plan(_mean_field_gaps(tables)[0], MEAN_FIELD_TOL, cap),
-        "early-layers-learn-slowly": mean_plan(_weight_change(tables), SLOW),
-        "first-vs-last-init": mean_plan(_first_vs_last(rec, 0), ORDERS),
-        "first-vs-last-trained": mean_plan(_first_vs_last(rec, last), ORDERS),
-        "tanh-shrinks-less": mean_plan(shrink_factor(_logs(rec, "sigmoid", 0)) - shrink_factor(_logs(rec, "tanh", 0)),
-                                       0.0),
-        "relu-he-steady": _equivalence_plan(_pairs(_logs(rec, "relu", 0))[0], np.log10(RELU_SPREAD), cap),
-        "sigmoid-shrinks": mean_plan(shrink_factor(_logs(rec, "sigmoid", 0)), 1.0),
-    }
-    trained = combine_plans({k: v for k, v in plans.items() if k != "shrink-matches-mean-field"}, maximum=cap)
-    plan = combine_plans(plans, maximum=cap)
-    return Decisions({"train_seeds": trained.n}, plan,
-                     ["Nothing is tuned: the layers of one network are compared, and the activations only at "
-                      "initialization; the pilot sets the number of seeds of each check (rule 6).",
-                      f"The trained networks (every check but shrink-matches-mean-field) use the first {trained.n} "
-                      f"confirmatory seeds: {trained.explanation}"])
-
-
-# -- analysis: the tables the figures draw ---------------------------------------------------
-def analysis(tables: dict) -> dict:
-    """Per-seed signal ratios, shrink factors, gaps, gradients and derivative products."""
-    import pandas as pd
-
-    from nnclaims.numeric import theory
-
-    rec, mf, th = tables["records"], tables["mean_field"], tables["mean_field_theory"]
-    signal, signal_theory = [], []
-    for sw2 in [s for s in CHECK_SW2 if s in set(mf["sw2"])]:
-        m = mf[mf["sw2"] == sw2]
-        top = m[m["layer"] == HIDDEN].set_index("seed")["delta"]
-        ratio = m["delta"].to_numpy() / top.reindex(m["seed"]).to_numpy()
-        signal.append(m.assign(ratio=ratio)[["sw2", "seed", "layer", "ratio"]])
-        t = th[th["sw2"] == sw2].sort_values("layer")
-        pred = np.concatenate([np.cumprod(t["predicted_shrink"].to_numpy()[:HIDDEN - 1][::-1])[::-1], [1.0]])
-        signal_theory.append(pd.DataFrame({"sw2": sw2, "layer": t["layer"].to_numpy(), "ratio": 1 / pred}))
-    shrink = [{"sw2": sw2, "seed": s, "shrink": 10**v} for sw2, m in mf[mf["shrink"].notna()].groupby("sw2")
-              for s, v in enumerate(np.log10(m.pivot(index="seed", columns="layer", values="shrink").to_numpy())
-                                    .mean(axis=1))]
-    per_layer = th[th["layer"] < HIDDEN].groupby("sw2")["predicted_shrink"].apply(lambda v: 10 ** np.log10(v).mean())
-    fine = np.geomspace(min(th["sw2"]), max(th["sw2"]), 60)
-    with np.errstate(over="ignore"):
-        fixed = [theory.chi("sigmoid", s, 0.0) ** -0.5 for s in fine]
-    gaps, cells, _ = _mean_field_gaps(tables)
-    eq = equivalence(gaps, MEAN_FIELD_TOL)
-    sig = rec[(rec["activation"] == "sigmoid") & (rec["layer"] <= HIDDEN)].sort_values("layer")
-    sig = sig.assign(cumulative=sig.groupby(["seed", "step"])["deriv_max"].cumprod().to_numpy())
-    init = rec[(rec["step"] == 0) & (rec["layer"] <= HIDDEN)]
-    top = init[init["activation"] == "sigmoid"].assign(log=lambda f: np.log10(f["weight_grad"]))
-    top = 10 ** top.loc[top["layer"] == HIDDEN, "log"].mean()
-    ends = rec[rec["layer"].isin([1, HIDDEN])].pivot_table(index=["activation", "seed", "step"], columns="layer",
-                                                           values="weight_grad").reset_index()
-    k = np.arange(1, HIDDEN + 1)
-    return {
-        "signal": pd.concat(signal), "signal_theory": pd.concat(signal_theory), "shrink": pd.DataFrame(shrink),
-        "shrink_theory": pd.DataFrame({"sw2": per_layer.index, "shrink": per_layer.to_numpy()}),
-        "shrink_fixed_point": pd.DataFrame({"sw2": fine, "shrink": fixed}),
-        "mean_field_gaps": pd.DataFrame({"sw2": [c[0] for c in cells], "layer": [c[1] for c in cells],
-                                         "estimate": eq.estimates, "low": eq.lows, "high": eq.highs}),
-        "init_gradients": init[["activation", "seed", "layer", "weight_grad"]],
-        "init_gradients_theory": pd.DataFrame({"layer": k, "weight_grad": top * 0.25 ** (HIDDEN - k)}),
-        "derivative_products": sig.loc[sig["step"].isin({0, int(rec["step"].max())}),
-                                       ["step", "seed", "layer", "cumulative"]],
-        "derivative_bound": pd.DataFrame({"layer": k, "cumulative": 0.25**k}),
-        "first_vs_last": ends.assign(log_ratio=np.log10(ends[1] / ends[HIDDEN]))[
-            ["activation", "seed", "step", "log_ratio"]],
-        "nielsen": pd.DataFrame({"sw2": [1.0], "estimate": [4.5], "low": [4.0], "high": [5.0]}),  # NIELSEN's 4–5×
-    }
-
-
-# -- figures --------------------------------------------------------------------------------
+# -- figures: declared once over the analysis tables, drawn by `figures` --------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Span, Theory, band, curves, draw, figure, overlay, regime
-
-    T, last, arms = tables, int(tables["records"]["step"].max()), dict(group="activation", order=list(SETUPS))
-    setups = {a: f"{a} ({s.replace('_normal', '')} init)" for a, s in SETUPS.items()}
-    return draw(outdir, [
-        figure("mean_field", CLAIM, main=True, caption=MEAN_FIELD_CAPTION, alt=MEAN_FIELD_ALT, size=(15, 4.3), panels=[
-            band(T["signal"], "layer", "ratio", group="sw2", geometric=True, ylog=True, labels="σw² = {:g}, measured",
-                 theory=Theory(T["signal_theory"], "layer", "ratio", "mean field, ∏ χ_l^(1/2)", group="sw2"),
-                 xlabel="hidden layer l (1 = nearest the input)", ylabel="|δ_l| / |δ_10| at initialization (log)",
-                 title="Backpropagated signal, sigmoid nets"),
-            overlay(band(T["shrink"], "sw2", "shrink", geometric=True, labels="measured (geometric mean over layers)",
-                         theory=[Theory(T["shrink_theory"], "sw2", "shrink", "mean field, per layer's q_l"),
-                                 Theory(T["shrink_fixed_point"], "sw2", "shrink",
-                                        "mean field at the fixed point, χ*^(−1/2)", dotted=True)],
-                         threshold=Line(1.0, "1: the gradient neither shrinks nor grows", reference=True)),
-                    regime(T["nielsen"], "sw2", start=4, labels="Nielsen: 4–5× (σw² = 1)"),
-                    xticks=sorted(T["mean_field_theory"]["sw2"].unique()), yticks=[0.5, 0.75, 1, 1.5, 2, 3, 4, 6],
-                    xlog=True, ylog=True, xlabel="σw² (weight variance × fan-in, log)",
-                    ylabel="shrink factor per layer going back (log)",
-                    title="When does the gradient vanish? (above 1: it shrinks)"),
-            regime(T["mean_field_gaps"], "layer", group="sw2", dodge=0.15, labels="σw² = {:g}",
-                   span=Span(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, "±10%: agreement"), threshold=Line(0.0, reference=True),
-                   xlabel="layer l (shrink from l + 1 back to l)", ylabel="measured / predicted − 1",
-                   title="Gap to mean field (simultaneous 90% intervals)")]),
-        figure("gradients_per_layer", CLAIM, caption=GRADIENTS_CAPTION, alt=GRADIENTS_ALT, size=(14, 4.2), panels=[
-            band(T["init_gradients"], "layer", "weight_grad", **arms, geometric=True, labels=setups, ylog=True,
-                 theory=Theory(T["init_gradients_theory"], "layer", "weight_grad", "0.25ᵏ from layer 10"),
-                 xlabel="hidden layer (1 = nearest the input)", ylabel="|∂loss/∂W| at initialization (log)",
-                 title="Gradient norm per layer"),
-            band(T["derivative_products"], "layer", "cumulative", group="step", labels="step {}", ylog=True,
-                 theory=Theory(T["derivative_bound"], "layer", "cumulative", "bound 0.25ᵏ"),
-                 xlabel="number of sigmoid layers k", ylabel="product of the k largest derivatives (log)",
-                 title="Derivative factors against 0.25ᵏ"),
-            band(T["change"], "layer", "relative_change", **arms, ylog=True, xlabel="layer (11 = output)",
-                 ylabel="|W_end − W_start| / |W_start| (log)", title=f"How much each layer learned in {last} steps")]),
-        figure("first_vs_last", CLAIM, caption=FIRST_VS_LAST_CAPTION, alt=FIRST_VS_LAST_ALT, panels=[
-            curves(T["first_vs_last"], "step", "log_ratio", **arms, ylog=False,
-                   threshold=Line(ORDERS, "two orders of magnitude", theory=True), xlabel="training step",
-                   ylabel="log10(|∇W₁| / |∇W₁₀|)", title="First against last hidden layer, during training")]),
-    ])
+    return draw(outdir, FIGURES, tables)
 
 
 MEAN_FIELD_CAPTION = (
@@ -632,3 +538,43 @@ FIRST_VS_LAST_CAPTION = (
     "The gap between the first and the tenth hidden layer's gradient, during training (mean and 95% band over seeds). "
     "Below the dashed line the first layer's gradient is more than 100 times smaller.")
 FIRST_VS_LAST_ALT = "Log ratio of first to last layer gradient over training steps, one line per activation."
+
+_ARMS = dict(group="activation", order=list(SETUPS))
+_SETUPS = {a: f"{a} ({s.replace('_normal', '')} init)" for a, s in SETUPS.items()}
+FIGURES = [
+    figure("mean_field", CLAIM, main=True, caption=MEAN_FIELD_CAPTION, alt=MEAN_FIELD_ALT, size=(15, 4.3), panels=[
+        band(rows_of("signal"), "layer", "ratio", group="sw2", geometric=True, ylog=True, labels="σw² = {:g}, measured",
+             theory=Theory(rows_of("signal_theory"), "layer", "ratio", "mean field, ∏ χ_l^(1/2)", group="sw2"),
+             xlabel="hidden layer l (1 = nearest the input)", ylabel="|δ_l| / |δ_10| at initialization (log)",
+             title="Backpropagated signal, sigmoid nets"),
+        overlay(band(rows_of("shrink"), "sw2", "shrink", geometric=True, labels="measured (geometric mean over layers)",
+                     theory=[Theory(rows_of("shrink_theory"), "sw2", "shrink", "mean field, per layer's q_l"),
+                             Theory(rows_of("shrink_fixed_point"), "sw2", "shrink",
+                                    "mean field at the fixed point, χ*^(−1/2)", dotted=True)],
+                     threshold=Line(1.0, "1: the gradient neither shrinks nor grows", reference=True)),
+                regime(rows_of("nielsen"), "sw2", start=4, labels="Nielsen: 4–5× (σw² = 1)"),
+                xticks=From(lambda T: sorted(T["mean_field_theory"]["sw2"].unique())),
+                yticks=[0.5, 0.75, 1, 1.5, 2, 3, 4, 6], xlog=True, ylog=True, xlabel="σw² (weight variance × fan-in, log)",
+                ylabel="shrink factor per layer going back (log)",
+                title="When does the gradient vanish? (above 1: it shrinks)"),
+        regime(rows_of("mean_field_gaps"), "layer", group="sw2", dodge=0.15, labels="σw² = {:g}",
+               span=Span(-MEAN_FIELD_TOL, MEAN_FIELD_TOL, "±10%: agreement"), threshold=Line(0.0, reference=True),
+               xlabel="layer l (shrink from l + 1 back to l)", ylabel="measured / predicted − 1",
+               title="Gap to mean field (simultaneous 90% intervals)")]),
+    figure("gradients_per_layer", CLAIM, caption=GRADIENTS_CAPTION, alt=GRADIENTS_ALT, size=(14, 4.2), panels=[
+        band(rows_of("init_gradients"), "layer", "weight_grad", **_ARMS, geometric=True, labels=_SETUPS, ylog=True,
+             theory=Theory(rows_of("init_gradients_theory"), "layer", "weight_grad", "0.25ᵏ from layer 10"),
+             xlabel="hidden layer (1 = nearest the input)", ylabel="|∂loss/∂W| at initialization (log)",
+             title="Gradient norm per layer"),
+        band(rows_of("derivative_products"), "layer", "cumulative", group="step", labels="step {}", ylog=True,
+             theory=Theory(rows_of("derivative_bound"), "layer", "cumulative", "bound 0.25ᵏ"),
+             xlabel="number of sigmoid layers k", ylabel="product of the k largest derivatives (log)",
+             title="Derivative factors against 0.25ᵏ"),
+        band(rows_of("change"), "layer", "relative_change", **_ARMS, ylog=True, xlabel="layer (11 = output)",
+             ylabel="|W_end − W_start| / |W_start| (log)",
+             title=From(lambda T: f"How much each layer learned in {int(T['records']['step'].max())} steps"))]),
+    figure("first_vs_last", CLAIM, caption=FIRST_VS_LAST_CAPTION, alt=FIRST_VS_LAST_ALT, panels=[
+        curves(rows_of("first_vs_last"), "step", "log_ratio", **_ARMS, ylog=False,
+               threshold=Line(ORDERS, "two orders of magnitude", theory=True), xlabel="training step",
+               ylabel="log10(|∇W₁| / |∇W₁₀|)", title="First against last hidden layer, during training")]),
+]

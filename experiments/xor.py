@@ -47,6 +47,11 @@ CLAIMS = [
         reference=("Minsky and Papert (1969), Perceptrons; Rumelhart, Hinton and Williams (1986) trained a "
                    "2-2-1 network on XOR and noted that it occasionally stalls in a local minimum."),
         core=True,
+        # No protocol-3 text: the sentence of catalogue section A, its decisive words as the catalogue gives them.
+        sentences=(Sentence("003", "the perceptron and XOR",
+                            "No straight line separates XOR's true inputs from its false ones, so one perceptron "
+                            "cannot learn it, while a network with one hidden layer can.",
+                            ("No single hyperplane", "cannot learn it", "one hidden layer can")),),
     ),
     Claim(
         id="xor-hidden-separable",
@@ -206,7 +211,8 @@ def checks(tables: dict) -> list[Check]:
               unit="of 4"),
         Check("xor-not-separable", "perceptron-cycles",
               f"Share of the {len(per)} visiting orders in which the perceptron fell into an exactly repeating cycle "
-              f"of weights", value=float((per["cycle_epochs"] > 0).mean()), comparator="==", threshold=1.0),
+              f"of weights", value=float((per["cycle_epochs"] > 0).mean()), comparator="==", threshold=1.0,
+              basis="supporting"),  # the perceptron cycling theorem: a mechanism, not the sentence
         Check.of("xor-not-separable", "mlp-2-hidden-majority",
                  f"Success rate (4/4 correct) of the 2-2-1 network over {n} seeds", wilson(k, n), ">", 0.5),
         Check("xor-hidden-separable", "constructed-hidden-separable",
@@ -215,6 +221,24 @@ def checks(tables: dict) -> list[Check]:
               value=int(where(tables["hidden"], codes="constructed")["separable"].iloc[0]), comparator="==",
               threshold=1),
     ]
+
+
+def plain_reasons(tables: dict) -> dict[str, str]:
+    """The reason a student reads first on the index (the numbers with their intervals are on
+    the claim's page)."""
+    lin = where(tables["linear"], gate="XOR").iloc[0]
+    per = where(tables["perceptron"], gate="XOR")
+    k, n = _mlp_successes(tables)
+    separable = bool(where(tables["hidden"], codes="constructed")["separable"].iloc[0])
+    return {
+        "xor-not-separable": (f"The best straight line gets {int(lin['best_linear_correct'])} of XOR's 4 points right; "
+                              f"the perceptron never got more than {int(per['best_correct'].max())} right in any of "
+                              f"its {len(per)} visiting orders; a network with 2 hidden units solved XOR in {k} of "
+                              f"{n} seeds."),
+        "xor-hidden-separable": ("The hand-built 2-2-1 network's hidden layer " +
+                                 ("maps XOR's four points to where one line separates them." if separable else
+                                  "leaves XOR's four points where no line separates them.")),
+    }
 
 
 def controls(tables: dict) -> list[Control]:

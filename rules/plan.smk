@@ -2,6 +2,7 @@
 # every result they must have today (nnclaims.plan). Named input functions below, so
 # that rules read as lists of inputs and outputs. A user error stops here, before any
 # job, with one sentence.
+import functools
 import json
 import os
 import re
@@ -175,13 +176,33 @@ def explore_files_flag(wildcards):
     return f"--explore-files {' '.join(files)}" if files else ""
 
 
+def run_explore_files(wildcards):
+    """The exploration shards one run shard reads: all of them, unless its experiment says
+    which its points need (explore_needs); it waits for no other."""
+    return PLANS[wildcards.experiment].explore_files(shard=int(wildcards.shard))
+
+
+def run_explore_flag(wildcards):
+    files = run_explore_files(wildcards)
+    return f"--explore-files {' '.join(files)}" if files else ""
+
+
 def summary_code(wildcards):
     # A params entry: when the check code changes, Snakemake redoes the summary.
-    return EXPERIMENTS[wildcards.experiment].summary_manifest().digest
+    return _code_digest(wildcards.experiment, "summary")
 
 
 def figures_code(wildcards):
-    return EXPERIMENTS[wildcards.experiment].figures_manifest().digest
+    return _code_digest(wildcards.experiment, "figures")
+
+
+@functools.cache
+def _code_digest(name, stage):
+    # Snakemake evaluates a job's params when it builds the job graph and again when the
+    # job runs; a manifest hashes the code it reaches (a good part of a second's work), and
+    # one run plans with one version of the code, so each is computed once per run.
+    made = EXPERIMENTS[name]
+    return (made.summary_manifest() if stage == "summary" else made.figures_manifest()).digest
 
 
 def run_mem_mb(wildcards):

@@ -4,7 +4,8 @@
 # after any change the shard is a new file, and a stale one is never read as current.
 # An experiment that tunes or chooses its seeds by power explores first, on its own seeds;
 # its confirmatory run reads the exploration's shards and decides from them (cheap, and
-# the same in every job: the decisions are recorded in every shard).
+# the same in every job: the decisions are recorded in every shard). A run shard reads,
+# and waits for, only the exploration shards its points need (explore_needs; all by default).
 
 
 # An experiment whose exploration and confirmatory run are one shard each (every one in
@@ -59,7 +60,7 @@ rule explore:
 
 rule run:
     input:
-        explored=explore_shard_files,
+        explored=run_explore_files,
     output:
         "results/{experiment}/runs/{key}/{shard}-of-{n}.json",
     log:
@@ -71,7 +72,7 @@ rule run:
     params:
         cli=nnclaims_cli(),
         settings=experiment_config,
-        explored=explore_files_flag,
+        explored=run_explore_flag,
     threads: SETTINGS.threads
     resources:
         mem_mb=run_mem_mb,

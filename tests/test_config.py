@@ -38,7 +38,7 @@ def test_readme_configuration_table_matches_the_schema():
 @pytest.mark.parametrize("config,needles", [
     ({"profile": "fast"}, ["'profile'", "'fast'", "quick", "full"]),
     ({"device": "tpu"}, ["'device'", "auto", "cpu", "cuda"]),
-    ({"engine": "vmap"}, ["'engine'", "batched", "loop"]),
+    ({"engine": "vmap"}, ["'engine'", "batched", "fused", "loop"]),
     ({"threads": 0}, ["'threads'", "at least 1"]),
     ({"threads": "two"}, ["'threads'", "integer", "'two'"]),
     ({"seed_block": "fresh"}, ["'seed_block'", "confirmatory", "exploration", "protocol-1"]),

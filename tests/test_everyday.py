@@ -150,7 +150,7 @@ def test_a_failed_run_names_its_failed_jobs_and_their_logs_in_one_block(copy):
 def test_show_and_verdicts_read_the_results(finished):
     shown = nnclaims(finished, "show", "alpha-claim")
     assert shown.returncode == 0, shown.stderr
-    for needle in ("Alpha is above one half", "verdict:   reproduced (1/1 checks pass)", "above-half: Mean value:",
+    for needle in ("Alpha is above one half", "verdict:   reproduced (1/1 chapter checks pass)", "above-half: Mean value:",
                    "needed > 0.5, 4 seeds -> pass; positive control pass, negative control fail",
                    "results/alpha/figures/alpha.svg", "reports/claims/alpha-claim.html"):
         assert needle in shown.stdout, shown.stdout
@@ -175,8 +175,8 @@ def test_results_older_than_the_code_are_named(copy):
     one_sentence(nnclaims(copy, "show", "alpha-claim"),
                  "the results of alpha are older than the code (run code of alpha.py changed: run)")
     listed = nnclaims(copy, "verdicts")
-    assert "alpha-claim  reproduced         1/1 checks pass  (older than the code)" in listed.stdout
-    assert "beta-claim   reproduced         1/1 checks pass\n" in listed.stdout
+    assert "alpha-claim  reproduced         1/1 chapter checks pass  (older than the code)" in listed.stdout
+    assert "beta-claim   reproduced         1/1 chapter checks pass\n" in listed.stdout
 
 
 # -- 5. housekeeping ------------------------------------------------------------------------

@@ -38,13 +38,30 @@ def _run_and_summarize(exp, results):
 
 
 def test_skeleton_runs_end_to_end(tmp_path):
+    import ast
+
+    import pandas as pd
+
     path = write_skeleton("my_claim", tmp_path / "experiments")
     exp = load(path)
     _, verdicts = _run_and_summarize(exp, tmp_path / "results")
     assert [v["claim"] for v in verdicts] == ["my-claim"]
     assert verdicts[0]["verdict"] in ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
-    figures = plot(exp, tmp_path / "results" / "my_claim")
-    assert figures and (tmp_path / "results" / "my_claim" / "figures" / figures[0].file).stat().st_size > 1000
+    base = tmp_path / "results" / "my_claim"
+    # Its analysis step's table is written beside the run's, and the check read that table.
+    final = pd.read_csv(base / "tables" / "final_loss.csv").pivot(index="seed", columns="width", values="loss")
+    # (a check whose controls cannot decide, as at the quick profile's few seeds, is reported as a measurement)
+    rows = pd.concat([pd.read_csv(base / "checks.csv"), pd.read_csv(base / "measurements.csv")])
+    [value] = rows.loc[(rows["check"] == "wider-fits-better") | (rows["name"] == "wider-fits-better"), "value"]
+    assert value == pytest.approx((final[final.columns.max()] - final[final.columns.min()]).mean(), rel=1e-9)
+    # Its one figure is declared with a figure kind, in a few lines, and drawn from that table.
+    figures = plot(exp, base)
+    assert [(f.file, f.claim, f.main) for f in figures] == [("final_loss.svg", "my-claim", True)]
+    assert (base / "figures" / "final_loss.svg").stat().st_size > 1000
+    source = path.read_text()
+    [declared] = [f for f in ast.parse(source).body if getattr(f, "name", "") == "figures"]
+    assert declared.end_lineno - declared.lineno + 1 <= 12
+    assert 'tables["final_loss"]' in ast.get_source_segment(source, declared)
     with pytest.raises(ExperimentError, match="exists"):
         write_skeleton("my_claim", tmp_path / "experiments")
 

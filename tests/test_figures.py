@@ -115,6 +115,47 @@ def test_panel_grid_draws_every_panel_and_returns_the_record(tmp_path):
     assert (tmp_path / "two.svg").stat().st_size > 1000
 
 
+
+def test_a_figure_declared_over_named_tables_draws_the_same(tmp_path):
+    # Declarations may sit at module level before any table exists: tables named, values read later.
+    tables = {"runs": seeds_table(), "fit": pd.DataFrame({"x": [1, 5], "y": [1.0, 10.0]})}
+    later = F.figure("named", "my-claim", caption=F.From(lambda T: f"{len(T['runs'])} runs"), alt="a", panels=[
+        F.band(F.rows_of("runs", arm="a"), "x", "y", theory=F.Theory(F.rows_of("fit"), "x", "y", "theory"),
+               threshold=F.Line(F.From(lambda T: float(T["fit"]["y"].max())), "top of the fit"),
+               xticks=F.From(lambda T: sorted(T["runs"]["x"].unique())), title="named")])
+    now = F.figure("direct", "my-claim", caption="30 runs", alt="a", panels=[
+        F.band(tables["runs"][tables["runs"]["arm"] == "a"], "x", "y", theory=F.Theory(tables["fit"], "x", "y", "theory"),
+               threshold=F.Line(10.0, "top of the fit"), xticks=[1, 2, 3, 4, 5], title="named")])
+    [named] = F.draw(tmp_path, [later], tables)
+    [direct] = F.draw(tmp_path, [now])
+    assert named.caption == "30 runs" == direct.caption
+    assert (tmp_path / "named.svg").read_text().replace("named.svg", "") == \
+        (tmp_path / "direct.svg").read_text().replace("direct.svg", "")
+    assert F.rows_of("runs", arm=["a", "b"], x=2).of(tables)["seed"].tolist() == [0, 1, 2, 0, 1, 2]
+
+
+def test_a_figure_is_left_out_when_its_condition_fails_and_a_histogram_names_its_threshold(tmp_path):
+    table = pd.DataFrame({"slope": np.linspace(0.1, 0.4, 50)})
+    hist = F.histogram(table, "slope", bins=10, threshold=F.Line(0.25, "start", axis="x"), xlabel="slope")
+    ax = F.render(hist)
+    assert len(ax.patches) == 10 and "start" in labels(ax) and ax.get_xlabel() == "slope"
+    declared = [F.figure("maybe", "my-claim", caption="c", alt="a", when=F.From(lambda T: len(T["slopes"]) > 0),
+                         panels=[F.histogram(F.rows_of("slopes"), "slope")])]
+    assert F.draw(tmp_path, declared, {"slopes": table.iloc[:0]}) == []
+    assert [f.file for f in F.draw(tmp_path, declared, {"slopes": table})] == ["maybe.svg"]
+
+
+def test_declaring_a_figure_imports_no_matplotlib():
+    # Experiments declare their figures at import, and every job imports every experiment.
+    import subprocess
+    import sys
+
+    code = ("import sys; from nnclaims.report.figures import band, figure, rows_of; "
+            "figure('f', 'c', caption='c', alt='a', panels=[band(rows_of('t'), 'x', 'y')]); "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
 ANALYSIS = '''
 
 def analysis(tables: dict) -> dict:

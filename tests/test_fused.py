@@ -1,4 +1,4 @@
-"""The fused engine (issue 22, item 2; a prototype): the batched engine's step compiled.
+"""The fused engine (issue 22, item 2; ``engine: fused``): the batched engine's step compiled.
 
 Its sums run in another order than the batched engine's matrix products, so it agrees
 with the plain loop within a tolerance, not bit for bit; where it does not apply it runs
@@ -42,8 +42,39 @@ def test_fused_runs_the_batched_step_where_it_does_not_apply(monkeypatch, capsys
     schedule = Schedule(5, 0.01, batch_size=32)
     dropout = MLPSpec((1, 8, 1), activation="tanh", dropout=0.2)
     assert train(dropout, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="fused").engine == "batched"
+    # wide inputs and outputs: BLAS's products already run near peak, nothing to fuse
+    assert not fused.supported(MLPSpec((64, 32, 10)))
+    assert fused.supported(MLPSpec((64, 32, 1))) and fused.supported(MLPSpec((1, 32, 10)))
     monkeypatch.setattr(fused, "compiler_available", lambda: False)
     result = train(spec, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="fused")
     batched = train(spec, X1, Y1, [0, 1, 2, 3], schedule, device="cpu", engine="batched")
     assert result.engine == "batched" and "no C++ compiler" in capsys.readouterr().err
     assert np.array_equal(result.history["loss"], batched.history["loss"])
+
+
+@needs_compiler
+def test_each_structure_compiles_apart_and_a_hit_limit_is_an_error_not_a_silent_eager_step(monkeypatch):
+    # Dynamo counts compiled versions per code object and, past its limit, runs the frame
+    # uncompiled: the numbers would then depend on what the process trained before. With
+    # the limit at 1, two structures in one process must both run compiled (a cache
+    # each), and a third version of one of them (its stack shrinks) must raise.
+    monkeypatch.setattr(fused, "RECOMPILES", 1)
+    monkeypatch.setattr(fused, "_COMPILED", {})
+    schedule = Schedule(4, [1e-3, 1e-3, 1e-3, 1e-3], optimizer="adam", batch_size=32)
+    for sizes in ((1, 6, 1), (1, 5, 5, 1)):
+        result = train(MLPSpec(sizes, activation="tanh"), X1, Y1, [0, 1, 2, 3], schedule, dtype=torch.float64,
+                       device="cpu", engine="fused")
+        batched = train(MLPSpec(sizes, activation="tanh"), X1, Y1, [0, 1, 2, 3], schedule, dtype=torch.float64,
+                        device="cpu", engine="batched")
+        assert result.engine == "fused" and len(fused._COMPILED) == (2 if sizes[1] == 5 else 1)
+        np.testing.assert_allclose(result.history["loss"], batched.history["loss"], rtol=1e-9, atol=1e-12)
+    # the same structure again reuses its compiled loss ...
+    train(MLPSpec((1, 9, 1), activation="tanh"), X1, Y1, [0, 1, 2, 3], schedule, dtype=torch.float64,
+          device="cpu", engine="fused")
+    assert len(fused._COMPILED) == 2
+    # ... and a second version of it (the stack shrinks when a network diverges) is one
+    # past the limit of 1
+    diverging = Schedule(6, [1e-3, 1e-3, 1e-3, 1e60], optimizer="adam", batch_size=32)
+    with pytest.raises(Exception, match="(?i)recompile"):
+        train(MLPSpec((1, 12, 12, 1), activation="relu", bias_std=0.5), X1, Y1, [0, 1, 2, 3], diverging,
+              dtype=torch.float64, device="cpu", engine="fused")

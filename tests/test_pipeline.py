@@ -30,7 +30,12 @@ def test_results_tables(quick_run):
         assert by_claim[claim]["verdict"] == "reproduced", by_claim[claim]
     for v in verdicts:
         assert v["verdict"] in ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
-        assert int(v["checks_total"]) == sum(c["claim"] == v["claim"] for c in checks) > 0
+        mine = [c for c in checks if c["claim"] == v["claim"]]
+        # rule 11: the tally counts the checks that decide (the chapter's, or all of a claim
+        # beyond the chapter); the supporting ones are counted beside it
+        deciding = mine if v["beyond_chapter"] == "True" else [c for c in mine if c["basis"] == "chapter"]
+        assert int(v["checks_total"]) == len(deciding) and int(v["supporting_total"]) == len(mine) - len(deciding)
+        assert len(mine) > 0
     for name in {v["experiment"] for v in verdicts}:
         prov = quick_run / "results" / name / "provenance.json"
         text = prov.read_text()

@@ -292,3 +292,82 @@ def test_a_theory_function_is_root_found_not_interpolated():
     assert theory_crossing(f, xs, 2.0) == pytest.approx([4.0], rel=1e-9)
     assert crossing(xs, [f(x) for x in xs], 2.0) != pytest.approx([4.0], rel=1e-3)  # a line between 2 and 8 misses
     assert theory_phrase("σw²", xs, f, 2.0) == "theory: holds at σw² below 4"
+
+
+# --- rule 11 in the verdict row: the tally counts the chapter's checks ----------------
+
+from nnclaims.evidence import Measurement  # noqa: E402
+from nnclaims.evidence.summary import plain_reason  # noqa: E402
+
+
+def test_the_tally_counts_chapter_checks_and_supporting_apart():
+    exp = _experiment({"sentence": "chapter", "other": "chapter", "theory-agrees": "supporting",
+                       "mechanism": "supporting"})
+    s = evaluate(exp, {"x": {"sentence": (0.5, 0.9), "other": (-0.5, -0.1), "theory-agrees": (0.1, 0.4),
+                             "mechanism": (-0.4, -0.1)}, "neg": {}})
+    row = s.verdicts[0]
+    assert (row["checks_passed"], row["checks_total"], row["checks_failed"]) == (1, 2, 1)
+    assert (row["supporting_passed"], row["supporting_total"]) == (1, 2)
+    assert row["verdict"] == "partly reproduced" and row["beyond_chapter"] is False and row["regime"] == ""
+    assert row["plain"] == "1 of 2 checks of the chapter's words held; failed: other value."
+
+
+def test_a_claim_beyond_the_chapter_counts_all_its_checks_and_is_flagged():
+    claim = Claim("toy-claim", "Toy", "Not the chapter's.", "A", beyond_chapter=True)
+    s = evaluate(_experiment({"theory-agrees": "supporting", "map": "chapter"}, claim),
+                 {"x": {"theory-agrees": (0.1, 0.4), "map": (0.2, 0.3)}, "neg": {}})
+    row = s.verdicts[0]
+    assert (row["checks_passed"], row["checks_total"], row["supporting_total"]) == (2, 2, 0)
+    assert row["beyond_chapter"] is True
+    assert row["plain"] == "All 2 checks held."
+
+
+def test_an_experiment_without_sentences_or_tags_keeps_its_old_tally():
+    s = evaluate(_experiment({"a": "chapter", "b": "chapter"}), {"x": {"a": (0.5, 0.9), "b": (0.1, 0.2)}, "neg": {}})
+    row = s.verdicts[0]
+    assert (row["checks_passed"], row["checks_total"], row["supporting_total"]) == (2, 2, 0)
+    assert row["plain"] == "All 2 checks of the chapter's words held."
+
+
+def test_the_regime_and_plain_words_come_from_the_experiments_hooks():
+    exp = _experiment({"sentence": "chapter"})
+    exp.module.regimes = lambda tables: {"toy-claim": regime_phrase("σw²", [1, 2, 4], ["pass", "fail", "fail"])}
+    exp.module.plain_reasons = lambda tables: {"toy-claim": " Residual nets trained in 8 of 8 seeds. "}
+    row = evaluate(exp, {"x": {"sentence": (0.5, 0.9)}, "neg": {}}).verdicts[0]
+    assert row["regime"] == "holds at σw² ≤ 1, fails above"
+    assert row["plain"] == "Residual nets trained in 8 of 8 seeds."
+
+
+@pytest.mark.parametrize("hook,bad,match", [
+    ("regimes", {"other-claim": "holds"}, "names claim 'other-claim'"),
+    ("plain_reasons", {"toy-claim": 3}, "must return a dict of claim id -> sentence"),
+])
+def test_a_hook_that_names_an_unknown_claim_or_returns_no_text_is_refused(hook, bad, match):
+    from nnclaims.evidence.experiment import ExperimentError
+
+    exp = _experiment({"sentence": "chapter"})
+    setattr(exp.module, hook, lambda tables: bad)
+    with pytest.raises(ExperimentError, match=match):
+        evaluate(exp, {"x": {"sentence": (0.5, 0.9)}, "neg": {}})
+
+
+def test_plain_words_name_what_failed_and_what_could_not_be_decided():
+    failed = Check("c", "a", "the residual net trains", value=0.2, comparator=">=", threshold=0.5)
+    closed = Check("c", "b", "depth beats width", value=0.0, comparator="<", threshold=-0.3,
+                   undecided="no arm learned (seeds that learned: deep 0/8, shallow 0/8)")
+    assert plain_reason([failed, closed]) == ("0 of 2 checks of the chapter's words held; failed: the residual net "
+                                              "trains; not decided: depth beats width (no arm learned).")
+    assert plain_reason([], [failed]) == "No check tests the chapter's own words."
+    assert plain_reason([]) == "No check could decide."
+
+
+def test_a_demoted_check_keeps_its_basis_as_a_measurement():
+    exp = _experiment({"sentence": "chapter", "theory-agrees": "supporting"})
+    s = evaluate(exp, {"x": {"sentence": (0.5, 0.9), "theory-agrees": (0.1, 0.4)},
+                       "neg": {"theory-agrees": (0.2, 0.3)}})  # its negative control passes
+    demoted = next(m for m in s.measurements if m.name == "theory-agrees")
+    assert demoted.basis == "supporting" and demoted.row()["basis"] == "supporting"
+    assert s.verdicts[0]["supporting_total"] == 0 and s.verdicts[0]["checks_total"] == 1
+    assert Measurement("c", "m", "a number", 1.0).basis == ""  # never a check: no tag
+    with pytest.raises(ValueError, match="basis"):
+        Measurement("c", "m", "a number", 1.0, basis="chapterish")

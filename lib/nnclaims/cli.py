@@ -83,18 +83,27 @@ def cmd_list(args: argparse.Namespace) -> None:
             print(f"  {claim.id:32s} {claim.title}")
 
 
-def _explored(p, args: argparse.Namespace):
-    """Today's exploration of ``p``'s experiment, from its shards (None if it explores not)."""
-    from .stages import explore
+def _explored(p, args: argparse.Namespace, shard: int | None = None):
+    """Today's exploration of ``p``'s experiment, from its shards (None if it explores not):
+    the whole of it, or what confirmatory run shard ``shard`` reads of it."""
+    from .stages import explore, explore_part
 
     if p.explore is None:
         return None
-    files = getattr(args, "explore_files", None) or p.explore_files(args.results)
+    files = getattr(args, "explore_files", None)
+    if files is None:
+        files = p.explore_files(args.results, shard)
+    elif shard is not None and p.experiment.explores_in_parts:  # of the files given, those this shard reads
+        wanted = {Path(f).name for f in p.explore_files(args.results, shard)}
+        files = [f for f in files if Path(f).name in wanted]
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         raise UserError(f"{p.name}: no exploration shard {missing[0]} for today's code and settings; run it first "
                         f"(nnclaims run {p.name} with the same flags)")
-    return explore(p.experiment, files, expect=p.explore.settings, key=p.explore.key)
+    if shard is None:
+        return explore(p.experiment, files, expect=p.explore.settings, key=p.explore.key)
+    return explore_part(p.experiment, files, shard, p.n_shards, p.explore.n_shards, expect=p.explore.settings,
+                        key=p.explore.key)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -113,9 +122,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         if args.shard is not None and not 0 <= args.shard < stage.n_shards:
             raise UserError(f"--shard {args.shard}: shards are numbered 0 to {stage.n_shards - 1} "
                             f"(--shards {stage.n_shards})")
-        explored = _explored(p, args) if phase == "confirm" else None
         todo = [args.shard] if args.shard is not None else range(stage.n_shards)
+        whole = _explored(p, args) if phase == "confirm" and not p.experiment.explores_in_parts else None
         for shard in todo:
+            explored = whole if whole is not None or phase != "confirm" else _explored(p, args, shard)
             files = p.explore_files(args.results) if phase == "explore" else stage.shard_files(args.results)
             out = (args.explore_out if phase == "explore" else args.out) or files[shard]
             payload = run_shard(p.experiment, stage.settings, shard=shard, n_shards=stage.n_shards,

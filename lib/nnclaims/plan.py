@@ -5,7 +5,9 @@ hand plans the same way from its flags. A `Plan` names the shard files that toda
 and settings make (a new key after any change, so nothing stale is ever read as current)
 and, when older results exist, says in words why they are being recomputed. An experiment
 that explores first (tuning, seeds by power) has two stages: the exploration, on its own
-seeds, and the confirmatory run, whose key includes the exploration's.
+seeds, and the confirmatory run, whose key includes the exploration's. Each run shard
+reads the exploration shards that the experiment says its points need (all of them by
+default; ``explore_needs``, see `nnclaims.evidence.experiment`), and waits for no other.
 
 `stale_results` checks, before any job, every result on disk against the checksums its
 producer recorded and against today's plan, and names what must be remade and the output
@@ -49,6 +51,8 @@ class Plan:
     experiment: Experiment
     confirm: Stage
     explore: Stage | None = None
+    # Per confirmatory run shard, the exploration shards it reads (by number).
+    explore_reads: tuple[tuple[int, ...], ...] = ()
 
     @property
     def name(self) -> str:
@@ -81,12 +85,15 @@ class Plan:
         the exploration's key."""
         return self.explore is not None and self.explore.n_shards == 1 and self.confirm.n_shards == 1
 
-    def explore_files(self, results_dir: str | Path = "results") -> list[str]:
+    def explore_files(self, results_dir: str | Path = "results", shard: int | None = None) -> list[str]:
+        """The exploration's shard files: all of them, or those that run shard ``shard`` reads."""
         if self.explore is None:
             return []
         if self.one_job:
-            return [str(Path(results_dir) / self.name / "runs" / self.key / "explore-0-of-1.json")]
-        return self.explore.shard_files(results_dir)
+            files = [str(Path(results_dir) / self.name / "runs" / self.key / "explore-0-of-1.json")]
+        else:
+            files = self.explore.shard_files(results_dir)
+        return files if shard is None else [files[j] for j in self.explore_reads[shard]]
 
     def reasons(self, results_dir: str | Path = "results") -> list[str]:
         """Why today's results differ from the ones summarized last, in words (empty when
@@ -122,16 +129,22 @@ def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Pl
         explore = None
         if exp.explores:
             manifest = exp.explore_manifest(versions)
-            xsettings = settings.for_run(name, exp.explore_seeds, manifest.reads, seed_block="exploration")
+            xsettings = settings.for_run(name, exp.explore_seeds, manifest.reads, seed_block="exploration",
+                                         protocol=exp.protocol)
             explore = Stage(name, "explore", xsettings, manifest, run_key(manifest, xsettings),
                             exp.shards(settings.profile, shards, phase="explore"))
         manifest = exp.run_manifest(versions)
-        # With an exploration, the number of seeds is its decision (by power) unless overridden.
-        n_seeds = override if explore is not None else exp.n_seeds(settings.profile, override)
-        csettings = settings.for_run(name, n_seeds, manifest.reads, explore_key=explore.key if explore else "")
-        confirm = Stage(name, "confirm", csettings, manifest, run_key(manifest, csettings),
-                        exp.shards(settings.profile, shards))
-        plans[name] = Plan(exp, confirm, explore)
+        # With an exploration, the number of seeds is its decision (by power) unless overridden;
+        # run shards that read only part of it keep SEEDS (power reads the whole exploration).
+        decided = explore is not None and not exp.explores_in_parts
+        n_seeds = override if decided else exp.n_seeds(settings.profile, override)
+        csettings = settings.for_run(name, n_seeds, manifest.reads, explore_key=explore.key if explore else "",
+                                     protocol=exp.protocol)
+        n_run = exp.shards(settings.profile, shards)
+        confirm = Stage(name, "confirm", csettings, manifest, run_key(manifest, csettings), n_run)
+        reads = tuple(tuple(exp.explore_reads(settings.profile, s, n_run, explore.n_shards)) for s in range(n_run)) \
+            if explore is not None else ()
+        plans[name] = Plan(exp, confirm, explore, reads)
     return plans
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .evidence import results
 from .evidence.errors import UserError
@@ -90,6 +90,16 @@ def stale_sentence(name: str, reasons: list[str]) -> str:
             f"run the workflow again (snakemake --cores 2) to bring them up to date")
 
 
+def checks_tally(row: Mapping) -> str:
+    """"2/3 chapter checks pass, and 1 of 2 supporting": the checks that decide first
+    (rule 11), then the others; results older than the split have no supporting counts."""
+    out = f"{row['checks_passed']}/{row['checks_total']} chapter checks pass"
+    supporting = row.get("supporting_total")
+    if supporting not in (None, "") and int(supporting) > 0:
+        out += f", and {int(row.get('supporting_passed') or 0)} of {int(supporting)} supporting"
+    return out
+
+
 def verdicts_text(results_dir: str | Path = "results", experiments_dir: str | Path = "experiments") -> str:
     """One line per claim: its verdict and how many checks passed; results older than the
     code are marked, with one sentence at the end saying which and what to do."""
@@ -102,7 +112,7 @@ def verdicts_text(results_dir: str | Path = "results", experiments_dir: str | Pa
     width = max(len(r["claim"]) for r in rows)
     lines = []
     for r in sorted(rows, key=lambda r: (str(r["section"]), r["claim"])):
-        checks = f"{r['checks_passed']}/{r['checks_total']} checks pass" if r.get("checks_total") is not None else ""
+        checks = checks_tally(r) if r.get("checks_total") is not None else ""
         mark = "  (older than the code)" if r["experiment"] in stale else ""
         lines.append(f"{r['claim']:{width}s}  {r['verdict']:18s} {checks}{mark}")
     tally: dict[str, int] = {}
@@ -141,7 +151,7 @@ def show_text(claim: str, results_dir: str | Path = "results", experiments_dir: 
         raise UserError(stale_sentence(name, reasons))
     base = Path(results_dir) / name
     lines = [f"{claim}: {row['title']}", f"  statement: {_statement(claim, name, results_dir, experiments_dir)}",
-             f"  verdict:   {row['verdict']} ({row['checks_passed']}/{row['checks_total']} checks pass)"]
+             f"  verdict:   {row['verdict']} ({checks_tally(row)})"]
     if row.get("reason"):
         lines.append(f"  why:       {row['reason']}")
     lines += ["  checks:"] + [f"    {line}" for line in _check_lines(claim, base)]

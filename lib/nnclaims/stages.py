@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from .evidence import records, results, shards
 from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
 from .evidence.settings import ConfigError, RunSettings
@@ -33,8 +35,6 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     what the exploration decided (``explored``, see `explore`) when the experiment has one.
     Returns (and writes to ``out``, atomically) the shard: tables, provenance and a checksum.
     """
-    from .nn import device as devices  # imports torch: only this stage needs it
-
     if not 0 <= shard < n_shards:
         raise ExperimentError(f"shard {shard} does not exist: shards are numbered 0 to {n_shards - 1}")
     versions = shards.run_versions()
@@ -45,24 +45,24 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
                            f"(key {key}, now {actual}); run snakemake again")
     planned = settings
     settings, decided = _decided(exp, settings, phase, explored)
-    devices.pin_threads(settings.threads)
-    try:
-        device = devices.resolve(settings.device)
-    except ValueError as err:
-        raise ConfigError(f"config key 'device': {err}") from None
+    device = _device(settings, _trains(exp, manifest))
     ctx = RunContext(seeds=list(settings.seeds), device=device, engine=settings.engine,
                      mnist_path=settings.mnist_path, profile=settings.profile, phase=phase, decisions=decided)
     grid = exp.grid(settings.profile, phase)
-    mine = list(range(shard, len(grid), n_shards))
+    mine = shards.shard_points(shard, n_shards, len(grid))
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    tables, timings = _run_points(exp, grid, mine, ctx, f"{exp.name} {phase} shard {shard}/{n_shards}")
+    # NumPy's BLAS too runs on the configured threads: a Snakemake job gets them from the
+    # environment Snakemake sets, a run by hand would otherwise use every core and round
+    # differently (seen: the perceptron's margin in its last bits).
+    with threadpool_limits(limits=settings.threads):
+        tables, timings = _run_points(exp, grid, mine, ctx, f"{exp.name} {phase} shard {shard}/{n_shards}")
     provenance = {
         "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
         "seeds": list(settings.seeds), "manifest": manifest.as_dict(),
         "decisions": explored.decisions if phase == "confirm" and explored is not None else None,
         "shard": shard, "n_shards": n_shards, "n_points": len(grid), "points": [grid[i] for i in mine],
-        "point_index": mine, "device": devices.describe(device), "code": results.git_info(exp.path.parent),
+        "point_index": mine, "device": _describe(device, settings.threads), "code": results.git_info(exp.path.parent),
         "versions": results.versions(), "machine": results.machine(),
         "started": started.isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - t0, 3),
         "point_timings": timings,
@@ -71,6 +71,72 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     if out is not None:
         results.write_json(out, payload)
     return payload
+
+
+def _trains(exp: Experiment, manifest: Any) -> bool:
+    """Whether the run code can use torch: it reaches the library's nn package, or the
+    experiment imports torch itself. A run that does not is spared importing it (over a
+    second of each quick job)."""
+    return any(m.startswith("nnclaims.nn") for m in manifest.parts) or \
+        any(line.lstrip().startswith(("import torch", "from torch")) for line in exp.path.read_text().splitlines())
+
+
+def _device(settings: RunSettings, trains: bool) -> str:
+    """The device the run computes on, with torch's threads pinned (results change with
+    their number). Without training, ``auto`` is the CPU and torch is not imported: should
+    the run code import it after all, its threads are pinned the moment it loads."""
+    if not trains and settings.device != "cuda":
+        _pin_torch_on_import(settings.threads)
+        return "cpu"
+    from .nn import device as devices  # imports torch
+
+    devices.pin_threads(settings.threads)
+    try:
+        return devices.resolve(settings.device)
+    except ValueError as err:
+        raise ConfigError(f"config key 'device': {err}") from None
+
+
+def _describe(device: str, threads: int) -> dict[str, Any]:
+    import sys
+
+    if "torch" not in sys.modules:
+        return {"device": device, "torch_threads": threads}  # pinned to this if it loads
+    from .nn import device as devices
+
+    return devices.describe(device)
+
+
+def _pin_torch_on_import(threads: int) -> None:
+    import importlib.abc
+    import importlib.machinery
+    import sys
+
+    if "torch" in sys.modules:
+        from .nn import device as devices
+
+        devices.pin_threads(threads)
+        return
+
+    class PinOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name != "torch":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is not None and spec.loader is not None:
+                load = spec.loader.exec_module
+
+                def exec_module(module):
+                    load(module)
+                    from .nn import device as devices
+
+                    devices.pin_threads(threads)
+
+                spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, PinOnImport())
 
 
 def _decided(exp: Experiment, settings: RunSettings, phase: str,
@@ -117,13 +183,23 @@ class Explored:
     settings: dict
     manifest: dict
     wall_s: float
+    files: tuple[str, ...] = ()
 
 
-def explore(exp: Experiment, shard_files: list[str | Path], *, expect: RunSettings, key: str) -> Explored:
+def explore(exp: Experiment, shard_files: list[str | Path], *, expect: RunSettings, key: str,
+            part: tuple[list[int], int] | None = None) -> Explored:
     """Merge the exploration's shards (verified like any shards) and let the experiment
-    decide: its tuned values and its seeds by power."""
-    tables, provenance = merge_shards(shard_files, expect, key)
-    made = exp.decide(tables, expect.profile).as_dict()
+    decide: its tuned values and its seeds by power. ``part``: (shards, n_shards) when the
+    files are only those exploration shards, the ones a run shard reads (see
+    `explore_part`); nothing is decided from none."""
+    tables: dict = {}
+    provenance: list[dict] = []
+    made = {"values": {}, "seeds": None, "notes": []}  # from no exploration shard, nothing is decided
+    if part is None or part[0]:
+        n_points = len(exp.grid(expect.profile, "explore"))
+        cover = None if part is None else shards.shards_points(part[0], part[1], n_points)
+        tables, provenance = merge_shards(shard_files, expect, key, cover)
+        made = exp.decide(tables, expect.profile).as_dict()
     if made["seeds"] is not None and not isinstance(made["seeds"], dict):
         raise ExperimentError(f"{exp.name}: decide() must give its seed plan as nnclaims.evidence.SeedPlan "
                               f"(from required_seeds) or None")
@@ -131,13 +207,26 @@ def explore(exp: Experiment, shard_files: list[str | Path], *, expect: RunSettin
         n = exp.n_seeds(expect.profile)
         made["seeds"] = {"n": n, "explanation": f"{n} seeds, fixed by the design (not chosen by power)."}
     json.dumps(made)  # decisions must be plain data: they are recorded in every shard
-    return Explored(key, tables, made, expect.as_dict(), provenance[0]["manifest"],
-                    round(sum(p["wall_s"] for p in provenance), 3))
+    return Explored(key, tables, made, expect.as_dict(), provenance[0]["manifest"] if provenance else {},
+                    round(sum(p["wall_s"] for p in provenance), 3), tuple(map(str, shard_files)))
 
 
-def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -> tuple[dict, list[dict]]:
+def explore_part(exp: Experiment, shard_files: list[str | Path], shard: int, n_shards: int, n_explore: int, *,
+                 expect: RunSettings, key: str) -> Explored:
+    """What confirmatory run shard ``shard`` (of ``n_shards``) decides from: the exploration
+    shards it reads (`Experiment.explore_reads`: all, unless the experiment declares
+    ``explore_needs``), given as ``shard_files``, out of ``n_explore``."""
+    reads = exp.explore_reads(expect.profile, shard, n_shards, n_explore)
+    if len(reads) == n_explore:
+        return explore(exp, shard_files, expect=expect, key=key)
+    return explore(exp, shard_files, expect=expect, key=key, part=(reads, n_explore))
+
+
+def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str,
+                 cover: list[int] | None = None) -> tuple[dict, list[dict]]:
     """Tables (as DataFrames, in grid order) and the provenance of every shard, after
-    checking that the shards were made by today's code and settings and cover the grid."""
+    checking that the shards were made by today's code and settings and cover the grid
+    (or exactly the points ``cover`` lists)."""
     import pandas as pd
 
     if not shard_files:
@@ -155,7 +244,10 @@ def merge_shards(shard_files: list[str | Path], expect: RunSettings, key: str) -
                                f"delete it or rerun it (snakemake --forcerun run)")
     covered = sorted(i for p in payloads for i in p["provenance"]["point_index"])
     n_points = payloads[0]["provenance"]["n_points"]
-    if covered != list(range(n_points)):
+    if cover is not None and covered != cover:
+        raise ResultsError(f"{expect.experiment}: the shards {', '.join(map(str, shard_files))} are not the "
+                           f"exploration shards this run shard reads (grid points {cover}); give exactly those")
+    if cover is None and covered != list(range(n_points)):
         raise ResultsError(f"{expect.experiment}: the shards {', '.join(map(str, shard_files))} do not cover its "
                            f"{n_points} grid points exactly once; delete them and rerun")
     devices = sorted({p["provenance"]["device"]["device"] for p in payloads})
@@ -186,10 +278,7 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         if explored is None or explored.key != expect.explore_key:
             raise ResultsError(f"{exp.name} explores first: its summary needs today's exploration "
                                f"(key {expect.explore_key})")
-        used = [p["decisions"] for p in provenance]
-        if any(u != explored.decisions for u in used):
-            raise ResultsError(f"{exp.name}: its shards were run with other decisions than its exploration gives "
-                               f"today; delete them and rerun")
+        _check_decisions(exp, provenance, explored, expect)
         made = {"key": explored.key, **explored.decisions, "settings": explored.settings, "wall_s": explored.wall_s,
                 "manifest": explored.manifest}
         tables.update({f"explore_{name}": frame for name, frame in explored.tables.items()})
@@ -215,6 +304,47 @@ def summarize(exp: Experiment, shard_files: list[str | Path], outdir: str | Path
         "files": files,
     })
     return summary.verdicts
+
+
+def _check_decisions(exp: Experiment, provenance: list[dict], explored: Explored, expect: RunSettings) -> None:
+    """Every run shard was given what the exploration shards it reads decide today, and,
+    where it reads only part of the exploration, each value it used is the whole's (else
+    its ``explore_needs`` leaves out exploration that a decision reads)."""
+    whole = explored.decisions
+    if exp.explores_in_parts and whole["seeds"]["n"] != exp.n_seeds(expect.profile):
+        raise ExperimentError(f"{exp.name}: decide() chose {whole['seeds']['n']} seeds, but run shards that read "
+                              f"part of the exploration (explore_needs) keep the {exp.n_seeds(expect.profile)} of "
+                              f"SEEDS; fix the seeds in decide() or remove explore_needs")
+    if exp.explores_in_parts and not explored.files:
+        raise ResultsError(f"{exp.name}: its summary needs the exploration's shard files (stages.explore gives them)")
+    xsettings, n_explore = RunSettings.from_dict(explored.settings), len(explored.files)
+    for p in provenance:
+        used = whole
+        reads = exp.explore_reads(expect.profile, p["shard"], p["n_shards"], n_explore) if exp.explores_in_parts else []
+        if exp.explores_in_parts and len(reads) < n_explore:
+            used = explore(exp, [explored.files[j] for j in reads], expect=xsettings, key=explored.key,
+                           part=(reads, n_explore)).decisions
+            if (where := _differs(used["values"], whole["values"])) is not None:
+                raise ExperimentError(f"{exp.name}: run shard {p['shard']} decides {where or 'its values'} from the "
+                                      f"exploration shards it reads, but the whole exploration decides otherwise; "
+                                      f"its explore_needs leaves out exploration that this decision reads")
+        if p["decisions"] != used:
+            raise ResultsError(f"{exp.name}: its shards were run with other decisions than its exploration gives "
+                               f"today; delete them and rerun")
+
+
+def _differs(part: Any, whole: Any, path: str = "") -> str | None:
+    """The first value of ``part`` (by its path of keys) that ``whole`` does not hold equal;
+    None when ``whole`` holds all of ``part``."""
+    if isinstance(part, dict) and isinstance(whole, dict):
+        for k, v in part.items():
+            inner = f"{path}[{k!r}]"
+            if k not in whole:
+                return inner
+            if (found := _differs(v, whole[k], inner)) is not None:
+                return found
+        return None
+    return None if part == whole else path
 
 
 def write_summary(summary: Summary, tables: dict[str, Any], outdir: Path) -> dict[str, dict]:

@@ -144,6 +144,14 @@ class Measurement:
     reference: str = ""
     method: str = ""
     note: str = ""
+    # Rule 11: a check demoted by its controls keeps its tag ("chapter" or "supporting"),
+    # so the page can still say which sentence it was meant to test; empty for a number
+    # that never was a check.
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        if self.basis and self.basis not in BASES:
+            raise ValueError(f"measurement {self.name!r}: basis {self.basis!r} is not one of {', '.join(BASES)}")
 
     @classmethod
     def of(cls, claim: str, name: str, description: str, interval: "Interval", **kw) -> "Measurement":
@@ -153,7 +161,7 @@ class Measurement:
     @classmethod
     def from_check(cls, check: Check, note: str) -> "Measurement":
         return cls(check.claim, check.check, check.description, check.value, check.ci_low, check.ci_high,
-                   check.n_seeds, check.unit, check.theory, check.reference, check.method, note)
+                   check.n_seeds, check.unit, check.theory, check.reference, check.method, note, basis=check.basis)
 
     def row(self) -> dict:
         return asdict(self)

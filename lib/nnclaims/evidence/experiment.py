@@ -31,6 +31,17 @@ first; ``run`` then gets the decisions as ``ctx.decisions`` and the confirmatory
 ``ctx.seeds``; the checks see them as the table ``decisions`` and the exploration tables
 as ``explore_<name>``.
 
+Such an experiment may also define ``explore_needs(point, profile) -> list[dict]``: the
+exploration points (dicts from ``explore``) whose results ``run(point)`` reads through
+``ctx.decisions`` ([] for none); without it, every point needs the whole exploration.
+With it, each confirmatory run shard waits only for the exploration shards that hold the
+points its own points need, and its decisions are ``decide`` on those shards' tables
+alone: ``decide`` must then accept part of the exploration and decide from it at least
+what those points read. The summary checks that every value a run shard used is the
+whole exploration's, and the seed count stays the one ``SEEDS`` fixes (a seed count
+chosen by power reads the whole exploration, so such an experiment keeps the default).
+A run shard's key holds the exploration's key, which every exploration shard shares.
+
 This module imports neither torch nor the experiments' heavy dependencies, so that the
 workflow can discover experiments quickly.
 """
@@ -49,6 +60,8 @@ from .errors import UserError
 from .decisions import Decisions
 from .fingerprint import Manifest, manifest
 from .sentences import Sentence
+from .settings import PROTOCOLS
+from .shards import shard_of, shard_points
 
 PROFILES = ("quick", "full")
 SECTIONS = {
@@ -65,7 +78,8 @@ REQUIRED = ("CLAIMS", "SEEDS", "grid", "run", "checks", "controls", "figures")
 DEFAULT_RESOURCES = {"mem_mb": 2000, "runtime": 30}
 # What each stage's results depend on, beyond the roots it calls: the shard format shapes
 # what `run` writes; the summary code turns tables into checks and verdicts.
-RUN_ROOTS, RUN_LIBRARY = ("grid", "run"), ("nnclaims.evidence.records",)
+# explore_needs shapes what the run is given to decide from.
+RUN_ROOTS, RUN_LIBRARY = ("grid", "run", "explore_needs"), ("nnclaims.evidence.records",)
 EXPLORE_ROOTS = ("explore", "run", "decide", "EXPLORE_SEEDS")
 EXPLORE_SEEDS = 4  # rule 5: tuning uses four exploration seeds
 SUMMARY_ROOTS = ("checks", "controls", "measurements", "analysis", "CLAIMS", "CHANGES")
@@ -186,8 +200,41 @@ class Experiment:
         return hasattr(self.module, "explore")
 
     @property
+    def protocol(self) -> int:
+        """The protocol its design is from (``PROTOCOL``, default 2): 3 draws its seeds from
+        protocol 3's blocks (rule 17, `nnclaims.evidence.settings.block_for`)."""
+        return int(getattr(self.module, "PROTOCOL", 2))
+
+    @property
     def explore_seeds(self) -> int:
         return int(getattr(self.module, "EXPLORE_SEEDS", EXPLORE_SEEDS))
+
+    @property
+    def explores_in_parts(self) -> bool:
+        """Whether its run shards read only part of the exploration (``explore_needs``)."""
+        return self.explores and hasattr(self.module, "explore_needs")
+
+    def explore_reads(self, profile: str, shard: int, n_shards: int, n_explore: int) -> list[int]:
+        """The exploration shards (of ``n_explore``) that confirmatory run shard ``shard``
+        (of ``n_shards``) reads: those holding a point that one of its points needs
+        (``explore_needs``); all of them by default, none without an exploration."""
+        if not self.explores:
+            return []
+        if not self.explores_in_parts:
+            return list(range(n_explore))
+        explored, grid = self.grid(profile, "explore"), self.grid(profile)
+        needed = set()
+        for index in shard_points(shard, n_shards, len(grid)):
+            wanted = self.module.explore_needs(dict(grid[index]), profile)
+            if not isinstance(wanted, (list, tuple)) or not all(isinstance(q, dict) for q in wanted):
+                raise ExperimentError(f"{self.name}: explore_needs() must return a list of exploration points "
+                                      f"(dicts from explore()), not {wanted!r}")
+            for q in wanted:
+                if q not in explored:
+                    raise ExperimentError(f"{self.name}: explore_needs({grid[index]}) names {q}, which is not a "
+                                          f"point of explore({profile!r})")
+                needed.add(shard_of(explored.index(q), n_explore))
+        return sorted(needed)
 
     def explore_manifest(self, versions: Mapping[str, str] | None = None) -> Manifest:
         return manifest(self.path, EXPLORE_ROOTS, RUN_LIBRARY, versions)
@@ -272,9 +319,15 @@ def load(path: str | Path) -> Experiment:
     missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
     if hasattr(module, "explore") != hasattr(module, "decide"):
         missing.append("decide" if hasattr(module, "explore") else "explore")
+    if hasattr(module, "explore_needs") and not hasattr(module, "explore"):
+        raise ExperimentError(f"{path.name}: explore_needs() says which exploration points a run reads, but the "
+                              f"experiment defines no explore(); remove it or add an exploration")
     if missing:
         raise ExperimentError(f"{path.name}: an experiment must define {', '.join(missing)} "
                               f"(see README, 'Adding an experiment')")
+    if getattr(module, "PROTOCOL", 2) not in PROTOCOLS:
+        raise ExperimentError(f"{path.name}: PROTOCOL is {getattr(module, 'PROTOCOL')!r}; allowed: "
+                              f"{', '.join(map(str, PROTOCOLS))} (3 for a design changed in protocol 3)")
     for profile in PROFILES:
         if profile not in module.SEEDS:
             raise ExperimentError(f"{path.name}: SEEDS has no entry for profile {profile!r}")

@@ -39,9 +39,13 @@ CHECK_COLUMNS = ["claim", "check", "value", "ci_low", "ci_high", "comparator", "
                  "n_seeds", "unit", "outcome", "theory", "reference", "description", "method", "fragile",
                  "positive_control", "negative_control", "basis", "undecided"]  # protocol 3, rules 11 and 12
 MEASUREMENT_COLUMNS = ["claim", "name", "value", "ci_low", "ci_high", "n_seeds", "unit", "theory", "reference",
-                       "description", "method", "note"]
+                       "description", "method", "note", "basis"]  # basis: a demoted check's rule-11 tag
+# checks_passed/_total/_failed count the checks that decide (rule 11: the chapter's);
+# supporting_* the others; regime: where the sentence holds (rule 18); plain: the reason
+# in plain words, read first on the index.
 VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total",
-                   "checks_failed", "reason"]
+                   "checks_failed", "reason", "supporting_passed", "supporting_total", "beyond_chapter", "regime",
+                   "plain"]
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -112,6 +116,10 @@ def read_json(path: str | Path) -> Any:
 
 
 def _jsonable(obj: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # a claim's `Sentence`, recorded by publish
+        return dataclasses.asdict(obj)
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

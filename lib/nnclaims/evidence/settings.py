@@ -23,7 +23,25 @@ from .errors import UserError
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "config" / "schema.yaml"
 # Seeds of each block (Protocol 2, rule 1): verdicts come from the confirmatory block,
 # anything tuned from the exploration block; protocol 1 used seeds from 0.
-SEED_BLOCKS = {"protocol-1": 0, "confirmatory": 10_000, "exploration": 20_000}
+SEED_BLOCKS = {"protocol-1": 0, "confirmatory": 10_000, "exploration": 20_000,
+               "protocol-3-confirmatory": 30_000, "protocol-3-exploration": 40_000}
+# Protocol 3, rule 17: an experiment whose design (or analysis, P3-8) changed in protocol 3
+# says so with `PROTOCOL = 3` and draws its seeds from blocks of its own, so that no
+# protocol-3 verdict reuses a seed that protocol 2 saw; the others keep their protocol-2
+# runs. The config's `seed_block` names the role (confirmatory, exploration); the
+# experiment's protocol picks the block.
+PROTOCOL_BLOCKS = {3: {"confirmatory": "protocol-3-confirmatory", "exploration": "protocol-3-exploration"}}
+PROTOCOLS = (2, 3)
+
+
+def block_for(role: str, protocol: int = 2) -> str:
+    """The seed block of ``role`` (a `seed_block` value) for an experiment of ``protocol``."""
+    return PROTOCOL_BLOCKS.get(protocol, {}).get(role, role)
+
+
+def is_confirmatory(block: str) -> bool:
+    """Whether verdicts may come from this block (the report and the findings ask)."""
+    return block in ("confirmatory", PROTOCOL_BLOCKS[3]["confirmatory"])
 
 
 class ConfigError(UserError):
@@ -107,13 +125,14 @@ class Settings:
         return self.overrides.get(experiment, {}).get(key)
 
     def for_run(self, experiment: str, n_seeds: int | None, reads: Iterable[str] = (), seed_block: str | None = None,
-                explore_key: str = "") -> "RunSettings":
+                explore_key: str = "", protocol: int = 2) -> "RunSettings":
         """What one experiment's computed results depend on. ``reads`` are the run-context
         fields its run code reads (see `nnclaims.evidence.fingerprint`): the MNIST path
         shapes only the experiments that read it. ``n_seeds`` None: the number of seeds is
-        decided by the exploration whose key is ``explore_key`` (seeds by power)."""
+        decided by the exploration whose key is ``explore_key`` (seeds by power).
+        ``protocol``: the experiment's, which picks its seed block (rule 17)."""
         uses_mnist = "mnist_path" in set(reads)
-        block = seed_block or self.seed_block
+        block = block_for(seed_block or self.seed_block, protocol)
         seeds = () if n_seeds is None else tuple(SEED_BLOCKS[block] + k for k in range(n_seeds))
         return RunSettings(experiment=experiment, profile=self.profile, seed_block=block, seeds=seeds,
                            explore_key=explore_key, engine=self.engine,

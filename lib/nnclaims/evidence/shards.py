@@ -50,6 +50,22 @@ def shard_name(shard: int, n_shards: int) -> str:
     return f"{shard}-of-{n_shards}"
 
 
+def shard_points(shard: int, n_shards: int, n_points: int) -> list[int]:
+    """The grid points one shard runs: every ``n_shards``-th, from ``shard`` on (grids list
+    their costliest points first, so that these go to different jobs)."""
+    return list(range(shard, n_points, n_shards))
+
+
+def shards_points(shards: list[int], n_shards: int, n_points: int) -> list[int]:
+    """The grid points that the given shards run together, in grid order."""
+    return sorted(i for s in shards for i in shard_points(s, n_shards, n_points))
+
+
+def shard_of(point: int, n_shards: int) -> int:
+    """The shard that runs grid point ``point``."""
+    return point % n_shards
+
+
 def shard_path(results: str | Path, experiment: str, key: str, shard: int, n_shards: int) -> Path:
     return Path(results) / experiment / "runs" / key / f"{shard_name(shard, n_shards)}.json"
 

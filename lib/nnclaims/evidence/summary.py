@@ -8,6 +8,9 @@ with the reason (rules 7 and 15).
 Each claim then gets its verdict (rule 8) from its `chapter` checks (rule 11; a claim
 beyond the chapter from all its checks) and a sentence that names what held and what
 failed, with the numbers; `supporting` checks are reported in it as our expectations.
+The verdict row's tally counts the checks that decide; two optional hooks of an
+experiment fill the rest of the row: ``regimes(tables)`` (claim id -> where its sentence
+holds, rule 18) and ``plain_reasons(tables)`` (claim id -> the reason in plain words).
 """
 
 from __future__ import annotations
@@ -43,20 +46,77 @@ def evaluate(exp: Experiment, tables: dict[str, Any]) -> Summary:
     outcomes = _control_outcomes(exp, tables, checks, controls)
     kept, demoted = _apply_controls(checks, outcomes)
     measured += [Measurement.from_check(c, note) for c, note in demoted]
+    regimes, plain = _phrases(exp, tables, "regimes", ids), _phrases(exp, tables, "plain_reasons", ids)
     rows = []
     for claim in exp.claims:
         mine = [c for c in kept if c.claim == claim.id]
         if not mine and not any(c.claim == claim.id for c in checks):
             raise ExperimentError(f"{exp.name}: claim {claim.id!r} has no checks")
-        deciding = decisive(claim, mine)
-        v = verdict([c.outcome for c in deciding])
-        rows.append({"claim": claim.id, "title": claim.title, "section": claim.section, "experiment": exp.name,
-                     "verdict": v, "checks_passed": sum(c.outcome == "pass" for c in mine),
-                     "checks_total": len(mine), "checks_failed": sum(c.outcome == "fail" for c in mine),
-                     "reason": reason(v, mine, beyond=claim.beyond_chapter,
-                                      misbehaved=[c for c, _ in demoted if c.claim == claim.id])})
+        rows.append(verdict_row(exp.name, claim, mine, [c for c, _ in demoted if c.claim == claim.id],
+                                regime=regimes.get(claim.id, ""), plain=plain.get(claim.id, "")))
     summary = {c: {kind: got for kind, _, got in outcomes[c]["runs"]} for c in outcomes}
     return Summary(kept, measured, rows, summary)
+
+
+def verdict_row(experiment: str, claim: Claim, mine: list[Check], misbehaved: list[Check] = (), regime: str = "",
+                plain: str = "") -> dict:
+    """One row of verdicts.csv. The tally (``checks_passed`` of ``checks_total``, and
+    ``checks_failed``) counts the checks that decide, the claim's `chapter` checks (rule
+    11; all of them for a claim beyond the chapter); ``supporting_*`` counts the others,
+    shown beside it. ``regime`` is where the sentence holds (rule 18, from the
+    experiment's ``regimes`` hook), ``plain`` the reason in plain words (from its
+    ``plain_reasons`` hook, or a count of what held and failed)."""
+    deciding = decisive(claim, mine)
+    chosen = {id(c) for c in deciding}
+    support = [c for c in mine if id(c) not in chosen]
+    v = verdict([c.outcome for c in deciding])
+    return {"claim": claim.id, "title": claim.title, "section": claim.section, "experiment": experiment,
+            "verdict": v, "checks_passed": sum(c.outcome == "pass" for c in deciding),
+            "checks_total": len(deciding), "checks_failed": sum(c.outcome == "fail" for c in deciding),
+            "reason": reason(v, mine, beyond=claim.beyond_chapter, misbehaved=list(misbehaved)),
+            "supporting_passed": sum(c.outcome == "pass" for c in support), "supporting_total": len(support),
+            "beyond_chapter": bool(claim.beyond_chapter), "regime": regime,
+            "plain": plain or plain_reason(deciding, support, beyond=claim.beyond_chapter)}
+
+
+def _phrases(exp: Experiment, tables: dict, hook: str, ids: set[str]) -> dict[str, str]:
+    """An experiment's optional per-claim phrases (``regimes``: where each sentence holds,
+    computed from the sweep by `nnclaims.evidence.regimes`; ``plain_reasons``: the reason a
+    student reads first), checked to name claims of the experiment."""
+    fn = getattr(exp.module, hook, None)
+    if fn is None:
+        return {}
+    got = fn(tables)
+    if not isinstance(got, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in got.items()):
+        raise ExperimentError(f"{exp.name}: {hook}() must return a dict of claim id -> sentence")
+    unknown = sorted(set(got) - ids)
+    if unknown:
+        raise ExperimentError(f"{exp.name}: {hook}() names claim {unknown[0]!r}, which is not in CLAIMS "
+                              f"({', '.join(sorted(ids))})")
+    return {k: v.strip() for k, v in got.items()}
+
+
+def plain_reason(deciding: list[Check], support: list[Check] = (), beyond: bool = False) -> str:
+    """The verdict in plain words, without intervals (those are on the claim's page): how
+    many of the checks that decide held, which failed, which could not be decided, or
+    that there are supporting checks when none decides (their count is shown beside the
+    verdict). ``beyond``: a claim beyond the chapter, whose checks are not the chapter's
+    words."""
+    if not deciding:
+        text = "No check tests the chapter's own words" if support else "No check could decide"
+    else:
+        held = sum(c.outcome == "pass" for c in deciding)
+        n, of = len(deciding), "" if beyond else " of the chapter's words"
+        text = (f"The check{of} held" if n == held == 1 else f"All {n} checks{of} held" if n == held else
+                f"{held} of {n} check{'s' if n > 1 else ''}{of} held")
+        failed = [c.description for c in deciding if c.outcome == "fail"]
+        # rule 12's reason without its detail: "no arm learned", not the per-arm seed counts
+        undecided = [f"{c.description} ({c.undecided.split(' (')[0]})" for c in deciding if c.undecided]
+        open_ = [c.description for c in deciding if c.outcome == "inconclusive" and not c.undecided]
+        for word, items in (("failed", failed), ("not decided", undecided), ("not settled", open_)):
+            if items:
+                text += f"; {word}: " + "; ".join(items)
+    return text + "."
 
 
 def _apply_controls(checks: list[Check], outcomes: dict) -> tuple[list[Check], list[tuple[Check, str]]]:
@@ -179,7 +239,7 @@ def reason(v: str, checks: list[Check], beyond: bool = False, misbehaved: list[C
         return ("No check could decide: every check's controls showed it cannot tell a true claim from a "
                 "false one." + tail)
     chapter = checks if beyond else [c for c in checks if c.basis == "chapter"]
-    support = [c for c in checks if c not in chapter]
+    support = [c for c in checks if all(c is not d for d in chapter)]
     if not chapter:
         return "No check tests the chapter's own words, so nothing decides the verdict. " + _supporting(support) + tail
     pieces = [_deciding(v, chapter)]

@@ -1,11 +1,11 @@
-"""One training entry point, two engines.
+"""One training entry point, three engines.
 
 ``train(spec, X, y, seeds, schedule)`` trains one network per seed and returns their
 final parameters and recorded history. ``engine="batched"`` trains all seeds as one
 stacked computation (`nnclaims.batched`); ``engine="loop"`` trains them one at a time
 with an ordinary `torch.nn.Module` and `torch.optim` loop. The loop is the reference:
 from the same seeds, init and data order the two agree to float64 round-off (tests).
-``engine="fused"`` (a prototype, `nnclaims.nn.fused`) is the batched engine with its
+``engine="fused"`` (`nnclaims.nn.fused`) is the batched engine with its
 step compiled, for tiny networks.
 
 A network whose loss stops being finite is marked diverged and frozen from that step on;
@@ -29,7 +29,7 @@ from .models import MLPSpec, TorchMLP, init_params
 from .optim import StackedOptimizer, make_optimizer, make_torch_optimizer
 from ..numeric.seeding import torch_generator
 
-ENGINES = ("batched", "loop", "fused")  # fused: a prototype (`nnclaims.nn.fused`), no pipeline setting yet
+ENGINES = ("batched", "loop", "fused")  # fused: `nnclaims.nn.fused`, the batched engine compiled for tiny networks
 
 Monitor = Callable[[BatchedNet, int], dict[str, Tensor]]
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from .. import history
 from ..evidence.errors import UserError
+from ..evidence.settings import is_confirmatory
 
 
 def since_previous(results_dir: str | Path, names: Iterable[str],
@@ -72,7 +73,7 @@ def not_preregistered(plans: Mapping[str, Any]) -> list[str]:
             out.append(f"{name}: {seeds} seeds (pre-registered: chosen by power)")
         elif not exp.explores and seeds != exp.n_seeds(p.settings.profile):
             out.append(f"{name}: {seeds} seeds (pre-registered: {exp.n_seeds(p.settings.profile)})")
-    blocks = sorted({p.settings.seed_block for p in plans.values()} - {"confirmatory"})
+    blocks = sorted(b for b in {p.settings.seed_block for p in plans.values()} if not is_confirmatory(b))
     if blocks:
         out.insert(0, f"seed block {', '.join(blocks)} (pre-registered: confirmatory)")
     return out

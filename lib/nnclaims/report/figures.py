@@ -1,23 +1,30 @@
 """Figure kinds: a figure declared as panels of a tidy table and a few column names.
 
-An experiment's ``figures()`` lists declarations instead of drawing by hand::
+An experiment declares its figures once, at module level beside their captions, naming
+the analysis tables they draw (`rows_of`) and reading any value off them when drawn (`From`)::
 
-    return draw(outdir, [
-        figure("first_vs_last", CLAIM, caption="...", alt="...", panels=[
-            curves(tables["first_vs_last"], "step", "log_ratio", group="activation",
-                   threshold=Line(2, "two orders of magnitude"), ylabel="log10(|∇W₁| / |∇W₁₀|)")]),
-    ])
+    FIGURES = [
+        figure("first_vs_last", CLAIM, caption=CAPTION, alt=ALT, panels=[
+            curves(rows_of("first_vs_last"), "step", "log_ratio", group="activation",
+                   threshold=Line(-2, "two orders of magnitude"), ylabel="log10(|∇W₁| / |∇W₁₀|)")]),
+    ]
 
-Each kind returns a `Panel`, drawn later on its place in the figure's panel grid, so the
-house style is applied once: labels (with units, given by the caller), a log axis when
-the values span more than two decades, the threshold drawn and named in the legend, the
-theory dashed, the legend placed where it covers the least data. The tables are computed
-in the experiment's analysis step; nothing here reshapes data beyond a mean and its
-interval per group.
+    def figures(tables: dict, outdir) -> list[Figure]:
+        return draw(outdir, FIGURES, tables)
+
+(a kind given tables themselves draws them as they are). Declaring imports no matplotlib;
+only drawing does. Each kind returns a `Panel`, drawn later on its place in the figure's
+panel grid, so the house style is applied once: labels (with units, given by the caller), a
+log axis when the values span more than two decades, the threshold drawn and named in the
+legend, the theory dashed, the legend placed where it covers the least data. The tables are
+computed in the experiment's analysis step; nothing here reshapes data beyond a mean and
+its interval per group.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -26,12 +33,96 @@ import numpy as np
 
 from ..evidence.experiment import Figure
 from ..evidence.stats import group_ci
-from . import plotting as P
-from .panels import Line, Panel, Span, Theory, draw_marks, entry, groups_of, is_numeric, render, spans_decades
+from .panels import P, Line, Panel, Span, Theory, draw_marks, entry, groups_of, is_numeric, render, spans_decades
 
-__all__ = ["Line", "Span", "Theory", "Panel", "render", "spans_decades", "figure", "draw", "panel_grid", "band",
+__all__ = ["Line", "Span", "Theory", "Panel", "Rows", "rows_of", "From", "render", "spans_decades", "figure", "draw",
+           "panel_grid", "band",
            "curves", "intervals", "regime", "paired", "lines", "cell_map", "bars", "violins", "image", "plane",
-           "custom", "overlay"]
+           "custom", "overlay", "histogram"]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A table named, not held: the analysis table ``name`` when the figure is drawn, only
+    the rows where each column of ``where`` equals its value (or is one of a list's)."""
+
+    name: str
+    where: tuple[tuple[str, Any], ...] = ()
+
+    def of(self, tables: dict) -> Any:
+        table = tables[self.name]
+        for column, value in self.where:
+            table = table[table[column].isin(value) if isinstance(value, (list, tuple)) else table[column] == value]
+        return table
+
+
+def rows_of(name: str, **where: Any) -> Rows:
+    """The analysis table ``name`` (optionally only the rows where ``column=value``), read
+    when the figure is drawn."""
+    return Rows(name, tuple(where.items()))
+
+
+# The first name of `rows_of`, kept for experiments that import it. An experiment should
+# import `rows_of`: the run fingerprint follows names without scopes, so a top-level
+# `rows` would tie every function with a local ``rows`` to the report's code.
+rows = rows_of
+
+
+@dataclass(frozen=True)
+class From:
+    """A value read off the tables when the figure is drawn: ``fn(tables)``."""
+
+    fn: Callable[[dict], Any]
+
+
+@dataclass(frozen=True)
+class Later:
+    """A figure kind called with named tables: called when the tables are there."""
+
+    kind: Callable[..., Panel]
+    args: tuple
+    kwargs: dict
+
+
+def _needs_tables(value: Any) -> bool:
+    if isinstance(value, (Rows, From, Later)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_needs_tables(v) for v in value)
+    if isinstance(value, dict):
+        return any(_needs_tables(v) for v in value.values())
+    if isinstance(value, (Line, Span, Theory)):
+        return any(_needs_tables(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+def _filled(value: Any, tables: dict) -> Any:
+    """``value`` with every named table, `From` and `Later` in it replaced by what it stands for."""
+    if not _needs_tables(value):
+        return value
+    if isinstance(value, Rows):
+        return Rows(value.name, _filled(value.where, tables)).of(tables)
+    if isinstance(value, From):
+        return value.fn(tables)
+    if isinstance(value, Later):
+        return value.kind(*_filled(value.args, tables), **_filled(value.kwargs, tables))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_filled(v, tables) for v in value)
+    if isinstance(value, dict):
+        return {k: _filled(v, tables) for k, v in value.items()}
+    return dataclasses.replace(value, **{f.name: _filled(getattr(value, f.name), tables)
+                                         for f in dataclasses.fields(value)})
+
+
+def _kind(fn: Callable[..., Panel]) -> Callable[..., Any]:
+    """A figure kind that waits for the tables when it is given named ones."""
+    @functools.wraps(fn)
+    def kind(*args: Any, **kwargs: Any) -> Any:
+        if _needs_tables(args) or _needs_tables(kwargs):
+            return Later(fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    return kind
 
 
 @dataclass
@@ -40,26 +131,31 @@ class Declared:
 
     name: str
     claim: str
-    caption: str
+    caption: str | From
     alt: str
-    panels: list[Panel]
+    panels: list[Panel | Later]
     main: bool = False
     ncols: int | None = None
     size: tuple[float, float] | None = None
     headers: Sequence[tuple[float, str]] = ()
+    when: From | None = None
 
 
-def figure(name: str, claim: str, *, caption: str, alt: str, panels: Sequence[Panel], main: bool = False,
-           ncols: int | None = None, size: tuple[float, float] | None = None,
-           headers: Sequence[tuple[float, str]] = ()) -> Declared:
+def figure(name: str, claim: str, *, caption: str | From, alt: str, panels: Sequence[Panel | Later],
+           main: bool = False, ncols: int | None = None, size: tuple[float, float] | None = None,
+           headers: Sequence[tuple[float, str]] = (), when: From | None = None) -> Declared:
     """Declare a figure of ``panels`` laid out in a grid of ``ncols`` columns (all in one
     row by default); ``headers``: (x in figure fraction, text) written above the grid,
-    naming groups of columns."""
-    return Declared(name, claim, caption, alt, list(panels), main, ncols, size, tuple(headers))
+    naming groups of columns; ``when``: drawn only when this is true of the tables."""
+    return Declared(name, claim, caption, alt, list(panels), main, ncols, size, tuple(headers), when)
 
 
-def draw(outdir: str | Path, declared: Sequence[Declared]) -> list[Figure]:
-    """Draw and save every declared figure; the `Figure` records ``figures()`` returns."""
+def draw(outdir: str | Path, declared: Sequence[Declared], tables: dict | None = None) -> list[Figure]:
+    """Draw and save every declared figure, its named tables taken from ``tables``; the
+    `Figure` records ``figures()`` returns."""
+    if tables is not None:
+        declared = [dataclasses.replace(d, caption=_filled(d.caption, tables), panels=_filled(d.panels, tables))
+                    for d in declared if d.when is None or d.when.fn(tables)]
     return [Figure(P.save(panel_grid(d), outdir, d.name), d.claim, caption=d.caption, alt=d.alt, main=d.main)
             for d in declared]
 
@@ -82,6 +178,7 @@ def panel_grid(d: Declared) -> Any:
     return fig
 
 
+@_kind
 def band(table, x: str, y: str, *, group: str | None = None, labels: str | dict | Callable | None = None,
          order: Sequence | None = None, geometric: bool = False, theory: Theory | Sequence[Theory] | None = None,
          threshold: Line | Sequence[Line] | None = None, span: Span | Sequence[Span] | None = None, markevery: int | None = None,
@@ -112,6 +209,7 @@ def band(table, x: str, y: str, *, group: str | None = None, labels: str | dict 
     return panel
 
 
+@_kind
 def curves(table, step: str, y: str, *, group: str | None = None, split: str | None = None, **kw: Any) -> Panel:
     """*Curves over steps*: one mean-and-band curve per arm (``group``) over training
     steps; ``split`` (e.g. train/test) draws each arm's second value dashed."""
@@ -138,6 +236,7 @@ def curves(table, step: str, y: str, *, group: str | None = None, split: str | N
     return panel
 
 
+@_kind
 def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", high: str = "high",
               group: str | None = None, labels: str | dict | Callable | None = None, order: Sequence | None = None,
               dodge: float = 0.0, connect: bool = False, theory: Theory | Sequence[Theory] | None = None,
@@ -184,6 +283,7 @@ def intervals(table, x: str, *, estimate: str = "estimate", low: str = "low", hi
 regime = intervals
 
 
+@_kind
 def paired(table, x: str, y: str, *, group: str | None = None, labels: str | dict | Callable | None = None,
            order: Sequence | None = None, threshold: Line | Sequence[Line] | None = None,
            span: Span | Sequence[Span] | None = None, start: int = 0, **style: Any) -> Panel:
@@ -210,6 +310,7 @@ def paired(table, x: str, y: str, *, group: str | None = None, labels: str | dic
     return panel
 
 
+@_kind
 def lines(table, x: str, y: str, *, group: str | None = None, labels: str | dict | Callable | None = None,
           order: Sequence | None = None, theory: Theory | Sequence[Theory] | None = None,
           threshold: Line | Sequence[Line] | None = None, span: Span | Sequence[Span] | None = None, scatter: bool = False,
@@ -239,6 +340,7 @@ def lines(table, x: str, y: str, *, group: str | None = None, labels: str | dict
     return panel
 
 
+@_kind
 def cell_map(table, row: str, col: str, value: str, *, label: str = "", signed: bool | None = None,
              limit: float | None = None, marks: dict[str, tuple[str, str]] | None = None, **style: Any) -> Panel:
     """*Cell map*: one cell per (``row``, ``col``), its colour the effect ``value``; a
@@ -276,6 +378,7 @@ def _tick(value) -> str:
     return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
+@_kind
 def bars(table, x: str, stack: Sequence[str], *, labels: Sequence[str] | None = None, total: str | None = "{:,.0f}",
          **style: Any) -> Panel:
     """Stacked bars, one per row: the columns ``stack`` on top of each other (the second
@@ -299,6 +402,7 @@ def bars(table, x: str, stack: Sequence[str], *, labels: Sequence[str] | None = 
     return panel
 
 
+@_kind
 def violins(table, x: str, y: str, *, order: Sequence, names: Sequence[str] | None = None, dots=None,
             threshold: Line | Sequence[Line] | None = None, **style: Any) -> Panel:
     """The spread of ``y`` over all rows per category ``x`` (violins, in ``order``), with
@@ -322,6 +426,7 @@ def violins(table, x: str, y: str, *, order: Sequence, names: Sequence[str] | No
     return panel
 
 
+@_kind
 def image(values: Sequence[float], shape: tuple[int, int]) -> Panel:
     """One signed image (e.g. a unit's weights over the pixels) on its own symmetric
     diverging scale, without axes."""
@@ -334,6 +439,7 @@ def image(values: Sequence[float], shape: tuple[int, int]) -> Panel:
     return Panel(draw_, xlog=False, ylog=False, legend=False)
 
 
+@_kind
 def plane(points, x: str, y: str, cls: str, *, lines=None, regions=None, names: str = "output {}",
           lim: tuple[float, float] = (-0.5, 1.5), mark: tuple[float, float] | None = None, **style: Any) -> Panel:
     """Points of two classes in a plane (open: 0, filled: 1) with the boundaries of linear
@@ -371,6 +477,7 @@ def plane(points, x: str, y: str, cls: str, *, lines=None, regions=None, names: 
     return panel
 
 
+@_kind
 def custom(draw_: Callable[[Any], None], *, threshold: Line | Sequence[Line] | None = None,
            span: Span | Sequence[Span] | None = None, **style: Any) -> Panel:
     """A panel no kind covers (a map of polygons, a histogram): ``draw_(ax)`` draws it,
@@ -385,6 +492,13 @@ def custom(draw_: Callable[[Any], None], *, threshold: Line | Sequence[Line] | N
     return panel
 
 
+@_kind
+def histogram(table, x: str, *, bins: int = 60, threshold: Line | Sequence[Line] | None = None, **style: Any) -> Panel:
+    """The distribution of column ``x`` over all rows, as a histogram of ``bins`` bins."""
+    return custom(lambda ax: ax.hist(table[x], bins=bins, color=P.color(0)), threshold=threshold, **style)
+
+
+@_kind
 def overlay(*panels: Panel, **style: Any) -> Panel:
     """Several kinds on one axes (e.g. a band and a measured reference interval); the
     style (labels, scales, title) is ``style``'s, the values of all decide the log axes."""

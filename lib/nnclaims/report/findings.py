@@ -1,8 +1,10 @@
 """The README's findings table, made from a run's results rather than written by hand.
 
 `nnclaims findings --write README.md` replaces the block between the markers below with
-one row per claim: its verdict and the reason sentence of the run (what held, what
-failed, with the numbers), plus a line saying which run it came from.
+one row per claim: its verdict with the regime where its sentence holds (rule 18), the
+reason in plain words and then the reason sentence of the run (what held, what failed,
+with the numbers), plus a line saying which run it came from. The tally counts the
+chapter's claims; claims beyond the chapter (rule 11) follow in a table of their own.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..evidence import results
+from ..evidence.settings import is_confirmatory
 from ..evidence.shards import ResultsError
 from .format import commits_text
 
@@ -37,7 +40,10 @@ def findings_table(results_dir: str | Path = "results") -> str:
     blocks = sorted({p["settings"]["seed_block"] for p in runs.values() if p.get("settings")})
     commits = commits_text(provenance.values())
     started = min(p["started"] for p in runs.values())[:10]
-    tally = verdicts["verdict"].value_counts()
+    # results written before rule 11 have no beyond_chapter column: every claim is the chapter's
+    flags = verdicts["beyond_chapter"] if "beyond_chapter" in verdicts else verdicts["claim"].map(lambda _: False)
+    beyond = flags.map(_flag)
+    tally = verdicts.loc[~beyond, "verdict"].value_counts()
     order = ["reproduced", "partly reproduced", "not reproduced", "inconclusive", "did not run"]
     counts = ", ".join(f"{int(tally[v])} {v}" for v in order if v in tally)
     lines = [START,
@@ -45,14 +51,36 @@ def findings_table(results_dir: str | Path = "results") -> str:
              f"{first['machine'].get('cpu_count', '?')} CPU cores, {first['device'].get('device', '?')}): {counts}. "
              "Made by `nnclaims findings --write README.md` from `results/`; the report gives every number with its "
              "interval, its controls and the protocol-1 result beside it.",
-             "",
-             "| section | claim | verdict | what held and what failed |",
-             "|---|---|---|---|"]
-    for row in verdicts.sort_values(["section", "claim"]).to_dict("records"):
-        reason = str(row.get("reason") or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {row['section']} | `{row['claim']}` | {row['verdict']} | {reason} |")
+             ""]
+    lines += _table(verdicts[~beyond])
+    if beyond.any():
+        lines += ["", "Beyond the chapter (claims of ours, not the chapter's sentences; not in the tally above):", ""]
+        lines += _table(verdicts[beyond])
     lines.append(END)
     return "\n".join(lines)
+
+
+def _table(verdicts) -> list[str]:
+    lines = ["| section | claim | verdict | what held and what failed |", "|---|---|---|---|"]
+    for row in verdicts.sort_values(["section", "claim"]).to_dict("records"):
+        regime = _cell(row.get("regime"))
+        verdict = f"{row['verdict']} ({regime})" if regime else row["verdict"]
+        plain, reason = _cell(row.get("plain")), _cell(row.get("reason"))
+        lines.append(f"| {row['section']} | `{row['claim']}` | {verdict} | "
+                     f"{f'{plain} Detail: {reason}' if plain else reason} |")
+    return lines
+
+
+def _cell(value) -> str:
+    """A table cell's text: blank for a missing value; a pipe or a line break must not
+    break the table."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _flag(value) -> bool:
+    return value is True or str(value).strip().lower() == "true"
 
 
 def not_preregistered(results_dir: str | Path = "results", experiments_dir: str | Path = "experiments") -> list[str]:
@@ -72,7 +100,7 @@ def not_preregistered(results_dir: str | Path = "results", experiments_dir: str 
         settings = made.get("settings")
         if not settings:
             continue  # a rule of one's own: no run settings
-        if settings["profile"] != "full" or settings["seed_block"] != "confirmatory":
+        if settings["profile"] != "full" or not is_confirmatory(settings["seed_block"]):
             out.append(f"{name} ran in the {settings['profile']} profile on {settings['seed_block']} seeds")
         elif name in available(experiments_dir):
             exp = load(Path(experiments_dir) / f"{name}.py")

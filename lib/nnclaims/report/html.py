@@ -26,6 +26,7 @@ from typing import Any, Mapping
 from ..evidence import results
 from ..evidence.checks import DID_NOT_RUN, VERDICTS
 from ..evidence.experiment import SECTIONS, Claim
+from ..evidence.sentences import Sentence
 from ..evidence.shards import ResultsError
 from .changes import overrides_banner_html, since_previous, since_previous_html
 from .format import commits_text, comparator, fmt, interval, point
@@ -61,6 +62,25 @@ class ClaimPage:
     history: list[dict] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     source_path: Path | None = None
+    supporting_passed: int = 0
+    supporting_total: int = 0
+    regime: str = ""  # rule 18: where the sentence holds, beside the verdict
+    plain: str = ""  # the reason in plain words, read first on the index
+
+    @property
+    def beyond(self) -> bool:
+        """Rule 11: a claim that is not the chapter's, outside the headline tally."""
+        return self.claim.beyond_chapter
+
+    @property
+    def deciding(self) -> list[dict]:
+        """The checks that decide the verdict: the chapter's (all, beyond the chapter)."""
+        return deciding_rows(self.checks, self.beyond)
+
+    @property
+    def supporting_text(self) -> str:
+        """"and 2 of 3 supporting", or nothing when the claim has no supporting check."""
+        return f"and {self.supporting_passed} of {self.supporting_total} supporting" if self.supporting_total else ""
 
     @property
     def href(self) -> str:
@@ -76,9 +96,9 @@ class ClaimPage:
         if not self.ran or self.decisive is None:
             return self.reason
         d = self.decisive
-        # the deciding check is named; count only the others
-        failed = sum(c["outcome"] == "fail" for c in self.checks) - (d["outcome"] == "fail")
-        open_ = sum(c["outcome"] == "inconclusive" for c in self.checks) - (d["outcome"] == "inconclusive")
+        # the deciding check is named; count only the other checks that decide
+        failed = sum(c["outcome"] == "fail" for c in self.deciding) - (d["outcome"] == "fail")
+        open_ = sum(c["outcome"] == "inconclusive" for c in self.deciding) - (d["outcome"] == "inconclusive")
         lead = {"fail": "Failed", "inconclusive": "Not settled", "pass": "Held"}[d["outcome"]]
         value = fmt(d["value"]) + (f" {d['unit']}" if d.get("unit") else "") + (f" {interval(d)}" if interval(d) else "")
         rest = []
@@ -89,7 +109,38 @@ class ClaimPage:
         if self.checks_passed:
             rest.append(f"{self.checks_passed} held")
         tail = f" ({'; '.join(rest)} of {self.checks_total})" if rest else ""
+        if self.supporting_text:
+            tail += f" ({self.supporting_text})"
         return f"{lead}: {d['description']}: {value}, needed {comparator(d['comparator'])} {fmt(d['threshold'])}{tail}."
+
+
+def is_chapter(row: dict) -> bool:
+    """Whether a check row (read back from checks.csv) is a `chapter` check; rows written
+    before rule 11 carry no basis and count as the chapter's, the default."""
+    return row.get("basis") in (None, "", "chapter")
+
+
+def deciding_rows(checks: list[dict], beyond: bool = False) -> list[dict]:
+    """The rows that decide a claim's verdict (rule 11): its `chapter` checks, or all of
+    them for a claim beyond the chapter."""
+    return list(checks) if beyond else [c for c in checks if is_chapter(c)]
+
+
+def _tally_problem(row: dict, checks, beyond: bool) -> str:
+    """Why a verdict row does not count the checks it lists ("" when it does)."""
+    mine = deciding_rows([c for c in checks if c["claim"] == row["claim"]], beyond)
+    if len(mine) != int(row["checks_total"]) or sum(c["outcome"] == "pass" for c in mine) != int(row["checks_passed"]):
+        return f"does not hold the {int(row['checks_total'])} checks that the verdict of {row['claim']!r} counts"
+    return ""
+
+
+def _flag(value: Any) -> bool:
+    """A boolean column read back from CSV (absent in results written before rule 11)."""
+    return value is True or str(value).strip().lower() == "true"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def decisive_check(checks: list[dict]) -> dict | None:
@@ -121,12 +172,12 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
     for key, frame in frames.items():
         if len(frame) != files[f"{key}.csv"]["rows"]:
             raise ResultsError(f"{base / key}.csv has {len(frame)} rows but {files[f'{key}.csv']['rows']} were written")
-    verdicts, checks = frames["verdicts"], frames["checks"]
-    for _, row in verdicts.iterrows():
-        mine = checks[checks["claim"] == row["claim"]]
-        if len(mine) != int(row["checks_total"]) or int((mine["outcome"] == "pass").sum()) != int(row["checks_passed"]):
-            raise ResultsError(f"{base / 'checks.csv'} does not hold the {int(row['checks_total'])} checks that the "
-                               f"verdict of {row['claim']!r} counts; run the workflow to redo it")
+    beyond = {c.id: c.beyond_chapter for c in plan.experiment.claims}
+    check_rows = frames["checks"].to_dict("records")
+    for row in frames["verdicts"].to_dict("records"):
+        problem = _tally_problem(row, check_rows, beyond.get(row["claim"], False))
+        if problem:
+            raise ResultsError(f"{base / 'checks.csv'} {problem}; run the workflow to redo it")
     figures_json = base / "figures" / "figures.json"
     figures = results.read_sealed(figures_json)
     if figures.get("key") != plan.key or figures.get("code") != plan.experiment.figures_manifest().digest \
@@ -135,7 +186,8 @@ def load_results(plan, results_dir: Path) -> dict[str, Any]:
                            f"run the workflow to redraw them")
     _verify(base / "figures", figures["files"], ".")
     as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
-    return {"provenance": provenance, "verdicts": as_records(verdicts), "checks": as_records(checks),
+    return {"provenance": provenance, "verdicts": as_records(frames["verdicts"]),
+            "checks": as_records(frames["checks"]),
             "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
             "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/"))}
 
@@ -162,17 +214,37 @@ def load_rule_results(name: str, results_dir: Path) -> dict[str, Any]:
     files = provenance["files"]
     _verify(base, files, "tables")
     frames = {k: results.read_csv(base / f"{k}.csv") for k in ("verdicts", "checks", "measurements")}
-    for _, row in frames["verdicts"].iterrows():
-        mine = frames["checks"][frames["checks"]["claim"] == row["claim"]]
-        if len(mine) != int(row["checks_total"]):
+    claims = [_claim(c) for c in provenance["claims"]]
+    beyond = {c.id: c.beyond_chapter for c in claims}
+    check_rows = frames["checks"].to_dict("records")
+    for row in frames["verdicts"].to_dict("records"):
+        if _tally_problem(row, check_rows, beyond.get(row["claim"], _flag(row.get("beyond_chapter")))):
             raise ResultsError(f"{base / 'checks.csv'} does not hold the checks the verdict of {row['claim']!r} counts")
     figures = results.read_sealed(base / "figures" / "figures.json")
     _verify(base / "figures", figures["files"], ".")
     as_records = lambda f: [{k: results.plain(v) for k, v in r.items()} for r in f.to_dict("records")]  # noqa: E731
-    return {"provenance": provenance, "verdicts": as_records(frames["verdicts"]), "checks": as_records(frames["checks"]),
+    return {"provenance": provenance, "verdicts": as_records(frames["verdicts"]),
+            "checks": as_records(frames["checks"]),
             "measurements": as_records(frames["measurements"]), "figures": figures["figures"],
             "tables": sorted(k.split("/", 1)[1] for k in files if k.startswith("tables/")),
-            "claims": [Claim(**c) for c in provenance["claims"]]}
+            "claims": claims}
+
+
+def _claim(record: dict) -> Claim:
+    """A claim as a rule's provenance recorded it, its sentences rebuilt as `Sentence`."""
+    sentences = tuple(s if isinstance(s, Sentence) else Sentence(**{**s, "decisive": tuple(s["decisive"])})
+                      for s in record.get("sentences") or ())
+    return Claim(**{**record, "sentences": sentences})
+
+
+def _verdict_fields(row: dict, checks: list[dict], beyond: bool) -> dict:
+    """What a page takes from its verdict row (columns added by protocol 3 read with
+    defaults, so results written before it still show)."""
+    decides = deciding_rows(checks, beyond)
+    return {"verdict": row["verdict"], "reason": row["reason"], "checks_passed": int(row["checks_passed"]),
+            "checks_total": int(row["checks_total"]), "supporting_passed": int(row.get("supporting_passed") or 0),
+            "supporting_total": int(row.get("supporting_total") or 0), "regime": _text(row.get("regime")),
+            "plain": _text(row.get("plain")), "decisive": decisive_check(decides)}  # none when nothing decides
 
 
 def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict]) -> dict[str, list[dict]]:
@@ -219,13 +291,12 @@ def collect(plans: Mapping[str, Any], results_dir: Path, partial: bool, logs: Pa
             figs = [f for f in found["figures"] if f["claim"] == claim.id]
             main = next((f for f in figs if f.get("main")), figs[0] if figs else None)
             pages.append(ClaimPage(
-                claim=claim, experiment=name, verdict=row["verdict"], reason=row["reason"], checks=mine, figures=figs,
+                claim=claim, experiment=name, checks=mine, figures=figs,
                 measurements=[m for m in found["measurements"] if m["claim"] == claim.id],
                 provenance=found["provenance"], tables=found["tables"], source=exp.path.name, source_path=exp.path,
-                expected=inspect.cleandoc(exp.module.__doc__ or ""),
-                checks_passed=int(row["checks_passed"]), checks_total=int(row["checks_total"]),
-                decisive=decisive_check(mine), history=past.get(claim.id, []),
-                thumbnail=f"figures/{name}/{main['file']}" if main else None))
+                expected=inspect.cleandoc(exp.module.__doc__ or ""), history=past.get(claim.id, []),
+                thumbnail=f"figures/{name}/{main['file']}" if main else None,
+                **_verdict_fields(row, mine, claim.beyond_chapter)))
     return pages
 
 
@@ -249,12 +320,12 @@ def collect_rules(names: list[str], results_dir: Path, partial: bool) -> list[Cl
             figs = [f for f in found["figures"] if f["claim"] == claim.id]
             main = next((f for f in figs if f.get("main")), figs[0] if figs else None)
             pages.append(ClaimPage(
-                claim=claim, experiment=name, verdict=row["verdict"], reason=row["reason"], checks=mine, figures=figs,
+                claim=claim, experiment=name, checks=mine, figures=figs,
                 measurements=[m for m in found["measurements"] if m["claim"] == claim.id], provenance=prov,
                 tables=found["tables"], source=source.name if source else "", source_path=source,
-                expected=inspect.cleandoc(prov.get("expected", "")), checks_passed=int(row["checks_passed"]),
-                checks_total=int(row["checks_total"]), decisive=decisive_check(mine),
-                thumbnail=f"figures/{name}/{main['file']}" if main else None))
+                expected=inspect.cleandoc(prov.get("expected", "")),
+                thumbnail=f"figures/{name}/{main['file']}" if main else None,
+                **_verdict_fields(row, mine, claim.beyond_chapter)))
     return pages
 
 
@@ -282,7 +353,9 @@ def write_tables(pages: list[ClaimPage], results_dir: Path) -> None:
     edited table is noticed (by the workflow before any job, and by `findings`)."""
     verdicts = [{"claim": p.claim.id, "title": p.claim.title, "section": p.claim.section, "experiment": p.experiment,
                  "verdict": p.verdict, "checks_passed": p.checks_passed, "checks_total": p.checks_total,
-                 "checks_failed": sum(c["outcome"] == "fail" for c in p.checks), "reason": p.reason} for p in pages]
+                 "checks_failed": sum(c["outcome"] == "fail" for c in p.deciding), "reason": p.reason,
+                 "supporting_passed": p.supporting_passed, "supporting_total": p.supporting_total,
+                 "beyond_chapter": p.beyond, "regime": p.regime, "plain": p.plain} for p in pages]
     files = {
         "verdicts.csv": results.write_csv(results_dir / "verdicts.csv", results.frame(verdicts, results.VERDICT_COLUMNS)),
         "checks.csv": results.write_csv(results_dir / "checks.csv", results.frame([c for p in pages for c in p.checks],
@@ -361,9 +434,12 @@ def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path, 
     env.filters.update(fmt=fmt, interval=interval, cmp=comparator, point=point)
     env.globals.update(VERDICT_STYLE=VERDICT_STYLE, OUTCOME_SYMBOL=OUTCOME_SYMBOL, VERDICTS=[*VERDICTS, DID_NOT_RUN])
 
-    tally = Counter(p.verdict for p in pages)
+    # Rule 11: claims beyond the chapter are listed apart, outside the headline tally.
+    chapter = [p for p in pages if not p.beyond]
+    beyond = sorted((p for p in pages if p.beyond), key=lambda p: (p.claim.section, p.claim.id))
+    tally = Counter(p.verdict for p in chapter)
     sections: dict[str, list[ClaimPage]] = {}
-    for page in sorted(pages, key=lambda p: (p.claim.section, not p.claim.core, p.claim.id)):
+    for page in sorted(chapter, key=lambda p: (p.claim.section, not p.claim.core, p.claim.id)):
         sections.setdefault(SECTIONS.get(page.claim.section, page.claim.section), []).append(page)
     made = _how_made(pages, plans)
     made["overrides_banner"] = overrides_banner_html(plans)
@@ -373,11 +449,12 @@ def render(pages: list[ClaimPage], plans: Mapping[str, Any], reports_dir: Path, 
                                                      since_html=since_previous_html(since, claim=page.claim.id))
         results.write_text(reports_dir / page.href, html)
     order = {v: i for i, v in enumerate([DID_NOT_RUN, "not reproduced", "partly reproduced", "inconclusive"])}
-    open_questions = sorted((p for p in pages if p.verdict != "reproduced"),
+    open_questions = sorted((p for p in chapter if p.verdict != "reproduced"),
                             key=lambda p: (order[p.verdict], p.claim.section, p.claim.id))
     index = reports_dir / "index.html"
     results.write_text(index, env.get_template("index.html").render(
-        sections=sections, tally=tally, total=len(pages), made=made, root="", open_questions=open_questions,
+        sections=sections, tally=tally, total=len(chapter), beyond=beyond, made=made, root="",
+        open_questions=open_questions,
         since_html=since_previous_html(since)))
     return index
 

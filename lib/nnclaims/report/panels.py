@@ -14,7 +14,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import plotting as P
+
+class _Plotting:
+    """The `plotting` module, imported on first use: declaring a figure (at an experiment's
+    import) costs no matplotlib import, only drawing one does."""
+
+    def __getattr__(self, name: str) -> Any:
+        from . import plotting
+
+        return getattr(plotting, name)
+
+
+P = _Plotting()
 
 DECADES = 2.0  # a log axis when the positive values span more than this many decades
 GREY = "#888888"
