@@ -180,22 +180,28 @@ def _hash_statements(stmts: list[ast.stmt]) -> str:
 
 
 def _dump(node: ast.AST) -> str:
-    node = _without_annotations(node)
-    return ast.dump(node, annotate_fields=False, include_attributes=False)
-
-
-def _without_annotations(node: ast.AST) -> ast.AST:
-    import copy
-
-    node = copy.deepcopy(node)
+    """The statement without its annotations (they change no result), dumped. The
+    annotations are set aside in place and put back, rather than the tree deep-copied:
+    a copy per statement was most of a no-op rerun's planning time."""
+    saved = []
     for n in ast.walk(node):
         if isinstance(n, ast.arg):
+            saved.append((n, "annotation", n.annotation))
             n.annotation = None
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            saved.append((n, "returns", n.returns))
             n.returns = None
         elif isinstance(n, ast.AnnAssign):
-            n.annotation = ast.Constant(None)
-    return node
+            saved.append((n, "annotation", n.annotation))
+            n.annotation = _NO_ANNOTATION
+    try:
+        return ast.dump(node, annotate_fields=False, include_attributes=False)
+    finally:
+        for n, attr, value in saved:
+            setattr(n, attr, value)
+
+
+_NO_ANNOTATION = ast.Constant(None)
 
 
 def _strip_docstrings(tree: ast.AST) -> None:
