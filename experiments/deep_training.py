@@ -92,6 +92,7 @@ EXPECTED = {"he-trains": "trains", "xavier-stalls": "stalls", "small-std-stalls"
 # init-trains-deep: linear layers of ReLU units; the middle depth is the one checked
 INIT_WIDTH = {"quick": 16, "full": 128}
 INIT_DEPTHS = {"quick": [3, 5, 7], "full": [10, 30, 60]}
+INIT_CHECK_DEPTH = {"quick": 5, "full": 30}  # the claim's 30 layers (He et al.'s Fig. 3); the others are the regime
 INIT_STEPS = {"quick": 12, "full": 2000}
 INIT_BATCH = 128
 # skip-connections: hidden layers; (activation, init, hidden layers, steps)
@@ -144,9 +145,8 @@ def _checked(arms) -> dict[str, list[str]]:
 
 
 def _init_depth(arms) -> int:
-    """The depth init-trains-deep checks: the middle of the depths run."""
-    depths = sorted({int(a.split("/")[-1]) for a in arms if a.startswith("init/")})
-    return depths[len(depths) // 2]
+    """The depth init-trains-deep checks, INIT_CHECK_DEPTH of the profile the tables ran in."""
+    return next(d for d in INIT_CHECK_DEPTH.values() if f"init/He/{d}" in set(arms))
 
 
 # -- run ------------------------------------------------------------------------------------

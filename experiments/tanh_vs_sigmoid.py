@@ -36,7 +36,7 @@ from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure,
                                where)
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.regimes import regime_phrase, theory_phrase
-from nnclaims.report.figures import From, Line, Theory, band, curves, draw, figure, lines, regime, rows
+from nnclaims.report.figures import From, Line, Theory, band, curves, draw, figure, lines, regime, rows_of
 
 PROTOCOL = 3
 CLAIM = "tanh-vs-sigmoid"
@@ -391,10 +391,10 @@ FIGURES = [
         "rule 13's extensions; dotted lines mark each arm's chosen rate. Right: training loss on the confirmatory "
         "seeds, each arm at its own rate (mean and 95% band); the dashed line is chance."),
         alt="A learning-rate sweep for tanh, sigmoid and σ(x) − 1/2, and loss curves at the tuned rates.", panels=[
-        lines(rows("tuning_medians"), "lr", "loss", **_ARMS, xlog=True, ylog=True, xlabel="learning rate (log)",
+        lines(rows_of("tuning_medians"), "lr", "loss", **_ARMS, xlog=True, ylog=True, xlabel="learning rate (log)",
               threshold=From(lambda t: [Line(float(r), axis="x") for r in t["records"].groupby("activation")["lr"].max()]),
               ylabel="median final training loss (log)", title="Tuning on 4 exploration seeds (final grid)"),
-        curves(rows("records"), "step", "loss", **_ARMS, threshold=Line(np.log(10), "ln 10: chance", theory=True),
+        curves(rows_of("records"), "step", "loss", **_ARMS, threshold=Line(np.log(10), "ln 10: chance", theory=True),
                ylog=True, xlabel="training step", ylabel="training loss (log)", title="Confirmatory seeds")]),
     figure("tanh_saturation_regime", CLAIM, size=(15, 4.2), caption=(
         f"At initialization. Left: the share of (unit, input) pairs with |tanh| > {SATURATED:g} against σw², mean "
@@ -403,16 +403,16 @@ FIGURES = [
         "vanishes, below it grows; the corner names where it vanishes. Right: the per-layer share at σw² = 16."),
         alt="Saturation rising with σw²; the gradient factor falling below 1 as σw² grows while the biases route stays "
             "above 1; per-layer saturation against theory.", panels=[
-        band(rows("sweep_share"), "sw2", "saturated", **_ROUTES, ylim=(-0.02, 1.02), **_SW2, ylabel=_SAT,
-             theory=Theory(rows("regime_theory"), "sw2", "share", "mean field", group="route"),
+        band(rows_of("sweep_share"), "sw2", "saturated", **_ROUTES, ylim=(-0.02, 1.02), **_SW2, ylabel=_SAT,
+             theory=Theory(rows_of("regime_theory"), "sw2", "share", "mean field", group="route"),
              threshold=Line(SHARE_MIN, "0.25: the check"), title="Saturation at initialization"),
-        regime(rows("factor_regime"), "sw2", **_ROUTES, connect=True, **_SW2, ylog=True,
-               theory=Theory(rows("regime_theory"), "sw2", "factor", "mean field χ^(-1/2)", group="route"),
+        regime(rows_of("factor_regime"), "sw2", **_ROUTES, connect=True, **_SW2, ylog=True,
+               theory=Theory(rows_of("regime_theory"), "sw2", "factor", "mean field χ^(-1/2)", group="route"),
                threshold=Line(FACTOR_MIN, "1: neither shrinks nor grows"),
                phrase=From(lambda t: "through the weights: {}\n{}".format(*t["regime_phrase"].iloc[0])),
                ylabel="smallest |δ_l+1| / |δ_l|", title="Does the gradient vanish going back?"),
-        band(rows("layer_share"), "layer", "saturated", labels="measured, σw² = 16", xlabel="hidden layer", ylabel=_SAT,
-             theory=Theory(rows("layer_theory"), "layer", "share", "mean field"), title="Per layer, against mean field")]),
+        band(rows_of("layer_share"), "layer", "saturated", labels="measured, σw² = 16", xlabel="hidden layer", ylabel=_SAT,
+             theory=Theory(rows_of("layer_theory"), "layer", "share", "mean field"), title="Per layer, against mean field")]),
 ]
 
 

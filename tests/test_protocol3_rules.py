@@ -309,7 +309,7 @@ def test_the_tally_counts_chapter_checks_and_supporting_apart():
     assert (row["checks_passed"], row["checks_total"], row["checks_failed"]) == (1, 2, 1)
     assert (row["supporting_passed"], row["supporting_total"]) == (1, 2)
     assert row["verdict"] == "partly reproduced" and row["beyond_chapter"] is False and row["regime"] == ""
-    assert row["plain"] == "1 of 2 checks of the chapter's words held; failed: other value."
+    assert row["plain"] == "1 of 2 checks of the chapter's words held: 1 failed."
 
 
 def test_a_claim_beyond_the_chapter_counts_all_its_checks_and_is_flagged():
@@ -351,12 +351,13 @@ def test_a_hook_that_names_an_unknown_claim_or_returns_no_text_is_refused(hook, 
         evaluate(exp, {"x": {"sentence": (0.5, 0.9)}, "neg": {}})
 
 
-def test_plain_words_name_what_failed_and_what_could_not_be_decided():
+def test_plain_words_count_what_failed_and_what_could_not_be_decided():
+    # the checks' descriptions are the detail printed beside the plain words: not repeated
     failed = Check("c", "a", "the residual net trains", value=0.2, comparator=">=", threshold=0.5)
     closed = Check("c", "b", "depth beats width", value=0.0, comparator="<", threshold=-0.3,
                    undecided="no arm learned (seeds that learned: deep 0/8, shallow 0/8)")
-    assert plain_reason([failed, closed]) == ("0 of 2 checks of the chapter's words held; failed: the residual net "
-                                              "trains; not decided: depth beats width (no arm learned).")
+    assert plain_reason([failed, closed]) == ("0 of 2 checks of the chapter's words held: 1 failed, "
+                                              "1 not decided (no arm learned).")
     assert plain_reason([], [failed]) == "No check tests the chapter's own words."
     assert plain_reason([]) == "No check could decide."
 

@@ -97,26 +97,24 @@ def _phrases(exp: Experiment, tables: dict, hook: str, ids: set[str]) -> dict[st
 
 
 def plain_reason(deciding: list[Check], support: list[Check] = (), beyond: bool = False) -> str:
-    """The verdict in plain words, without intervals (those are on the claim's page): how
-    many of the checks that decide held, which failed, which could not be decided, or
-    that there are supporting checks when none decides (their count is shown beside the
-    verdict). ``beyond``: a claim beyond the chapter, whose checks are not the chapter's
-    words."""
+    """The verdict in plain words, without intervals or the checks' own descriptions (the
+    detail beside it shows them): how many of the checks that decide held, how many
+    failed and how many could not be decided, or that there are supporting checks when
+    none decides (their count is shown beside the verdict). ``beyond``: a claim beyond
+    the chapter, whose checks are not the chapter's words."""
     if not deciding:
-        text = "No check tests the chapter's own words" if support else "No check could decide"
-    else:
-        held = sum(c.outcome == "pass" for c in deciding)
-        n, of = len(deciding), "" if beyond else " of the chapter's words"
-        text = (f"The check{of} held" if n == held == 1 else f"All {n} checks{of} held" if n == held else
-                f"{held} of {n} check{'s' if n > 1 else ''}{of} held")
-        failed = [c.description for c in deciding if c.outcome == "fail"]
-        # rule 12's reason without its detail: "no arm learned", not the per-arm seed counts
-        undecided = [f"{c.description} ({c.undecided.split(' (')[0]})" for c in deciding if c.undecided]
-        open_ = [c.description for c in deciding if c.outcome == "inconclusive" and not c.undecided]
-        for word, items in (("failed", failed), ("not decided", undecided), ("not settled", open_)):
-            if items:
-                text += f"; {word}: " + "; ".join(items)
-    return text + "."
+        return ("No check tests the chapter's own words" if support else "No check could decide") + "."
+    held = sum(c.outcome == "pass" for c in deciding)
+    n, of = len(deciding), "" if beyond else " of the chapter's words"
+    text = (f"The check{of} held" if n == held == 1 else f"All {n} checks{of} held" if n == held else
+            f"{held} of {n} check{'s' if n > 1 else ''}{of} held")
+    # rule 12's reason without its detail: "no arm learned", not the per-arm seed counts
+    why = sorted({c.undecided.split(" (")[0] for c in deciding if c.undecided})
+    counts = [(sum(c.outcome == "fail" for c in deciding), "failed"),
+              (sum(bool(c.undecided) for c in deciding), "not decided" + (f" ({'; '.join(why)})" if why else "")),
+              (sum(c.outcome == "inconclusive" and not c.undecided for c in deciding), "not settled")]
+    parts = [f"{k} {word}" for k, word in counts if k]
+    return text + (f": {', '.join(parts)}" if parts else "") + "."
 
 
 def _apply_controls(checks: list[Check], outcomes: dict) -> tuple[list[Check], list[tuple[Check, str]]]:

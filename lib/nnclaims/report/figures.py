@@ -62,11 +62,6 @@ def rows_of(name: str, **where: Any) -> Rows:
     return Rows(name, tuple(where.items()))
 
 
-# The first name of `rows_of`, kept for experiments that import it. An experiment should
-# import `rows_of`: the run fingerprint follows names without scopes, so a top-level
-# `rows` would tie every function with a local ``rows`` to the report's code.
-rows = rows_of
-
 
 @dataclass(frozen=True)
 class From:
