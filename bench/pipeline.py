@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import re
 import subprocess
@@ -63,7 +64,39 @@ def jobs(workdir: Path) -> list[dict]:
     return out
 
 
-def critical_path(found: list[dict], reads: dict[str, tuple] | None = None) -> tuple[float, str]:
+def work(workdir: Path) -> dict[str, dict[str, float]]:
+    """Per experiment, what its jobs computed (`nnclaims.numeric.cost`, in each shard's
+    provenance): network-steps, those spent on already-diverged networks, training FLOPs."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for path in sorted((workdir / "results").glob("*/*/*/*-of-*.json")):
+        try:
+            tally = json.loads(path.read_text())["provenance"].get("cost") or {}
+        except (OSError, ValueError, KeyError):
+            continue
+        for k, v in tally.items():
+            out[path.parts[-4]][k] += v
+    return out
+
+
+def matmul_peak_one_thread(n: int = 1024, repeats: int = 20) -> float:
+    """This machine's float32 matmul peak on one thread (GFLOP/s): a job's share of it
+    is what the pipeline's one-thread jobs can be set against."""
+    import torch
+
+    torch.set_num_threads(1)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 * repeats / best / 1e9
+
+
+def chains_of(found: list[dict], reads: dict[str, tuple] | None = None) -> tuple[float, str, dict[str, float]]:
     """The longest chain: per experiment, each run shard after the slowest exploration
     shard it reads (``reads``: `nnclaims.plan.Plan.explore_reads` by experiment; all of
     them where unknown), then summarize -> plot; the report after the slowest experiment."""
@@ -75,7 +108,7 @@ def critical_path(found: list[dict], reads: dict[str, tuple] | None = None) -> t
         per[j["experiment"]][j["rule"]] = max(per[j["experiment"]][j["rule"]], j["s"])
         if m := re.search(r"(\d+)-of-(\d+)$", j["file"]):
             shards[j["experiment"]][j["rule"]][int(m.group(1))] = j["s"]
-    chains, computing = {}, {}
+    chains, computing = {}, {}  # experiment -> its chain; -> its exploration and run part
     for e, r in per.items():
         explored, ran = shards[e]["explore"], shards[e]["run"]
         known = (reads or {}).get(e)
@@ -88,7 +121,7 @@ def critical_path(found: list[dict], reads: dict[str, tuple] | None = None) -> t
     report = sum(j["s"] for j in found if j["rule"] == "report")
     steps = " → ".join(f"{rule} {per[worst][rule]:.1f} s" for rule in ("summarize", "plot") if rule in per[worst])
     return chains[worst] + report, (f"{worst}: exploration and run shards {computing[worst]:.1f} s → {steps}, "
-                                    f"then report {report:.0f} s")
+                                    f"then report {report:.0f} s"), chains
 
 
 def planned_reads(profile: str) -> dict[str, tuple]:
@@ -113,7 +146,8 @@ def line(what: str, value: float, target: float | None = None, unit: str = "s") 
     print(f"  {what:44s} {value:9.1f} {unit}   {verdict}")
 
 
-def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record: Path | None = None) -> None:
+def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record: Path | None = None,
+            peak: float | None = None) -> None:
     found = jobs(workdir)
     if not found:
         raise SystemExit(f"no benchmarks under {workdir}/benchmarks: run the workflow there first")
@@ -122,7 +156,7 @@ def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record:
         counts[j["rule"]] += 1
     total = sum(j["s"] for j in found)
     longest = max(found, key=lambda j: j["s"])
-    path, chain = critical_path(found, planned_reads(profile))
+    path, chain, chains = chains_of(found, planned_reads(profile))
     if wall is not None:
         line(f"{profile} profile, --cores {cores}", wall, TARGET_S[profile] if cores == 2 else None)
     print(f"  {'jobs (one process each)':44s} {len(found):9d}     " +
@@ -133,31 +167,57 @@ def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record:
     print(f"    {chain}")
     for n in (2, 8, 32, 128):
         line(f"best possible wall time on {n} cores", max(path, total / n))
-    print("  per experiment (sum of job times, longest job, peak memory of a computing job):")
+    peak = peak if peak is not None else matmul_peak_one_thread()
+    table = per_experiment(found, work(workdir), chains, peak)
+    print_table(table, peak, profile)
+    if record:
+        summary = {"experiment": "(pipeline)", "jobs": len(found), "sum_s": round(total, 1),
+                   "longest_s": round(longest["s"], 1), "critical_path_s": round(path, 1),
+                   "wall_s": round(wall, 1) if wall is not None else ""}
+        with open(record, "w", newline="") as fh:
+            out = csv.DictWriter(fh, fieldnames=list(table[0]), restval="")
+            out.writeheader()
+            out.writerows(table + [summary])
+        print(f"  per-experiment costs written to {record}")
+
+
+def per_experiment(found: list[dict], done: dict, chains: dict[str, float], peak: float) -> list[dict]:
+    """One row per experiment: its jobs' time, longest computing job, peak memory, the work
+    its training did (FLOPs counted from the shapes) and that work's share of the one-thread
+    matmul peak over its computing jobs' time, network-steps on diverged networks."""
     per = defaultdict(list)
     for j in found:
         if j["experiment"]:
             per[j["experiment"]].append(j)
+    table = []
     for name, js in sorted(per.items(), key=lambda kv: -sum(j["s"] for j in kv[1])):
-        computing = [j for j in js if j["rule"] in ("explore", "run")]
-        print(f"    {name:26s} {sum(j['s'] for j in js):8.1f} s   longest {max(j['s'] for j in computing or js):7.1f} s"
-              f"   peak {max((j['mem_mb'] for j in computing), default=0):7.0f} MB")
+        computing = [j for j in js if j["rule"] in ("explore", "run", "explore_and_run")] or js
+        busy = sum(j["s"] for j in computing)
+        w = done.get(name, {})
+        flops = w.get("train_flops", 0.0)
+        table.append({"experiment": name, "jobs": len(computing), "sum_s": round(sum(j["s"] for j in js), 1),
+                      "longest_s": round(max(j["s"] for j in computing), 1),
+                      "peak_mb": round(max(j["mem_mb"] for j in computing)), "flops": f"{flops:.3g}",
+                      "pct_peak": round(100 * flops / (busy * peak * 1e9), 2) if busy else 0.0,
+                      "network_steps": int(w.get("network_steps", 0)),
+                      "diverged_network_steps": int(w.get("diverged_network_steps", 0)),
+                      "critical_path_s": round(chains.get(name, 0.0), 1), "wall_s": ""})
+    return table
+
+
+def print_table(table: list[dict], peak: float, profile: str) -> None:
+    print(f"  per experiment (one-thread float32 matmul peak, same run: {peak:.1f} GFLOP/s; FLOPs are those of "
+          "training steps through nn.training.train, so the share is a lower bound):")
+    print(f"    {'experiment':26s} {'job sum':>9s} {'longest':>8s} {'chain':>8s} {'peak MB':>8s} {'train FLOPs':>11s} "
+          f"{'% peak':>7s} {'net-steps':>11s} {'on diverged':>11s}")
+    for r in table:
+        print(f"    {r['experiment']:26s} {r['sum_s']:8.1f}s {r['longest_s']:7.1f}s {r['critical_path_s']:7.1f}s "
+              f"{r['peak_mb']:8d} {r['flops']:>11s} {r['pct_peak']:6.2f}% {r['network_steps']:11d} "
+              f"{r['diverged_network_steps']:11d}")
     print(f"  RESOURCES to declare for the {profile} profile (x{MEM_MARGIN:g} the peak memory, x{TIME_MARGIN:g} the "
           f"longest job; the defaults where they suffice):")
-    table = []
-    for name, js in sorted(per.items()):
-        computing = [j for j in js if j["rule"] in ("explore", "run", "explore_and_run")]
-        if computing:
-            peak, longest = max(j["mem_mb"] for j in computing), max(j["s"] for j in computing)
-            print(f"    {name:26s} {declared(peak, longest)}")
-            table.append({"experiment": name, "jobs": len(computing), "sum_s": round(sum(j["s"] for j in js), 1),
-                          "longest_s": round(longest, 1), "peak_mb": round(peak)})
-    if record:
-        with open(record, "w", newline="") as fh:
-            out = csv.DictWriter(fh, fieldnames=list(table[0]))
-            out.writeheader()
-            out.writerows(table)
-        print(f"  per-experiment costs written to {record}")
+    for r in sorted(table, key=lambda r: r["experiment"]):
+        print(f"    {r['experiment']:26s} {declared(r['peak_mb'], r['longest_s'])}")
 
 
 def declared(peak_mb: float, longest_s: float) -> dict[str, int]:
@@ -186,7 +246,7 @@ def main() -> None:
         work = args.workdir or Path(tmp) / args.profile
         print(f"pipeline ({work}; fresh working directory, device=cpu, 1 torch thread per job)")
         wall, _ = snakemake(work, args.cores, args.profile)
-        analyze(work, wall, args.profile, args.cores, args.record)
+        analyze(work, wall, args.profile, args.cores, args.record, matmul_peak_one_thread())
         noop, log = snakemake(work, args.cores, args.profile)
         line("no-op rerun", noop, 4)
         if not re.search(r"Nothing to be done", log):

@@ -21,6 +21,7 @@ from .evidence.experiment import Experiment, ExperimentError, Figure, RunContext
 from .evidence.settings import ConfigError, RunSettings
 from .evidence.shards import ResultsError
 from .evidence.summary import Summary, evaluate
+from .numeric import cost
 from .progress import Progress
 
 
@@ -55,7 +56,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     # NumPy's BLAS too runs on the configured threads: a Snakemake job gets them from the
     # environment Snakemake sets, a run by hand would otherwise use every core and round
     # differently (seen: the perceptron's margin in its last bits).
-    with threadpool_limits(limits=settings.threads):
+    with threadpool_limits(limits=settings.threads), cost.counting() as tally:
         tables, timings = _run_points(exp, grid, mine, ctx, f"{exp.name} {phase} shard {shard}/{n_shards}")
     provenance = {
         "experiment": exp.name, "phase": phase, "key": actual, "settings": planned.as_dict(),
@@ -65,7 +66,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
         "point_index": mine, "device": _describe(device, settings.threads), "code": results.git_info(exp.path.parent),
         "versions": results.versions(), "machine": results.machine(),
         "started": started.isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - t0, 3),
-        "point_timings": timings,
+        "point_timings": timings, "cost": tally.as_dict(),
     }
     payload = records.payload(tables, provenance)
     if out is not None:

@@ -27,6 +27,7 @@ from .batched import BatchedNet
 from .fused import LossOf, fused_loss
 from .models import MLPSpec, TorchMLP, init_params
 from .optim import StackedOptimizer, make_optimizer, make_torch_optimizer
+from ..numeric import cost
 from ..numeric.seeding import torch_generator
 
 ENGINES = ("batched", "loop", "fused")  # fused: `nnclaims.nn.fused`, the batched engine compiled for tiny networks
@@ -297,6 +298,7 @@ class _Training:
         grads = torch.autograd.grad(total, self.params, allow_unused=True)
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(self.params, grads)]
         self.opt.step(self.params, grads, active)
+        cost.add(net.S, cost.step_flops([tuple(w.shape[-2:]) for w in net.weight], xb.shape[-2]))
         return finite
 
     def rows_of(self, mask: Tensor) -> Tensor:
@@ -402,8 +404,11 @@ def _train_loop(spec, X, y, seeds, schedule, dtype, device, monitors) -> TrainRe
             loss = loss + _loop_penalty(model, schedule.l1, schedule.l2)
             if diverged_at < 0 and not torch.isfinite(loss):
                 diverged_at = step
+            flops = cost.step_flops([tuple(lin.weight.shape) for lin in model.linears], xb.shape[0])
             if diverged_at >= 0:
+                cost.add(1, flops / 3, diverged=1)  # its forward pass was computed for nothing
                 continue  # frozen, as the batched engine freezes a diverged network
+            cost.add(1, flops)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
