@@ -13,7 +13,12 @@ user sees after a fresh clone, then reads every job's benchmark file (Snakemake'
 - from them, the best possible wall time on 8, 32 and 128 cores: no schedule beats
   max(critical path, sum / cores);
 - per experiment: its jobs' summed time, its longest job and its peak memory, from which
-  its ``RESOURCES`` are declared (with margin).
+  its ``RESOURCES`` are declared (with margin); the work its training did, counted from
+  the shapes (`nnclaims.numeric.cost`, in each shard's provenance: network-steps, those on
+  already-diverged networks, training FLOPs); that work's share of this machine's
+  one-thread matmul peak over the experiment's computing time; and where the share is
+  low, what bounds it: the microseconds per optimizer step that the arithmetic at the peak
+  does not explain (per-step Python and dispatch, memory traffic).
 
 Run: ``make bench`` or ``python bench/pipeline.py --profile full --cores 2``;
 ``--analyze DIR`` reads an existing run's benchmarks instead of running.
@@ -50,8 +55,11 @@ def snakemake(workdir: Path, cores: int, profile: str) -> tuple[float, str]:
     return wall, out.stdout + out.stderr
 
 
-def jobs(workdir: Path) -> list[dict]:
-    """One entry per job: rule, experiment, shard, seconds, peak memory (MB)."""
+def jobs(workdir: Path, cpu_time: bool = False) -> list[dict]:
+    """One entry per job: rule, experiment, shard, seconds, peak memory (MB). ``cpu_time``:
+    a job's seconds are its CPU time, not its wall time: on a machine shared with other
+    work a one-thread job's CPU time is what it would take alone, where its wall time
+    grows with the load (seen: 287 s of CPU in 1,599 s of wall at a load of 12)."""
     out = []
     for path in sorted((workdir / "benchmarks").rglob("*.tsv")):
         rel = path.relative_to(workdir / "benchmarks").with_suffix("").parts
@@ -59,7 +67,7 @@ def jobs(workdir: Path) -> list[dict]:
             row = next(csv.DictReader(fh, delimiter="\t"))
         rss = row.get("max_rss", "-")
         out.append({"rule": rel[0], "experiment": rel[1] if len(rel) > 1 else "",
-                    "file": "/".join(rel), "s": float(row["s"]),
+                    "file": "/".join(rel), "s": float(row["cpu_time" if cpu_time else "s"]),
                     "mem_mb": float(rss) if rss not in ("-", "", "NA") else 0.0})
     return out
 
@@ -147,8 +155,10 @@ def line(what: str, value: float, target: float | None = None, unit: str = "s") 
 
 
 def analyze(workdir: Path, wall: float | None, profile: str, cores: int, record: Path | None = None,
-            peak: float | None = None) -> None:
-    found = jobs(workdir)
+            peak: float | None = None, cpu_time: bool = False) -> None:
+    found = jobs(workdir, cpu_time)
+    if cpu_time:
+        print("  job times are CPU times (--cpu-time): what each one-thread job takes on an idle core")
     if not found:
         raise SystemExit(f"no benchmarks under {workdir}/benchmarks: run the workflow there first")
     counts = defaultdict(int)
@@ -195,12 +205,19 @@ def per_experiment(found: list[dict], done: dict, chains: dict[str, float], peak
         busy = sum(j["s"] for j in computing)
         w = done.get(name, {})
         flops = w.get("train_flops", 0.0)
+        steps = w.get("steps", 0)
         table.append({"experiment": name, "jobs": len(computing), "sum_s": round(sum(j["s"] for j in js), 1),
                       "longest_s": round(max(j["s"] for j in computing), 1),
                       "peak_mb": round(max(j["mem_mb"] for j in computing)), "flops": f"{flops:.3g}",
                       "pct_peak": round(100 * flops / (busy * peak * 1e9), 2) if busy else 0.0,
+                      # CPU seconds inside the run code (the shards' provenance; no imports, no start-up)
+                      "compute_cpu_s": round(w["cpu_s"], 1) if "cpu_s" in w else "",
                       "network_steps": int(w.get("network_steps", 0)),
                       "diverged_network_steps": int(w.get("diverged_network_steps", 0)),
+                      # what bounds an experiment far from the peak: the time per optimizer step
+                      # that its arithmetic at the peak does not explain (Python, dispatch, memory)
+                      "us_per_step": round(busy / steps * 1e6) if steps else "",
+                      "us_beyond_peak_per_step": round((busy - flops / (peak * 1e9)) / steps * 1e6) if steps else "",
                       "critical_path_s": round(chains.get(name, 0.0), 1), "wall_s": ""})
     return table
 
@@ -209,11 +226,11 @@ def print_table(table: list[dict], peak: float, profile: str) -> None:
     print(f"  per experiment (one-thread float32 matmul peak, same run: {peak:.1f} GFLOP/s; FLOPs are those of "
           "training steps through nn.training.train, so the share is a lower bound):")
     print(f"    {'experiment':26s} {'job sum':>9s} {'longest':>8s} {'chain':>8s} {'peak MB':>8s} {'train FLOPs':>11s} "
-          f"{'% peak':>7s} {'net-steps':>11s} {'on diverged':>11s}")
+          f"{'% peak':>7s} {'net-steps':>11s} {'on diverged':>11s} {'µs/step':>8s} {'not arithmetic':>14s}")
     for r in table:
         print(f"    {r['experiment']:26s} {r['sum_s']:8.1f}s {r['longest_s']:7.1f}s {r['critical_path_s']:7.1f}s "
               f"{r['peak_mb']:8d} {r['flops']:>11s} {r['pct_peak']:6.2f}% {r['network_steps']:11d} "
-              f"{r['diverged_network_steps']:11d}")
+              f"{r['diverged_network_steps']:11d} {r['us_per_step']!s:>8s} {r['us_beyond_peak_per_step']!s:>14s}")
     print(f"  RESOURCES to declare for the {profile} profile (x{MEM_MARGIN:g} the peak memory, x{TIME_MARGIN:g} the "
           f"longest job; the defaults where they suffice):")
     for r in sorted(table, key=lambda r: r["experiment"]):
@@ -234,19 +251,22 @@ def main() -> None:
     p.add_argument("--profile", choices=("quick", "full"), default="quick")
     p.add_argument("--workdir", type=Path, default=None, help="run here (default: a fresh temporary folder)")
     p.add_argument("--analyze", type=Path, default=None, help="only read the benchmarks of an existing run")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time jobs by their CPU time (a machine shared with other work; the wall time is then not "
+                        "the profile's)")
     p.add_argument("--record", type=Path, default=None,
                    help="write each experiment's jobs, summed and longest time and peak memory to this CSV "
                         "(the full profile's is bench/full-profile.csv, which RESOURCES must cover: tested)")
     args = p.parse_args()
     if args.analyze:
         print(f"pipeline ({args.analyze})")
-        analyze(args.analyze, None, args.profile, args.cores, args.record)
+        analyze(args.analyze, None, args.profile, args.cores, args.record, cpu_time=args.cpu_time)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp) / args.profile
         print(f"pipeline ({work}; fresh working directory, device=cpu, 1 torch thread per job)")
         wall, _ = snakemake(work, args.cores, args.profile)
-        analyze(work, wall, args.profile, args.cores, args.record, matmul_peak_one_thread())
+        analyze(work, wall, args.profile, args.cores, args.record, matmul_peak_one_thread(), args.cpu_time)
         noop, log = snakemake(work, args.cores, args.profile)
         line("no-op rerun", noop, 4)
         if not re.search(r"Nothing to be done", log):

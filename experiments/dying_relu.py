@@ -8,10 +8,13 @@ ReLU (0.01) and PReLU (learned, from 0.25); sweeps: learning rate 0.01 ... 1 (fi
 and a negative bias shift 0 ... -2 at rate 0.1. A unit is dead when its derivative is 0 on
 every training example; it "would be dead" when its pre-activation is <= 0 on all of them.
 Born dead: random ReLU nets, 1-D input, `depth` layers of `width`, He-normal, biases 0 or
-N(0, 1); "born dead" = constant on 257 points of [-1, 1]; "dead at a point" = an all-zero
-hidden layer at x = 1, whose probability the simple model 1 - (1 - 2^-width)^(depth - 1)
-gives exactly for zero biases (counted by `nnclaims.nn.born_dead`, tested with
-`nnclaims.evidence.born_dead`; dead units in training by `nnclaims.nn.dead_units`).
+N(0, 1); "born dead" = constant on [-1, 1], decided exactly (protocol 3; the 257-point grid
+kept as a cross-check); "dead at a point" = an all-zero hidden layer at x = 1, whose
+probability the model 1 - (1 - 2^-width)^(depth - 1) gives exactly for zero biases (counted
+by `nnclaims.nn.born_dead`, tested with `nnclaims.evidence.born_dead`; dead units in
+training by `nnclaims.nn.dead_units`). Only the born-dead part moved to protocol 3 (amended
+catalogue): its networks come from protocol 3's seed blocks (`seed_for`), the training part
+keeps protocol 2's seeds and results (PROTOCOL stays 2).
 Nothing is tuned; seeds (8 ... 64) and networks per born-dead cell by power (rule 6).
 
 Expected: every check passes.
@@ -40,15 +43,16 @@ import numpy as np
 
 from nnclaims.evidence import (
     Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, Sentence, combine_plans,
-    logistic_fit, mean_ci, paired, paired_ci, required_seeds, wilson,
+    logistic_fit, mean_ci, paired, paired_ci, required_seeds,
 )
 from nnclaims.evidence.born_dead import (
-    depth_trends, model, model_controls, model_test, networks_for_model_test, networks_for_trends, sorted_by_depth,
-    width_gap, widths_apart,
+    born_measurements, depth_trends, model, model_controls, model_test, networks_for_model_test, networks_for_trends,
+    sorted_by_depth, width_gap, widths_apart,
 )
 from nnclaims.evidence.dead_units import (
     comeback_by_seed, comeback_raised, deciding_layer, revival_intervals, revival_plan, slopes_by_seed, sorted_by_seed,
 )
+from nnclaims.evidence.part_seeds import seed_for
 from nnclaims.report.figures import From, Line, Span, Theory, band, draw, figure, histogram, lines, regime, rows_of
 
 CLAIMS = [
@@ -81,8 +85,8 @@ CLAIM = "dying-relu"
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}
 SHARDS = {"full": 3}
-# From two full-profile runs (bench/full-profile.csv): peak 1.9 and 2.1 GB, longest job 283 s; x1.5, x3
-RESOURCES = {"full": {"mem_mb": 3500, "runtime": 30}}
+# bench/full-profile.csv, 2026-12-03: peak 5.3 GB (2.1 before jobs kept freed memory), longest job 300 s; x1.5, x3
+RESOURCES = {"full": {"mem_mb": 8000, "runtime": 30}}
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}
@@ -99,6 +103,7 @@ BORN_BIAS_STD = (0.0, 1.0)
 BORN_NETS = {"quick": {"pilot": 100, "min": 100, "max_point": 400, "max_domain": 400},
              "full": {"pilot": 500, "min": 2000, "max_point": 32000, "max_domain": 4000}}
 BORN_POINTS = 257
+BORN_PROTOCOL = 3  # the amended catalogue: only the born-dead part reruns, on protocol 3's seed blocks
 CHUNK = 1000
 MODEL_TOL = 0.05
 
@@ -169,15 +174,15 @@ def _born(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     if bias_std:
         n_point = 0  # the model holds for zero biases only
     x = torch.linspace(-1, 1, BORN_POINTS, dtype=torch.float64, device=ctx.device)[:, None]
-    rows = []
+    rows, seed = [], seed_for(ctx.seeds[0], BORN_PROTOCOL)
     for depth in map(int, point["depths"].split(",")):
         spec = MLPSpec((1,) + (width,) * (depth - 1) + (1,), activation="relu", init="he_normal", bias_std=bias_std)
-        gen = torch_generator(ctx.seeds[0], f"born-{bias_std:g}-{width}-{depth}")
+        gen = torch_generator(seed, f"born-{bias_std:g}-{width}-{depth}")
         c = born_dead_counts(spec, n_domain, n_point, gen, x, x[-1:], chunk=CHUNK)
-        row = {"depth": depth, "nets": n_domain, "constant": c.constant, "probe_disagreements": c.probe_disagreements}
+        row = {"depth": depth, "seed": seed, "nets": n_domain, **c.over_domain()}
         if not bias_std:
             p = model(width, depth)
-            drawn = int(numpy_rng(ctx.seeds[0], f"model-{width}-{depth}").binomial(n_point, p))
+            drawn = int(numpy_rng(seed, f"model-{width}-{depth}").binomial(n_point, p))
             row.update({"point_nets": n_point, "dead_at_point": c.dead_at_point, "model": p, "model_draw": drawn})
         rows.append(row)
     return {"born": rows}
@@ -312,13 +317,14 @@ def checks(tables: dict) -> list[Check]:
         slopes = depth_trends(tables["born"], bias_std, level)
         width, iv = min(slopes, key=lambda s: s[1].low if s[1].high >= 0 else -math.inf)
         out.append(Check.of(CLAIM, name, f"Born dead ({what}): slope of a logistic fit of the probability of a "
-                                         f"constant network against depth, every width (Bonferroni over "
-                                         f"{len(slopes)} widths); shown: the worst width, {width}",
+                                         f"network constant on [−1, 1] (decided exactly) against depth, every width "
+                                         f"(Bonferroni over {len(slopes)} widths); shown: the worst width, {width}",
                             iv, ">", 0.0, unit="log-odds per layer", basis="supporting"))
     iv, dmax, wmin, wmax = width_gap(tables["born"])
     out.append(Check.of(CLAIM, "born-dead-falls-with-width",
-                        f"Probability of a constant network at birth (zero biases), depth {dmax}: width {wmin} minus "
-                        f"width {wmax} (Newcombe interval)", iv, ">", 0.0, basis="supporting"))
+                        f"Probability of a network constant on [−1, 1] at birth (zero biases, decided exactly), depth "
+                        f"{dmax}: width {wmin} minus width {wmax} (Newcombe interval)", iv, ">", 0.0,
+                        basis="supporting"))
     eq, born = model_test(tables["born"], MODEL_TOL)
     w = born.iloc[eq.worst]
     out.append(Check.of(CLAIM, "pointwise-death-matches-model",
@@ -408,7 +414,7 @@ def _comeback_above(tables: dict, raised: str, other: str, above: float = 0.25):
 
 
 def measurements(tables: dict) -> list[Measurement]:
-    return _in_training(tables) + _born_dead(tables["born"]) + _prelu(tables.get("slopes"))
+    return _in_training(tables) + born_measurements(tables["born"], CLAIM, BORN_BIAS_STD) + _prelu(tables.get("slopes"))
 
 
 def _in_training(tables: dict) -> list[Measurement]:
@@ -455,37 +461,6 @@ def _in_training(tables: dict) -> list[Measurement]:
     return out
 
 
-def _born_dead(born) -> list[Measurement]:
-    """Networks dead at initialization: the pointwise model, the probes, depth 10 by width."""
-    out = []
-    zero = born[born["bias_std"] == 0]
-    p, n = zero["model"], zero["point_nets"]
-    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
-    out.append(Measurement(CLAIM, "pointwise-gap-in-standard-errors",
-                           "Largest gap between P(dead at x = 1) and the model, in binomial standard errors",
-                           value=float(((zero["dead_at_point"] / n - p) / se).abs().max()), n_seeds=int(n.min()),
-                           unit="standard errors"))
-    out.append(Measurement(CLAIM, "born-probe-disagreements",
-                           "Born-dead networks where the layer-by-layer early exit and the library's constant_output "
-                           "probe disagree (first 64 networks of every cell)",
-                           value=float(born["probe_disagreements"].sum())))
-    for bias_std in BORN_BIAS_STD:
-        for w in (2, 3, 5, 10):
-            c = born[(born["bias_std"] == bias_std) & (born["width"] == w) & (born["depth"] == 10)]
-            if len(c):
-                c = c.iloc[0]
-                out.append(Measurement.of(CLAIM, f"born-dead-depth10-width{w}" + ("-biased" if bias_std else ""),
-                                          f"Born dead (constant over [−1, 1]) at depth 10, width {w}, "
-                                          f"{'biases N(0, 1)' if bias_std else 'zero biases'}",
-                                          wilson(int(c["constant"]), int(c["nets"]))))
-                if not bias_std:
-                    out.append(Measurement.of(CLAIM, f"dead-at-point-depth10-width{w}",
-                                              f"An all-zero hidden layer at x = 1, depth 10, width {w}, zero biases "
-                                              "(theory: the simple model)",
-                                              wilson(int(c["dead_at_point"]), int(c["point_nets"])), theory=c["model"]))
-    return out
-
-
 def _prelu(s) -> list[Measurement]:
     """PReLU's learned negative-side slopes."""
     out = []
@@ -498,7 +473,10 @@ def _prelu(s) -> list[Measurement]:
     return out
 
 
-CHANGES = [
+_P3_BORN = (" Protocol 3 (amended catalogue): a network is constant on [−1, 1] as decided exactly, no longer on 257 "
+             "points (the grid missed a 7×10⁻⁴-wide bump in a pilot; it stays as a counted cross-check); only this part "
+             "reran, on fresh networks from protocol 3's seed blocks (30000+, 40000+).")
+CHANGES = [  # protocol 1 -> 2 -> 3 (rules 10, 17); the full story in docs/experiments/dying_relu.md
     Change("dead-stays-dead", "dead-stays-dead-every-layer",
            "Only first-layer units were followed, whose inputs never change; units of deeper layers see changing "
            "inputs and can revive, so every layer is now tested, as the share revived per seed, averaged over seeds "
@@ -514,7 +492,8 @@ CHANGES = [
            "check leaky-revives-more asks whether Leaky units in the dead state come back more often than ReLU's."),
     Change("born-dead-rises-with-depth", "born-dead-rises-with-depth",
            "Depth 50 against depth 2 at width 2 only became a logistic trend over depth at every width "
-           "(Bonferroni), with zero biases and with biases N(0, 1) (born-dead-rises-with-depth-biased)."),
+           "(Bonferroni), with zero biases and with biases N(0, 1) (born-dead-rises-with-depth-biased)." + _P3_BORN),
+    Change("born-dead-falls-with-width", "born-dead-falls-with-width", "Kept from protocol 1 in protocol 2." + _P3_BORN),
     Change("pointwise-death-matches-model", "pointwise-death-matches-model",
            "The largest absolute gap over cells (a maximum compared with 0.05 without an interval) became a per-cell "
            "equivalence test with Bonferroni-corrected Wilson intervals (rule 3); the number of networks per cell "
@@ -535,9 +514,9 @@ DEAD_CAPTION = (
 DEAD_ALT = ("Dead fractions rising with learning rate and negative bias shift for ReLU; revival shares per layer "
             "against a 0.05 line; comeback shares for Leaky ReLU and ReLU by learning rate.")
 BORN_CAPTION = (
-    "Random ReLU networks at initialization ({:,} per cell over the domain), by depth and width. Left: zero biases, "
-    "against the simple model 1−(1−2⁻ʷ)ᵈ⁻¹ for an all-zero layer at one input (dashed); being constant over the whole "
-    "domain is rarer. Middle: biases drawn N(0, 1). Right: the model test, each cell's gap with its simultaneous "
+    "Random ReLU networks at initialization ({:,} per cell; constant on [−1, 1] decided exactly), by depth and width. "
+    "Left: zero biases, against the simple model 1−(1−2⁻ʷ)ᵈ⁻¹ for an all-zero layer at one input (dashed); being "
+    "constant over the whole domain is rarer. Middle: biases drawn N(0, 1). Right: the model test, each cell's gap with its simultaneous "
     "interval against the ±0.05 band.")
 BORN_ALT = ("Born-dead probability curves rising with depth, lower for wider networks, with zero and with random "
             "biases; per-cell gaps to the simple model inside a grey band.")

@@ -52,6 +52,7 @@ CLAIMS = [
     )
 ]
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
+RESOURCES = {"full": {"mem_mb": 2500, "runtime": 30}}  # bench/full-profile.csv: peak 1.6 GB; x1.5
 BUDGET = {"quick": 100, "full": 500}  # parameters; the quick profile (tests) counts small nets
 DEPTHS = {"quick": [1, 4], "full": [1, 2, 3, 4, 5, 6]}
 ARRANGEMENT_WIDTHS = {"quick": [2, 8], "full": [2, 4, 8, 16]}
@@ -59,8 +60,7 @@ KNOWN_K = {"quick": [1, 3], "full": [1, 2, 3, 5, 8, 12]}  # hand-made arrangemen
 MAP_DEPTHS = (1, 2, 4, 6)  # drawn in the figure, those in the profile's grid
 COARSE = 100   # the missing-cells counter of the negative control
 FINE = {"quick": 100, "full": 700}  # protocol 1's grid, for the measurement of what it misses
-BIAS_STD = 0.5
-DEEP, SHALLOW = 4, 1  # check (b) compares these depths
+BIAS_STD, DEEP, SHALLOW = 0.5, 4, 1  # check (b) compares these depths
 DOUBLING = 1.0        # log2 of "at most twice"
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap; the quick profile (tests) stays at the minimum
 TENT_K = {"quick": [1, 2, 3, 4], "full": [1, 2, 3, 4, 5, 6]}  # the amendment's k = 1..6 (k = 6: 4,096 regions, ~1 s)

@@ -1,4 +1,4 @@
-"""mnist-sigmoid-vs-relu and weights-as-templates: the chapter's 784-16-16-10 network on real digits.
+"""mnist-sigmoid-vs-relu: the chapter's 784-16-16-10 network on real digits.
 
 Protocol 2 (pre-registered 2026-11-21); the design's reasoning and its history are in
 docs/experiments/mnist_network.md.
@@ -9,12 +9,7 @@ steps; 784-16-16-10 with sigmoid (Xavier-normal) and with ReLU (He-normal), and
 seeds (20000+), lowest median final training loss over {0.001 ... 1} at a quarter of the
 steps; rule 6: confirmatory seeds (10000+) by power, 8 ... 64 (the wide net on as many as
 its one check needs). Test accuracy every 25 steps (100 for the wide net).
-Templates: each first-layer unit's 28x28 weights, scored on the pixels inked in >= 1% of
-the training images by locality (effective area) and by the best |correlation| with a
-fixed Gabor bank (`nnclaims.numeric.gabor`), placed per seed on the scale from a negative
-bank's median (0: random-init and pixel-shuffled templates) to a positive bank's (1: random
-Gabor edge filters). The effective area does not see shuffling, which makes the locality
-check harder to pass (disclosed; sensitivity analyses are reported as measurements).
+weights-as-templates, once here, is a protocol-3 design of its own: experiments/weights_as_templates.py.
 
 Expected:
 - mnist-sigmoid-vs-relu: (a) at initialization both small nets are at chance: test accuracy
@@ -23,13 +18,10 @@ Expected:
   sigmoid (paired by seed, whole 95% interval below 0; never reaching it counts as one
   record interval after the end); (c) the sigmoid ends at >= 85% (whole t interval), and
   784-256-128-10 beats the small ReLU net (paired, above 0).
-- weights-as-templates: the trained templates' mean position over seeds, whole 95%
-  interval above 0.5, for locality and for Gabor likeness. For a net this small the
-  catalogue expects the hope to fail.
 Controls: (a) all-zero logits pass, the trained values at step 0 fail; (b) ReLU's steps
 halved pass, doubled fail; (c) the wide net's accuracies in place of the sigmoid's pass,
 those at initialization fail; the wide net's error half (passes) or twice (fails) the small
-one's; templates: a held-out Gabor bank passes, the random-init templates fail.
+one's.
 """
 
 from __future__ import annotations
@@ -43,12 +35,9 @@ from nnclaims.evidence import (
     Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, best_rate, by_seed, combine_plans,
     equivalence, mean_ci, paired, paired_ci, tuning_note, where,
 )
-from nnclaims.evidence import calibration
 from nnclaims.evidence.pilot import equivalence_plan, pilot_plan
 from nnclaims.evidence.rate_sweep import sweep_rates
-from nnclaims.numeric import gabor as G
-from nnclaims.report.figures import From, Line, Theory, curves, draw, figure, image, lines, rows_of, violins
-from nnclaims.report.figures import paired as paired_panel  # not evidence's paired (two arms by seed)
+from nnclaims.report.figures import From, Line, Theory, curves, draw, figure, lines, rows_of
 
 CLAIMS = [
     Claim(
@@ -70,23 +59,6 @@ CLAIMS = [
         reference=("LeCun, Bottou, Bengio and Haffner (1998): two-layer perceptrons on the full MNIST (60,000 "
                    "training digits) reach about 95–97% test accuracy; we train on 4,000 digits."),
     ),
-    Claim(
-        id="weights-as-templates",
-        sentences=(
-            Sentence("001", "what the hidden layers might detect",
-                         "The notes hope that first-layer units become edge and stroke detectors, and warn that "
-                         "training may find other solutions.",
-                         ("a hopeful interpretation", "learning may exploit unexpected solutions anyway"), hope=True),
-            Sentence("003", "the MNIST network's layers",
-                         "The chapter states as a fact that early units detect edges.",
-                         ("edge and stroke detectors",)),
-        ),
-        title="First-layer weights as 28×28 templates: do they become edge and stroke detectors?",
-        statement=("Each first-layer unit's 784 weights can be drawn as a 28×28 picture of positive and negative "
-                   "values; the hope is that the units become detectors of edges and strokes: local, edge-like "
-                   "templates. For a network this small the templates usually look noisy instead."),
-        section="E",
-    ),
 ]
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SHARDS = {"full": 3}
@@ -105,21 +77,8 @@ EVERY = {"quick": {"small": 10, "wide": 20}, "full": {"small": 25, "wide": 100}}
 MOMENTUM, BATCH = 0.9, 64
 TARGET_ACC = 0.85
 CHANCE_ACC, ACC_TOL, CE_TOL = 0.1, 0.05, 0.5
-INK = 0.01  # a pixel counts when it carries ink in at least 1% of the training images
 MIN_SEEDS = 8  # rule 6's minimum
 SEED_CAP = {"quick": 8, "full": 64}  # rule 6's cap (the quick profile stays tiny: 8)
-# The Gabor filters: wavelength = GABOR_RATIO * sigma. The scoring bank is a grid; the
-# calibration banks are random (positions, orientations, scales) and odd-phase (edges).
-GABOR_RATIO = 2.5
-BANK_CENTRES = tuple(range(4, 25, 2))
-BANK_ORIENTATIONS = 8
-BANK_SIGMAS = (1.5, 2.5, 4.0)
-BANK_PHASES = (0.0, math.pi / 2)
-RANDOM_CENTRES, RANDOM_SIGMAS = (6.0, 21.0), (1.5, 4.0)
-ON_INK = 0.8  # a filter is kept when at least this share of its energy lies on the scored pixels
-BANK_SIZE = 32  # random Gabors per seed and bank: as many as the trained templates of a seed
-SCORES = {"area": "locality (effective area)", "gabor_corr": "best |correlation| with the Gabor bank"}
-POSITIVE_LOWER = {"area": True, "gabor_corr": False}  # which way the positive (Gabor) bank lies
 
 
 def explore(profile: str) -> list[dict]:
@@ -127,12 +86,10 @@ def explore(profile: str) -> list[dict]:
 
 
 def grid(profile: str) -> list[dict]:
-    return [{"net": label, "steps": STEPS[profile]} for label in NETS] + [{"part": "banks"}]
+    return [{"net": label, "steps": STEPS[profile]} for label in NETS]
 
 
 def run(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
-    if point.get("part") == "banks":
-        return {"templates": _random_banks(ctx)}
     return _train(point, ctx)
 
 
@@ -172,92 +129,12 @@ def _train(point: dict, ctx: RunContext) -> dict[str, list[dict]]:
     never = int(result.steps[-1]) + every
     out["reach"] = [{"seed": seed, "lr": lr, "steps_to_target": _first_reach(result.steps, acc[:, s], never),
                      "never": bool(not (acc[:, s] >= TARGET_ACC).any())} for s, seed in enumerate(ctx.seeds)]
-    if point["net"] in SMALL:
-        out.update(_templates(spec, result, ctx.seeds, act, d.X_train))
     return out
-
-
-def _templates(spec, result, seeds: list[int], act: str, X_train) -> dict[str, list[dict]]:
-    """The first layer's templates (initial, trained, their change and pixel shuffles of
-    both) scored against the banks, per seed and unit; and the first seed's images."""
-    from nnclaims.nn.batched import BatchedNet
-
-    start = BatchedNet.init(spec, seeds)
-    W0 = start.weight[0].detach().cpu().numpy().transpose(0, 2, 1).astype(np.float64)  # (S, 16, 784)
-    WT = result.net.weight[0].detach().cpu().numpy().transpose(0, 2, 1).astype(np.float64)
-    ink = _ink(X_train)
-    bank = _scoring_bank(ink)
-    rows = []
-    for s, seed in enumerate(seeds):
-        rng = np.random.default_rng(_stream(seed, f"template-shuffle {act}"))
-        sets = {"trained": WT[s], "init": W0[s], "change": WT[s] - W0[s],
-                "shuffled": G.shuffle(WT[s], ink, rng), "shuffled_init": G.shuffle(W0[s], ink, rng)}
-        for name, W in sets.items():
-            scores = _score(W, ink, bank)
-            rows += [{"seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores.items()}}
-                     for u in range(len(W))]
-    # The first seed's images, for the figure.
-    images = [{"stage": stage, "unit": u, "pixel": p, "weight": float(v)}
-              for stage, W in (("init", W0[0]), ("trained", WT[0])) for u in range(W.shape[0])
-              for p, v in enumerate(W[u])]
-    return {"templates": rows, "images": images}
 
 
 def _first_reach(steps, accuracy, never: int) -> int:
     hit = np.flatnonzero(np.asarray(accuracy) >= TARGET_ACC)
     return int(steps[hit[0]]) if len(hit) else int(never)
-
-
-def _stream(seed: int, name: str) -> int:
-    from nnclaims.numeric.seeding import stream_seed
-
-    return stream_seed(seed, name)
-
-
-def _ink(X_train: np.ndarray) -> np.ndarray:
-    return G.ink_mask(X_train, INK)
-
-
-def _scoring_bank(ink: np.ndarray) -> np.ndarray:
-    return G.scoring_bank(ink, BANK_CENTRES, BANK_ORIENTATIONS, BANK_SIGMAS, BANK_PHASES, GABOR_RATIO, ON_INK)
-
-
-def _random_gabors(n: int, ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return G.random_gabors(n, ink, rng, RANDOM_CENTRES, RANDOM_SIGMAS, GABOR_RATIO, ON_INK)
-
-
-def _score(W: np.ndarray, ink: np.ndarray, bank: np.ndarray) -> dict[str, np.ndarray]:
-    """Per template (row of W): effective area, best |correlation| with the bank, lag-1
-    spatial autocorrelation (smoothness) and spatial spread, all on the scored pixels."""
-    import torch
-
-    V = W[:, ink]
-    Vc = V - V.mean(axis=1, keepdims=True)
-    Vc = Vc / np.linalg.norm(Vc, axis=1, keepdims=True)
-    # torch's matrix product honours the job's thread setting; NumPy's BLAS would not
-    corr = (torch.from_numpy(Vc) @ torch.from_numpy(bank).T).abs().amax(dim=1).numpy()
-    auto = np.array([G.autocorrelation(w, ink) for w in W])
-    return {"area": G.effective_area(W, ink), "gabor_corr": corr, "autocorrelation": auto,
-            "spread": G.spatial_spread(W, ink)}
-
-
-def _random_banks(ctx: RunContext) -> list[dict]:
-    """Per seed: the positive bank (random edge Gabors), a held-out second bank (the
-    positive control's stand-in for trained templates) and that bank's shuffles."""
-    from nnclaims.numeric.data import load_mnist
-
-    ink = _ink(load_mnist(ctx.mnist_path).X_train)
-    bank = _scoring_bank(ink)
-    rows = []
-    for seed in ctx.seeds:
-        rng = np.random.default_rng(_stream(seed, "gabor-banks"))
-        positive, holdout = _random_gabors(BANK_SIZE, ink, rng), _random_gabors(BANK_SIZE, ink, rng)
-        for name, W in (("gabor", positive), ("gabor_holdout", holdout),
-                        ("shuffled_holdout", G.shuffle(holdout, ink, rng))):
-            scores = _score(W, ink, bank)
-            rows += [{"seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores.items()}}
-                     for u in range(len(W))]
-    return rows
 
 
 # -- exploration ----------------------------------------------------------------------------
@@ -274,9 +151,7 @@ def decide(tables: dict, profile: str) -> Decisions:
     final = _final_accuracy(tables)
     for name, diff, threshold in (("relu-reaches-it-sooner", reach[RELU] - reach[SIGMOID], 0.0),
                                   ("sigmoid-reaches-target", final[SIGMOID], TARGET_ACC),
-                                  ("wider-does-better", final[WIDE] - final[RELU], 0.0),
-                                  ("templates-local", _positions(tables, "area"), 0.5),
-                                  ("templates-gabor-like", _positions(tables, "gabor_corr"), 0.5)):
+                                  ("wider-does-better", final[WIDE] - final[RELU], 0.0)):
         plans[name] = pilot_plan(diff.dropna().to_numpy(dtype=float), threshold, maximum=cap)
     combined = combine_plans(plans, maximum=cap)
     # The wide network serves one check only: it runs on the seeds that check needs (the
@@ -289,46 +164,21 @@ def decide(tables: dict, profile: str) -> Decisions:
 
 
 # -- analysis: the tables the figures draw ---------------------------------------------------
-BANKS = {"gabor": "Gabor edge filters\n(positive bank)", "trained": "trained\ntemplates",
-         "change": "learned change\nW_T − W_0", "init": "random init\n(negative)",
-         "shuffled": "trained, shuffled\n(negative)"}
 
 
 def analysis(tables: dict) -> dict:
-    """Tuning medians, steps to 85% per seed (jittered off the record grid), each bank's
-    per-seed medians and the midpoint between the banks, the trained templates' positions
-    per seed, and the first-layer weight images with their learned change."""
+    """Tuning medians and steps to 85% per seed (jittered off the record grid)."""
     import pandas as pd
 
     from nnclaims.evidence.summaries import tuning_medians
 
-    rec, t = tables["records"], tables["templates"]
     both = _reach(tables)[list(SMALL)].dropna()
     every = _record_every(tables)
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=(2, len(both))) * every  # ties on the record grid
-    medians = t.groupby(["seed", "bank"])[list(SCORES)].median().reset_index()
-    negative = t[t["bank"].isin(["init", "shuffled"])].groupby("seed")[list(SCORES)].median()
-    gabor = medians[medians["bank"] == "gabor"].set_index("seed")[list(SCORES)]
-    positions = [{"score": name, "bank": bank, "seed": seed, "position": p}
-                 for bank in ("trained", "change") for score, name in zip([*SCORES, "spread"], _POSITION_NAMES)
-                 for seed, p in _positions(tables, score, bank).items()]
     lim = float(np.nanmax(both.to_numpy())) * 1.1 if len(both) else 1.0
-    img = tables["images"]
-    change = img[img["stage"] == "trained"].merge(img[img["stage"] == "init"], on=["net", "unit", "pixel"],
-                                                  suffixes=("", "_0"))
     return {"tuning_medians": tuning_medians(tables["explore_tuning"], "net", drop_diverged=False),
             "reach_pairs": pd.DataFrame({"sigmoid": both[SIGMOID] + jitter[0], "relu": both[RELU] + jitter[1]}),
-            "reach_diagonal": pd.DataFrame({"sigmoid": [0.0, lim], "relu": [0.0, lim]}),
-            "bank_medians": medians,
-            "bank_midpoints": ((gabor + negative) / 2).mean().rename_axis("score").reset_index(name="mid"),
-            "positions": pd.DataFrame(positions),
-            "weight_images": pd.concat([img[["net", "stage", "unit", "pixel", "weight"]],
-                                        change.assign(stage="change", weight=change["weight"] - change["weight_0"])[
-                                            ["net", "stage", "unit", "pixel", "weight"]]])}
-
-
-_POSITION_NAMES = ("locality\n(effective area)", "Gabor likeness", "spatial spread\n(measurement only)")
-
+            "reach_diagonal": pd.DataFrame({"sigmoid": [0.0, lim], "relu": [0.0, lim]})}
 
 def _record_every(tables: dict) -> float:
     """Steps between two records of the small networks' accuracy."""
@@ -353,12 +203,6 @@ def _chance_gaps(tables: dict, column: str, centre: float) -> np.ndarray:
 
 def _reach(tables: dict):
     return by_seed(tables["reach"][tables["reach"]["net"].isin(NETS)], "steps_to_target", by="net")
-
-
-def _positions(tables: dict, score: str, bank: str = "trained", negative: tuple = ("init", "shuffled")):
-    """Per seed: ``bank``'s median ``score`` placed from the negative bank (0: random-init and
-    shuffled trained templates) to the positive bank (1: random edge Gabors)."""
-    return calibration.position(tables["templates"], score, bank, negative, "gabor")
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -388,17 +232,11 @@ def checks(tables: dict) -> list[Check]:
     out.append(Check.of("mnist-sigmoid-vs-relu", "wider-does-better",
                         "Final test accuracy, 784-256-128-10 minus 784-16-16-10 (ReLU, each at its tuned rate, paired "
                         "by seed)", paired_ci(a, b), ">", 0.0, basis="supporting"))  # the catalogue's add-on
-    for score, name in (("area", "templates-local"), ("gabor_corr", "templates-gabor-like")):
-        out.append(Check.of("weights-as-templates", name,
-                            f"Trained first-layer templates of 784-16-16-10 (sigmoid and ReLU), {SCORES[score]}: "
-                            f"per seed, the median's position from the negative bank's median (0: random-init and "
-                            f"pixel-shuffled templates) to the positive bank's (1: random Gabor edge filters); "
-                            f"past the midpoint = above 0.5", mean_ci(_positions(tables, score)), ">", 0.5))
     return out
 
 
 def controls(tables: dict) -> list[Control]:
-    rec, reach, temp = tables["records"], tables["reach"], tables["templates"]
+    rec, reach = tables["records"], tables["reach"]
     out = []
     uniform = rec.copy()
     at0 = (uniform["step"] == 0).to_numpy()
@@ -420,15 +258,6 @@ def controls(tables: dict) -> list[Control]:
                            f"the ReLU network's steps to {TARGET_ACC:.0%} set to {factor:g} times the sigmoid's"))
         out.append(Control("wider-does-better", kind, {"records": _wide_error(rec, factor)},
                            f"the wide network's final test error set to {factor:g} times the small ReLU network's"))
-    pos = calibration.replace_banks(temp, {"trained": "gabor_holdout", "shuffled": "shuffled_holdout"})
-    neg = calibration.replace_banks(temp, {"trained": "init", "shuffled": "shuffled_init"})
-    for name in ("templates-local", "templates-gabor-like"):
-        out += [Control(name, "positive", {"templates": pos},
-                        "the trained templates replaced by a held-out bank of random Gabor edge filters (and the "
-                        "shuffled bank by their shuffles): edge detectors by construction"),
-                Control(name, "negative", {"templates": neg},
-                        "the trained templates replaced by the random-init templates (and the shuffled bank by their "
-                        "shuffles): a network that learned nothing")]
     return out
 
 
@@ -497,29 +326,6 @@ def measurements(tables: dict) -> list[Measurement]:
         v = rec[(rec["net"] == n) & (rec["step"] == 0)]["test_loss"].to_numpy()
         out.append(Measurement.of("mnist-sigmoid-vs-relu", f"initial-loss-{n.replace(' ', '-')}",
                                   f"{n}: test cross-entropy at initialization", mean_ci(v), theory=math.log(10)))
-    t = tables["templates"]
-    for score in ("area", "gabor_corr", "autocorrelation", "spread"):
-        for bank, what in (("trained", "trained templates"), ("init", "random-init templates"),
-                           ("change", "learned change W_T − W_0"), ("shuffled", "trained templates, pixels shuffled"),
-                           ("gabor", "random Gabor edge filters (positive bank)")):
-            med = t[t["bank"] == bank].groupby("seed")[score].median()
-            out.append(Measurement.of("weights-as-templates", f"{score}-{bank}",
-                                      f"{what}: median {score.replace('_', ' ')} per seed, mean over seeds",
-                                      mean_ci(med.to_numpy())))
-    out.append(Measurement.of("weights-as-templates", "position-trained-spread",
-                              "Trained templates, spatial spread (radius of gyration of w², a locality score that "
-                              "pixel shuffling changes): the median's position from the negative bank (0) to the "
-                              "positive bank (1)", mean_ci(_positions(tables, "spread"))))
-    for score, what in [*SCORES.items(), ("spread", "spatial spread")]:
-        out.append(Measurement.of("weights-as-templates", f"position-change-{score}",
-                                  f"The learned change W_T − W_0, {what}: its median's position from the "
-                                  f"negative bank (0) to the positive bank (1)",
-                                  mean_ci(_positions(tables, score, "change"))))
-    out.append(Measurement.of("weights-as-templates", "templates-local-init-bank-only",
-                              "Sensitivity of the locality check: the trained templates' position with the random-init "
-                              "templates alone as the negative bank (the effective area cannot tell shuffled pixels "
-                              "from trained ones, so the pre-registered bank's shuffled half pulls its median towards "
-                              "the trained templates)", mean_ci(_positions(tables, "area", negative=("init",)))))
     return out
 
 
@@ -538,13 +344,6 @@ CHANGES = [
            "with a paired t interval instead of a percentile bootstrap, and steps counted every 25 instead of 100."),
     Change("wider-does-better", "wider-does-better",
            "Each network at its own tuned rate (rule 5), with a paired t interval instead of a percentile bootstrap."),
-    Change("smooth-like-a-filter", "templates-gabor-like",
-           "A hand-picked smoothness threshold (autocorrelation 0.5) became a calibration: the trained templates' best "
-           "Gabor correlation must lie closer to a bank of Gabor edge filters than to random and shuffled templates "
-           "measured the same way; autocorrelation is still reported."),
-    Change("local-like-a-filter", "templates-local",
-           "A hand-picked threshold (effective area 0.25) became a calibration between a bank of Gabor edge filters "
-           "and random and shuffled templates, measured the same way on the same pixels."),
 ]
 
 
@@ -560,23 +359,6 @@ ACCURACY_CAPTION = (
     "below the diagonal are seeds where ReLU got there first. {}.")
 ACCURACY_ALT = ("Three panels: a learning-rate sweep per network, test-accuracy curves rising from 10%, and a scatter "
                 "of steps to 85% for ReLU against sigmoid.")
-SCORES_CAPTION = (
-    "Left and middle: each template's score (violins: all templates of all seeds; dots: the median of each seed) for "
-    "the positive bank of random Gabor edge filters, the trained templates, the learned change, and the two negative "
-    "banks (random init, trained with pixels shuffled); the dashed line is the midpoint between the positive and "
-    "negative banks' medians. Right: per seed, where the trained templates' median lies between the negative bank (0) "
-    "and the Gabor bank (1); the hope holds for a score only if the whole interval lies above 0.5. Note: effective "
-    "area does not change when pixels are shuffled; the spatial spread (radius of gyration of w², which shuffling "
-    "does change) is shown on the same scale as a measurement.")
-SCORES_ALT = ("Violin plots of effective area and best Gabor correlation for Gabor filters, trained templates, their "
-              "change, random-init and shuffled templates, and a strip plot of the trained templates' positions "
-              "between the banks.")
-TEMPLATES_CAPTION = (
-    "{}: the 16 first-layer weight images of one network (the first confirmatory seed), before training, after "
-    "training, and their difference; red is positive, blue negative, each image on its own symmetric scale. An edge "
-    "detector would show a smooth band of red beside a band of blue, confined to a small part of the image.")
-TEMPLATES_ALT = ("Grids of 16 28x28 weight images for the {} network at initialization, after training, and the change "
-                 "between them.")
 
 _NETS = dict(group="net", order=list(NETS))
 _REACH = From(lambda T: (0, float(T["reach_diagonal"]["relu"].max())))
@@ -600,24 +382,4 @@ FIGURES = [
               theory=Theory(rows_of("reach_diagonal"), "sigmoid", "relu", "equal"),
               xlabel=f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy",
               ylabel=f"ReLU: steps to {TARGET_ACC:.0%}", title="Below the diagonal: ReLU got there first")]),
-    figure("template_scores", "weights-as-templates", main=True, caption=SCORES_CAPTION, alt=SCORES_ALT,
-           size=(16, 4.4), panels=[
-        *[violins(rows_of("templates"), "bank", score, order=list(BANKS), names=list(BANKS.values()),
-                  dots=rows_of("bank_medians"), ylabel=SCORES[score],
-                  threshold=Line(From(lambda T, s=score: T["bank_midpoints"].set_index("score")["mid"][s]),
-                                 "midpoint of the banks' medians", theory=True),
-                  title=("Locality: lower = more local" if score == "area" else
-                         "Gabor likeness: higher = more edge-like")) for score in SCORES],
-        paired_panel(rows_of("positions"), "score", "position", group="bank", order=["trained", "change"], start=1,
-               labels={"trained": "trained templates", "change": "learned change"},
-               threshold=[Line(0.5, "midpoint: the check needs more", theory=True), Line(0.0, reference=True),
-                          Line(1.0, reference=True)],
-               ylabel="position: negative bank (0) → Gabor bank (1)", title="Per seed, and mean with 95% interval")]),
-    *[figure("templates_" + ("sigmoid" if "sigmoid" in net else "relu"), "weights-as-templates", ncols=12,
-             size=(18, 6.4), caption=TEMPLATES_CAPTION.format(net), alt=TEMPLATES_ALT.format(net),
-             headers=[(0.17, "at initialization"), (0.5, "after training"), (0.83, "learned change W_T − W_0")],
-             panels=[image(From(lambda T, n=net, st=stage, u=unit: where(T["weight_images"], net=n, stage=st, unit=u)
-                                .sort_values("pixel")["weight"]), (28, 28))
-                     for row in range(4) for stage in ("init", "trained", "change") for unit in range(row * 4, row * 4 + 4)])
-      for net in SMALL],
 ]

@@ -67,6 +67,7 @@ CLAIMS = [
 ]
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SHARDS = {"full": 10}  # one job per grid point (cost grows with the width)
+RESOURCES = {"full": {"mem_mb": 3500, "runtime": 30}}  # bench/full-profile.csv: peak 2.0 GB; x1.5
 S_BUMP = 0.05
 CUSP_AT = 0.3
 TARGETS = {  # name: (function, max |f''| on [0, 1], or None when f'' is unbounded)

@@ -27,6 +27,7 @@ def test_both_engines_count_every_network_step_and_its_flops():
     for engine in ("batched", "loop"):
         tally, _ = _fit(engine)
         assert tally.network_steps == 2 * 5, engine
+        assert tally.steps == {"batched": 5, "loop": 2 * 5}[engine]  # a stack's step or each network's
         assert tally.diverged_network_steps == 0, engine
         assert tally.train_flops == 2 * 5 * cost.step_flops([(3, 4), (4, 1)], 8), engine
 
@@ -44,4 +45,4 @@ def test_nothing_is_counted_outside_a_tally():
         with cost.counting() as inner:
             cost.add(3, 1.0)
     cost.add(5, 1.0)  # no tally open: a no-op
-    assert (inner.network_steps, outer.network_steps) == (3, 0)
+    assert (inner.network_steps, inner.steps, outer.network_steps) == (3, 1, 0)

@@ -52,7 +52,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     grid = exp.grid(settings.profile, phase)
     mine = shards.shard_points(shard, n_shards, len(grid))
     started = datetime.now(timezone.utc)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     # NumPy's BLAS too runs on the configured threads: a Snakemake job gets them from the
     # environment Snakemake sets, a run by hand would otherwise use every core and round
     # differently (seen: the perceptron's margin in its last bits).
@@ -66,7 +66,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
         "point_index": mine, "device": _describe(device, settings.threads), "code": results.git_info(exp.path.parent),
         "versions": results.versions(), "machine": results.machine(),
         "started": started.isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - t0, 3),
-        "point_timings": timings, "cost": tally.as_dict(),
+        "point_timings": timings, "cost": {**tally.as_dict(), "cpu_s": round(time.process_time() - cpu0, 3)},
     }
     payload = records.payload(tables, provenance)
     if out is not None:

@@ -4,18 +4,25 @@ A *born-dead table* has one row per cell of random ReLU networks (``bias_std``, 
 ``depth``): ``nets`` drawn and ``constant`` of them constant over the domain; for zero
 biases also ``point_nets`` and ``dead_at_point`` (an all-zero hidden layer at one input),
 the simple model's probability ``model`` and a count ``model_draw`` drawn from it (what
-`nnclaims.nn.born_dead` counts). Here: how the probability of being constant moves with
-depth and width, how the pointwise counts compare with the model, and the control
-tables that make each of those true or false by construction, and how many networks
-each cell needs (rule 6).
+`nnclaims.nn.born_dead` counts). Since protocol 3, ``constant`` is decided exactly and the
+257-point grid's own verdict is kept beside it as a cross-check (``grid_constant``,
+``grid_missed``: constant on the grid but not exactly, ``grid_extra``: the reverse,
+``checked_exactly``: the networks the grid's rounding-aware screen left to exact
+arithmetic). Here: how the probability of being constant moves with depth and width, how
+the pointwise counts compare with the model, and the control tables that make each of those
+true or false by construction, how many networks each cell needs (rule 6), and the
+measurements of such a table.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .checks import Measurement
 from .interval_plans import plan_from_interval
-from .stats import Equivalence, Interval, SeedPlan, equivalence_proportions, logistic_fit, newcombe, required_seeds
+from .stats import (
+    Equivalence, Interval, SeedPlan, equivalence_proportions, logistic_fit, newcombe, required_seeds, wilson,
+)
 
 
 def model(width: int, depth: int) -> float:
@@ -112,3 +119,47 @@ def networks_for_trends(born, bias_stds, n_pilot: int, minimum: int, maximum: in
     iv, *_ = width_gap(born)
     plans.append(plan_from_interval("width gap", iv.estimate, iv.half_width, n_pilot, "networks", minimum, maximum))
     return max(plans, key=lambda p: p.needed)
+
+
+def grid_disagreements(born, claim: str) -> list[Measurement]:
+    """How often the 257-point grid's verdict (equal floats on every point) and the exact
+    decision disagree, each way, over every cell; and how many networks needed exact arithmetic."""
+    n = int(born["nets"].sum())
+    missed, extra, checked = (int(born[k].sum()) for k in ("grid_missed", "grid_extra", "checked_exactly"))
+    return [Measurement(claim, "born-grid-disagreements",
+                        f"Born-dead networks on which the 257-point grid and the exact decision disagree, of {n:,}: "
+                        f"constant on the grid but not exactly {missed}, the reverse {extra} ({checked:,} networks "
+                        "the grid's rounding-aware screen left to exact arithmetic)", value=float(missed + extra)),
+            Measurement(claim, "born-grid-missed", "Born-dead networks constant on the 257-point grid but not on "
+                        "[−1, 1] (a bump between the points, or below rounding)", value=float(missed))]
+
+
+def born_measurements(born, claim: str, bias_stds, widths=(2, 3, 5, 10), depth: int = 10) -> list[Measurement]:
+    """Networks dead at initialization: the pointwise model's largest gap, the code's and the
+    grid's cross-checks, and at ``depth`` by width the born-dead (and dead-at-a-point) shares."""
+    zero = born[born["bias_std"] == 0]
+    p, n = zero["model"], zero["point_nets"]
+    se = np.maximum(np.sqrt(p * (1 - p) / n), 1 / n)
+    out = [Measurement(claim, "pointwise-gap-in-standard-errors",
+                       "Largest gap between P(dead at x = 1) and the model, in binomial standard errors",
+                       value=float(((zero["dead_at_point"] / n - p) / se).abs().max()), n_seeds=int(n.min()),
+                       unit="standard errors"),
+           Measurement(claim, "born-probe-disagreements",
+                       "Born-dead networks where the grid's layer-by-layer early exit and the library's "
+                       "constant_output probe disagree (first 64 networks of every cell)",
+                       value=float(born["probe_disagreements"].sum())), *grid_disagreements(born, claim)]
+    for bias_std in bias_stds:
+        for w in widths:
+            c = born[(born["bias_std"] == bias_std) & (born["width"] == w) & (born["depth"] == depth)]
+            if not len(c):
+                continue
+            c, biases = c.iloc[0], "biases N(0, 1)" if bias_std else "zero biases"
+            out.append(Measurement.of(claim, f"born-dead-depth{depth}-width{w}" + ("-biased" if bias_std else ""),
+                                      f"Born dead (constant on [−1, 1], decided exactly) at depth {depth}, width {w}, "
+                                      f"{biases}", wilson(int(c["constant"]), int(c["nets"]))))
+            if not bias_std:
+                out.append(Measurement.of(claim, f"dead-at-point-depth{depth}-width{w}",
+                                          f"An all-zero hidden layer at x = 1, depth {depth}, width {w}, zero biases "
+                                          "(theory: the simple model)",
+                                          wilson(int(c["dead_at_point"]), int(c["point_nets"])), theory=c["model"]))
+    return out

@@ -38,7 +38,8 @@ def crossing(xs: Sequence[float], ys: Sequence[float], threshold: float, log_x: 
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+    # three significant digits, but a whole number of up to six digits as it is (2000, not 2e+03)
+    return f"{x:.0f}" if float(x).is_integer() and abs(x) < 1e6 else f"{x:.3g}"
 
 
 def regime_phrase(name: str, xs: Sequence[float], outcomes: Sequence[str]) -> str:

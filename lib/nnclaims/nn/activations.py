@@ -127,6 +127,12 @@ def gelu() -> Activation:
     return Activation("gelu", f, d)
 
 
+@_act("softplus")
+def softplus() -> Activation:
+    # log(1 + e^z): ReLU made smooth and never exactly zero (relu-sparsity's contrast)
+    return Activation("softplus", torch.nn.functional.softplus, torch.sigmoid)
+
+
 @_act("swish")
 def swish() -> Activation:
     def d(z: Tensor) -> Tensor:

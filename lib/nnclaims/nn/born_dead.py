@@ -3,16 +3,29 @@
 A network is "born dead" when its output is one constant over the inputs of interest; it
 is "dead at a point" when some hidden layer outputs all zeros there (Lu, Shin, Su and
 Karniadakis 2020). `born_dead_counts` draws many random networks of one architecture
-(in chunks, so memory stays bounded) and counts both; `constant_over` decides constancy
-layer by layer, so a network whose hidden layer is already constant is not computed further.
+(in chunks, so memory stays bounded) and counts both.
+
+Constant over an interval of a 1-D input is decided exactly (protocol 3), cheaply: a grid of
+points is evaluated in float64 first (`grid_screen`), together with a rigorous bound on each
+layer's rounding error (the standard gamma_n bound on a sum of rounded products, whatever the
+summation order or FMA use, carried through the layers: ReLU is exact and 1-Lipschitz). Two
+grid values that differ by more than their two bounds are values of the exact network that
+differ, so that network is certainly not constant and needs nothing more. Every other
+network (those the grid calls constant, and the rare ones whose values differ by less than
+rounding) is decided by `nnclaims.numeric.constant_exact`. The grid's own verdict (equal
+floats on every point, decided layer by layer: a network whose hidden layer is already equal
+across the points is set aside) is kept as a cross-check and its disagreements are counted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import Tensor
+
+from nnclaims.numeric.constant_exact import constant_exact, outputs_differ
+from nnclaims.numeric.exact import SAFE, TINY, U, gamma
 
 from .batched import BatchedNet
 from .models import MLPSpec
@@ -22,13 +35,36 @@ from . import probes
 @dataclass(frozen=True)
 class BornDead:
     """Counts over random networks of one architecture: how many are constant over the
-    domain (of ``n_domain``), how many have an all-zero hidden layer at the point (of
-    ``n_point``), and on how many of the first ones the layer-by-layer early exit and the
-    library's `probes.constant_output` disagree (a self-check; it should be none)."""
+    domain (of ``n_domain``, decided exactly), how many have an all-zero hidden layer at the
+    point (of ``n_point``), and on how many of the first ones the layer-by-layer early exit and
+    the library's `probes.constant_output` disagree (a self-check; it should be none). The
+    grid's cross-check: how many the grid calls constant, how many networks the grid could
+    not settle (checked exactly), and the grid's two kinds of error: constant on the grid
+    but not exactly (a bump between the points, or below rounding), and the reverse."""
 
     constant: int
     dead_at_point: int
     probe_disagreements: int
+    grid_constant: int = 0
+    checked_exactly: int = 0
+    grid_missed: int = 0
+    grid_extra: int = 0
+
+    def over_domain(self) -> dict[str, int]:
+        """The counts over the domain, for a table row."""
+        return {k: v for k, v in asdict(self).items() if k != "dead_at_point"}
+
+
+@dataclass(frozen=True)
+class GridScreen:
+    """``(S,)`` each: ``flat``, the output is the same float on every point (the grid's
+    verdict); ``varies``, two of its values differ by more than rounding can explain, so the
+    exact network is not constant; ``pair`` ``(S, 2)``, the points (indices) of its largest and
+    smallest float output, -1 where the network was set aside flat at a hidden layer."""
+
+    flat: Tensor
+    varies: Tensor
+    pair: Tensor
 
 
 def first(net: BatchedNet, k: int) -> BatchedNet:
@@ -36,24 +72,121 @@ def first(net: BatchedNet, k: int) -> BatchedNet:
     return BatchedNet(net.spec, {key: [t[:k] for t in v] for key, v in net.params.items()})
 
 
-def constant_over(net: BatchedNet, x: Tensor) -> Tensor:
-    """``(S,)``: whether each network's output is one constant over the points x, layer by
-    layer: a network whose hidden layer is constant across the points is constant from
-    there on and is set aside, so the deep layers are computed only for the others."""
-    S = net.S
+def pick(net: BatchedNet, which: Tensor) -> BatchedNet:
+    """The networks ``which`` (indices) of a `BatchedNet`."""
+    return BatchedNet(net.spec, {key: [t[which.to(t.device)] for t in v] for key, v in net.params.items()})
+
+
+def _rounding_bound(a: Tensor, err: Tensor, W: Tensor, b: Tensor) -> Tensor:
+    """``(S, P, out)``: a bound on |computed - exact| of ``a @ W + b`` at each point when the
+    inputs ``a`` (S, P, in) are within ``err`` (same shape) of exact: gamma_(in+1) times the
+    sum of the terms' sizes for this layer's rounding, plus |W| err for the inputs' (widened by
+    SAFE for the bound's own rounding and TINY for underflow, as in `nnclaims.numeric.exact`)."""
+    Wabs = W.abs()
+    return (gamma(W.shape[1] + 1) * torch.baddbmm(b.abs(), a.abs(), Wabs) + torch.bmm(err, Wabs)) * SAFE + TINY
+
+
+def _certainly_varies(y: Tensor, err: Tensor) -> tuple[Tensor, Tensor]:
+    """For outputs ``y`` (S, P, 1) within ``err`` of exact: whether y_p - y_q > err_p + err_q
+    for certain at the points p, q of the largest lower and the smallest upper bound (the
+    comparison widened by SAFE for its own two roundings); and the points of the largest and
+    the smallest float value, ``(S, 2)``, where an exact comparison is most likely to differ."""
+    p, q = (y - err).argmax(dim=1), (y + err).argmin(dim=1)  # (S, 1)
+    at = lambda t, i: t.gather(1, i[:, :, None])[:, 0, 0]  # noqa: E731
+    varies = (at(y, p) - at(y, q)) > (at(err, p) + at(err, q)) * SAFE
+    return varies, torch.cat([y.argmax(dim=1), y.argmin(dim=1)], dim=1)
+
+
+def grid_screen(net: BatchedNet, x: Tensor) -> GridScreen:
+    """The grid verdicts of every network over the points x (P, d_in), layer by layer: a
+    network whose hidden layer is the same float on every point is flat from there on and set
+    aside, so the deep layers are computed only for the others."""
+    S, last = net.S, net.spec.n_layers - 1
     a = x.expand(S, *x.shape)
+    err = torch.zeros_like(a)  # the points are exact
     alive = torch.arange(S, device=x.device)
-    constant = torch.zeros(S, dtype=torch.bool, device=x.device)
+    flat = torch.zeros(S, dtype=torch.bool, device=x.device)
+    varies = torch.zeros(S, dtype=torch.bool, device=x.device)
+    pair = torch.full((S, 2), -1, dtype=torch.long, device=x.device)
     with torch.no_grad():
         for i in range(net.spec.n_layers):
-            z = torch.baddbmm(net.bias[i][alive], a, net.weight[i][alive])
-            a = net.act(z) if i < net.spec.n_layers - 1 else z
-            flat = (a.amax(dim=1) == a.amin(dim=1)).all(dim=-1)
-            constant[alive[flat]] = True
-            alive, a = alive[~flat], a[~flat]
+            W, b = net.weight[i][alive], net.bias[i][alive]
+            a, err = torch.baddbmm(b, a, W), _rounding_bound(a, err, W, b)
+            if i < last:  # ReLU is exact and 1-Lipschitz; where z <= -err for certain, both sides are 0
+                err = torch.where(a <= -err, torch.zeros_like(err), err)
+                a = net.act(a)
+            same = (a.amax(dim=1) == a.amin(dim=1)).all(dim=-1)
+            flat[alive[same]] = True
+            if i == last:
+                varies[alive], pair[alive] = _certainly_varies(a, err)
+            alive, a, err = alive[~same], a[~same], err[~same]
             if len(alive) == 0:
                 break
-    return constant.cpu()
+    return GridScreen(flat.cpu(), varies.cpu(), pair.cpu())
+
+
+def certainly_dead(net: BatchedNet, lo: float, hi: float, cells: int = 256) -> Tensor:
+    """``(S,)``: networks with a hidden layer whose every unit is certainly off on all of
+    [lo, hi] (1-D input), so that their output is exactly constant. The interval is cut into
+    ``cells`` equal cells; each cell's midpoint goes through the network in float64 with a
+    bound on how far any exact value over the cell can be from it (the half-width of the cell
+    to start, then `_rounding_bound`'s recursion, whose |W| err term is the Lipschitz bound);
+    a unit whose float value is at most minus its bound is off over the whole cell. A filter:
+    a network it does not certify may still be constant."""
+    S, half = net.S, (hi - lo) / (2 * cells)
+    mid = torch.linspace(lo + half, hi - half, cells, dtype=net.dtype, device=net.weight[0].device)[:, None]
+    a = mid.expand(S, *mid.shape)
+    # the half-width, plus how far linspace's rounding may move a midpoint
+    err = torch.full_like(a, half * SAFE + 8 * U * (abs(lo) + abs(hi)))
+    alive = torch.arange(S, device=mid.device)
+    dead = torch.zeros(S, dtype=torch.bool, device=mid.device)
+    with torch.no_grad():
+        for i in range(net.spec.n_layers - 1):
+            W, b = net.weight[i][alive], net.bias[i][alive]
+            a, err = torch.baddbmm(b, a, W), _rounding_bound(a, err, W, b)
+            off = a <= -err
+            now = off.flatten(1).all(dim=1)
+            dead[alive[now]] = True
+            err = torch.where(off, torch.zeros_like(err), err)
+            alive, a, err = alive[~now], net.act(a)[~now], err[~now]
+            if len(alive) == 0:
+                break
+    return dead.cpu()
+
+
+def constant_over(net: BatchedNet, x: Tensor) -> Tensor:
+    """``(S,)``: whether each network's output is one float constant over the points x (the
+    grid's verdict, see `grid_screen`)."""
+    return grid_screen(net, x).flat
+
+
+def _layers(net: BatchedNet, which: Tensor) -> list[list]:
+    """The networks ``which`` (indices) as NumPy layers, torch's (out, in) layout, one list each."""
+    Ws = [w[which].transpose(1, 2).cpu().numpy() for w in net.weight]
+    bs = [b[which][:, 0, :].cpu().numpy() for b in net.bias]
+    return [[(W[k], b[k]) for W, b in zip(Ws, bs)] for k in range(len(which))]
+
+
+def exactly_constant(net: BatchedNet, screen: GridScreen, x: Tensor) -> tuple[Tensor, Tensor]:
+    """``(S,)`` twice: whether each network is constant on [min, max] of the 1-D points x,
+    decided exactly, and which networks needed exact arithmetic. Given the grid's screen,
+    the networks it did not settle are first tried with `certainly_dead` (a certificate of
+    constancy) and, where the grid's values differ, compared exactly at its largest and
+    smallest one (a difference proves them not constant); only the others are followed piece
+    by piece."""
+    lo, hi = float(x.min()), float(x.max())
+    out, varies = torch.zeros(net.S, dtype=torch.bool), screen.varies.clone()
+    unsettled = torch.nonzero(~varies).flatten()
+    out[unsettled] = certainly_dead(pick(net, unsettled), lo, hi)
+    needed = ~varies & ~out
+    unsure = torch.nonzero(needed & ~screen.flat).flatten()
+    xs = x[:, 0].tolist()
+    for s, layers, (p, q) in zip(unsure.tolist(), _layers(net, unsure), screen.pair[unsure].tolist()):
+        varies[s] = outputs_differ(layers, xs[p], xs[q])
+    rest = torch.nonzero(needed & ~varies).flatten()
+    for s, layers in zip(rest.tolist(), _layers(net, rest)):
+        out[s] = constant_exact(layers, lo, hi)
+    return out, needed
 
 
 def dead_at(net: BatchedNet, point: Tensor) -> int:
@@ -62,25 +195,37 @@ def dead_at(net: BatchedNet, point: Tensor) -> int:
     return int(torch.stack([(h == 0).all(dim=-1).squeeze(-1) for h in trace.post], dim=1).any(dim=1).sum())
 
 
+def _domain_counts(net: BatchedNet, domain: Tensor, probe_check: int) -> dict[str, int]:
+    """Constant networks over [min, max] of the 1-D points ``domain`` (P, 1), exactly, the
+    grid's cross-check (see `BornDead`), and the first ``probe_check`` networks' grid verdicts
+    against `probes.constant_output`."""
+    screen = grid_screen(net, domain)
+    (exact, checked), flat = exactly_constant(net, screen, domain), screen.flat
+    m = min(net.S, probe_check)
+    probe = probes.constant_output(first(net, m), domain).cpu() if m else flat[:0]
+    return {"constant": int(exact.sum()), "grid_constant": int(flat.sum()), "checked_exactly": int(checked.sum()),
+            "grid_missed": int((flat & ~exact).sum()), "grid_extra": int((~flat & exact).sum()),
+            "probe_disagreements": int((flat[:m] != probe).sum())}
+
+
 def born_dead_counts(spec: MLPSpec, n_domain: int, n_point: int, generator: torch.Generator, domain: Tensor,
                      point: Tensor, *, chunk: int = 1000, probe_check: int = 64) -> BornDead:
     """Draw ``max(n_domain, n_point)`` random networks of ``spec`` (float64, in chunks of
-    ``chunk``, from ``generator``): the first ``n_domain`` are tested for a constant output
-    over ``domain`` (points, d_in), the first ``n_point`` for an all-zero layer at ``point``;
-    the first ``probe_check`` are also tested with `probes.constant_output`."""
-    constant = dead = disagree = 0
+    ``chunk``, from ``generator``): the first ``n_domain`` are decided constant or not on the
+    interval the 1-D points ``domain`` (P, 1) span, the first ``n_point`` tested for an
+    all-zero layer at ``point``; the first ``probe_check`` are also tested with
+    `probes.constant_output` against the grid's layer-by-layer verdict."""
+    counts = dict.fromkeys(("constant", "probe_disagreements", "grid_constant", "checked_exactly", "grid_missed",
+                            "grid_extra"), 0)
+    dead = 0
     total = max(n_domain, n_point)
     for start in range(0, total, chunk):
         net = BatchedNet.random(spec, min(chunk, total - start), generator, dtype=torch.float64, device=domain.device)
         k = min(net.S, n_domain - start)
         if k > 0:
-            sub = first(net, k)
-            flat = constant_over(sub, domain)
-            constant += int(flat.sum())
-            if start == 0:
-                m = min(k, probe_check)
-                disagree += int((flat[:m] != probes.constant_output(first(sub, m), domain).cpu()).sum())
+            for key, n in _domain_counts(first(net, k), domain, probe_check if start == 0 else 0).items():
+                counts[key] += n
         k = min(net.S, n_point - start)
         if k > 0:
             dead += dead_at(first(net, k), point)
-    return BornDead(constant, dead, disagree)
+    return BornDead(dead_at_point=dead, **counts)

@@ -314,7 +314,7 @@ class _Training:
         params = {k: [t.detach().index_select(0, on).requires_grad_(True) for t in v]
                   for k, v in self.net.params.items()}
         buffers = {k: [t.index_select(0, on) for t in v] for k, v in self.net.buffers.items()}
-        self.net = BatchedNet(self.full.spec, params, buffers)
+        self.net = type(self.full)(self.full.spec, params, buffers)  # a subclass (nn.preact) keeps its forward
         self.params, self.rows = self.net.parameters(), rows
         self.opt.keep(on)
         if self.order is not None:

@@ -26,6 +26,7 @@ FLOPS_PER_WEIGHT_EXAMPLE = 6
 
 @dataclass
 class Tally:
+    steps: int = 0           # optimizer steps of a stack (or of one network, in the loop engine)
     network_steps: int = 0   # one optimizer step of one network
     diverged_network_steps: int = 0  # of them, on networks already diverged (decided; wasted)
     train_flops: float = 0.0
@@ -57,6 +58,7 @@ def add(networks: int, flops_each: float, diverged: int = 0) -> None:
     """Count one step of ``networks`` networks (``diverged`` of them already decided)."""
     tally = _current.get()
     if tally is not None:
+        tally.steps += 1
         tally.network_steps += networks
         tally.diverged_network_steps += diverged
         tally.train_flops += networks * flops_each

@@ -70,6 +70,11 @@ class From:
     fn: Callable[[dict], Any]
 
 
+def phrase_of(table: str = "regime_phrase", column: str = "phrase") -> From:
+    """The regime phrase an experiment's analysis computed (rule 18), for a regime panel's corner."""
+    return From(lambda t: t[table][column].iloc[0])
+
+
 @dataclass(frozen=True)
 class Later:
     """A figure kind called with named tables: called when the tables are there."""

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..evidence import results
 from ..evidence.checks import DID_NOT_RUN, VERDICTS
@@ -247,15 +247,18 @@ def _verdict_fields(row: dict, checks: list[dict], beyond: bool) -> dict:
             "plain": _text(row.get("plain")), "decisive": decisive_check(decides)}  # none when nothing decides
 
 
-def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict]) -> dict[str, list[dict]]:
+def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict],
+            claims: Iterable[str] = ()) -> dict[str, list[dict]]:
     """Per claim: every check that changed since protocol 1, its old result beside the new
     one, and why (rule 10). Old results come from the protocol-1 run recorded in
-    docs/history/ (see its README), not from today's run, and say so."""
+    docs/history/ (see its README), not from today's run, and say so. A claim that has
+    since moved to a module of its own (``claims``) keeps the history it made elsewhere."""
+    claims = set(claims)
     if not changes or not HISTORY.is_file():
         return {}
     old = {(r["claim"], r["check"]): r for r in
            ({k: results.plain(v) for k, v in row.items()} for row in results.read_csv(HISTORY).to_dict("records"))
-           if r.get("experiment") == experiment}
+           if r.get("experiment") == experiment or r.get("claim") in claims}
     now = {c.get("check") or c.get("name"): c for c in [*checks, *measurements]}
     out: dict[str, list[dict]] = {}
     for change in changes:
@@ -284,7 +287,7 @@ def collect(plans: Mapping[str, Any], results_dir: Path, partial: bool, logs: Pa
                                        expected=inspect.cleandoc(exp.module.__doc__ or ""), logs=log_files))
             continue
         verdicts = {v["claim"]: v for v in found["verdicts"]}
-        past = history(name, exp.changes, found["checks"], found["measurements"])
+        past = history(name, exp.changes, found["checks"], found["measurements"], (c.id for c in exp.claims))
         for claim in exp.claims:
             row = verdicts[claim.id]
             mine = [c for c in found["checks"] if c["claim"] == claim.id]
