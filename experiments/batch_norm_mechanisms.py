@@ -38,12 +38,12 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, mean_ci, paired, paired_ci, where)
 from nnclaims.evidence.analysis import last_step
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.pilot import pilot_plan
-from nnclaims.report.figures import curves, draw, figure, rows_of
+from nnclaims.report.figures import curves, drawer, figure, rows_of
 
 PROTOCOL = 3
 SHIFT, NOISE = "bn-covariate-shift", "bn-noise-regularizes"
@@ -340,7 +340,4 @@ FIGURES = [figure("bn_shift", SHIFT, main=True, caption=CAPTIONS[0], alt=ALTS[0]
     curves(rows_of("shift_curve"), "step", "grad_cos", **_N, ylabel="cos(G, G')")]), figure(
     "bn_noise", NOISE, main=True, caption=CAPTIONS[1], alt=ALTS[1], panels=[curves(rows_of("noise_curve"), "step",
                                                                                    "accuracy", **_S)])]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

@@ -27,13 +27,13 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, mean_ci, where)
 from nnclaims.evidence.learning import gate
 from nnclaims.evidence.regimes import regime_phrase
 from nnclaims.evidence.trainability import arm_measurements, cells_plan, final_outcomes, set_outcome
 from nnclaims.evidence.stats import wilson
-from nnclaims.report.figures import From, Line, band, curves, draw, figure, lines, phrase_of, regime, rows_of
+from nnclaims.report.figures import From, Line, band, curves, drawer, figure, lines, phrase_of, regime, rows_of
 
 PROTOCOL = 3
 CLAIM = "init-trains-deep"
@@ -350,7 +350,4 @@ FIGURES = [
                      xticks=From(lambda t: sorted(t["plateau_trains"]["depth"])),
                      ylabel="first step below 0.95 ln 10", title="Escape from the plateau (mean, 95% band)")]),
 ]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

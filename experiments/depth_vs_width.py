@@ -1,18 +1,9 @@
 """depth-vs-width: what depth buys, constructed exactly, and where trained depth beats width.
 
-Protocol 3 with its amendments, every check `chapter`; the design, the kept cells with their
-reasons, history and cost: docs/experiments/depth_vs_width.md. Expected:
-- tent-map-pieces: the depth-k, width-2 ReLU net computes T^k with exactly 2^k pieces (k =
-  1..12); shallow-bound: one hidden layer of m units makes at most m + 1 pieces;
-- trained (protocol 2's setup; rule 12 on every comparison): trained-depth-helps-on-sawtooth,
-  T⁶ at 150 parameters, the best depth >= 2 at least halves depth 1's error (paired log10
-  ratio below -log10 2); capacity-map, over the cells (target x budget) where one hidden layer
-  cannot represent the target exactly and some depth learned on the exploration pilot: per
-  cell the paired log10 error ratio of its best depth >= 2 over depth 1 (Bonferroni over
-  cells; a tie when both errors <= 1e-3); passes when depth is significantly better in >= 3
-  cells and >= twice as many as worse, fails when worse in more than better.
-Design control (rule 14, `design_control`, run by the tests): T⁶'s exact construction (37
-parameters, untrained) against the best trained one hidden layer of 12 units: must pass.
+Protocol 3 with its amendments, every check `chapter`. Exact: the depth-k, width-2 tent-map
+net has 2^k pieces, one hidden layer of m units at most m + 1. Trained (rule 12 on every
+comparison): T⁶ at 150 parameters and the capacity map; design control (rule 14). Expected
+results, thresholds and history: docs/experiments/depth_vs_width.md.
 """
 
 from __future__ import annotations
@@ -22,13 +13,14 @@ from functools import partial
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                paired, paired_ci, where)
 from nnclaims.evidence.cell_counts import compare_cell, count_check, counts
+from nnclaims.evidence.control_tables import relabel, scaled
 from nnclaims.evidence.learning import gate, learned_regression, some_arm_learned
 from nnclaims.evidence.regimes import regime_phrase
 from nnclaims.numeric.pieces import tent_map
-from nnclaims.report.figures import From, cell_map, draw, figure, lines, rows_of
+from nnclaims.report.figures import From, cell_map, drawer, figure, lines, rows_of
 
 PROTOCOL = 3
 CLAIM = "depth-vs-width"
@@ -268,33 +260,28 @@ def checks(tables: dict) -> list[Check]:
 
 def _deep_relative(rec, cells: list[tuple[str, int]], factor: float):
     """The records with the deep arm's test errors in ``cells`` set to ``factor`` times depth 1's, seed by seed."""
-    out = rec.copy()
+    out, arm = rec.copy(), rec["arm"].to_numpy()
     for t, b in cells:
-        cell = (rec["target"] == t) & (rec["budget"] == b)
-        shallow = rec[cell & (rec["arm"] == "shallow")].set_index("seed")["test_nmse"]
-        mine = (cell & (rec["arm"] == "deep")).to_numpy()
-        out.loc[mine, "test_nmse"] = factor * shallow.reindex(rec.loc[mine, "seed"]).to_numpy()
+        cell = ((rec["target"] == t) & (rec["budget"] == b)).to_numpy()
+        out = scaled(out, cell & (arm == "deep"), cell & (arm == "shallow"), "test_nmse", factor)
     return out
 
 
 def controls(tables: dict) -> list[Control]:
     con, bound, rec = tables["construction"], tables["bound"], tables["records"]
-    others, kept = bound[bound["source"] != "random"], [(r["target"], r["budget"]) for r in map_results(tables)]
+    kept = [(r["target"], r["budget"]) for r in map_results(tables)]
     trained = [("trained-depth-helps-on-sawtooth", [(CHECK_TARGET, CHECK_BUDGET)], "at T⁶, 150 parameters,", 1.0,
                 "equal to"), ("capacity-map", kept, "in every kept cell", 4.0, "four times")]
-
-    def as_random(source: str):
-        import pandas as pd
-        return pd.concat([others, where(bound, source=source).assign(source="random")], ignore_index=True)
 
     C, exact = Control, con["pieces_direct"]
     return [C("tent-map-pieces", "positive", {"construction": con.assign(pieces_exact=exact, pieces_grid=exact)},
               "the pieces of T^k counted from the function itself, no network"),
             C("tent-map-pieces", "negative", {"construction": con.assign(pieces_grid=con["pieces_coarse_grid"])},
               f"a counter that misses pieces: slope changes on a coarse grid of {COARSE_GRID} points"),
-            C("shallow-bound", "positive", {"bound": as_random("built with m + 1 pieces")},
+            C("shallow-bound", "positive", {"bound": relabel(bound, "source", "built with m + 1 pieces", "random")},
               "one-hidden-layer networks built to have exactly m + 1 pieces"),
-            C("shallow-bound", "negative", {"bound": as_random("tent map, k hidden layers of 2")},
+            C("shallow-bound", "negative",
+              {"bound": relabel(bound, "source", "tent map, k hidden layers of 2", "random")},
               "two-hidden-layer tent maps with as many units (2^k pieces from 2k units)"),
             *[C(name, kind, {"records": _deep_relative(rec, cells, f)}, f"{place} the deep errors set to {said} depth "
                 "1's, seed by seed") for name, cells, place, worse, word in trained
@@ -429,7 +416,4 @@ FIGURES = [
         lines(rows_of("sawtooth_fits"), "x", "y", group="curve", dashes=True, marker=False, legend="outside",
               xlabel="x", ylabel="output", title="Trained fits at 150 parameters")]),
 ]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

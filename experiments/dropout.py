@@ -29,11 +29,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, mean_ci, paired, paired_ci, required_seeds, where)
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.regimes import regime_phrase
-from nnclaims.report.figures import From, curves, draw, figure, regime, rows_of
+from nnclaims.report.figures import From, curves, drawer, figure, regime, rows_of
 
 PROTOCOL = 3
 CLAIM = "dropout"
@@ -382,7 +382,4 @@ FIGURES = [figure("dropout", CLAIM, main=True, size=(15, 4.4), caption=CAPTION, 
            phrase=From(lambda t: t["regime_phrase"]["phrase"].iloc[0].replace(": ", ":\n").replace("; ", ";\n"))),
     *[curves(rows_of("test_curves", digits=n), "step", "test_loss", **_CURVE, title=f"{n:,} training digits")
       for n in SIZES]])]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

@@ -1,38 +1,10 @@
 """dying-relu: ReLU units die and stay dead; leaky variants do not; deep narrow nets die at birth.
 
-Protocol 2 (pre-registered 2026-11-21); the design's reasoning and its history are in
-docs/experiments/dying_relu.md.
-Setup, in training: the 8x8 digits (80% train), 64 -> 4 hidden layers of 64 -> 10,
-He-normal, cross-entropy, plain SGD (no momentum), batch 64, 1,000 steps, for ReLU, Leaky
-ReLU (0.01) and PReLU (learned, from 0.25); sweeps: learning rate 0.01 ... 1 (five rates),
-and a negative bias shift 0 ... -2 at rate 0.1. A unit is dead when its derivative is 0 on
-every training example; it "would be dead" when its pre-activation is <= 0 on all of them.
-Born dead: random ReLU nets, 1-D input, `depth` layers of `width`, He-normal, biases 0 or
-N(0, 1); "born dead" = constant on [-1, 1], decided exactly (protocol 3; the 257-point grid
-kept as a cross-check); "dead at a point" = an all-zero hidden layer at x = 1, whose
-probability the model 1 - (1 - 2^-width)^(depth - 1) gives exactly for zero biases (counted
-by `nnclaims.nn.born_dead`, tested with `nnclaims.evidence.born_dead`; dead units in
-training by `nnclaims.nn.dead_units`). Only the born-dead part moved to protocol 3 (amended
-catalogue): its networks come from protocol 3's seed blocks (`seed_for`), the training part
-keeps protocol 2's seeds and results (PROTOCOL stays 2).
-Nothing is tuned; seeds (8 ... 64) and networks per born-dead cell by power (rule 6).
-
-Expected: every check passes.
-- dead-stays-dead-every-layer: of the ReLU units dead at half-time, the share alive at the
-  end, per seed, mean over seeds, whole Bonferroni interval (over 4 layers) <= 0.05;
-- leaky-revives-more: at rate 1, Leaky's comeback share minus ReLU's, paired by seed, > 0;
-- dead-rises-with-lr, dead-rises-with-bias-shift: ReLU's per-seed Firth logistic slope of
-  dead units against log10(lr) (resp. the shift's size), mean over seeds, > 0;
-- born-dead-rises-with-depth (and -biased): at every width, the logistic slope of constant
-  networks against depth > 0 (Bonferroni over widths);
-- born-dead-falls-with-width: at the largest depth, width 2 minus width 10 > 0 (Newcombe);
-- pointwise-death-matches-model: every zero-bias cell within 0.05 of the model (Wilson,
-  Bonferroni 90%);
-- dead-get-zero-gradient, prelu-never-dead: exactly 0.
-Controls: sorted counts (rising passes, falling fails) for the trends; no unit / half the
-units revived; comeback shares set 0.25 apart either way; counts drawn from the model /
-the model with width off by one; dead units' gradients zeroed / Leaky's in their place;
-Leaky's / ReLU's dead fractions in place of PReLU's; width 10 at half of width 2 / swapped.
+Two families: in training (8x8 digits, 4 hidden layers of 64, plain SGD; learning-rate and
+negative bias-shift sweeps for ReLU, Leaky ReLU and PReLU; protocol 2's seeds) and born dead
+(random deep narrow ReLU nets, constant on [-1, 1] decided exactly; protocol 3's seed blocks
+via `seed_for`). Nothing is tuned; seeds and networks per cell by power (rule 6). Expected:
+every check passes. Setup, checks, controls and history: docs/experiments/dying_relu.md.
 """
 
 from __future__ import annotations
@@ -41,19 +13,18 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, Sentence, combine_plans,
-    logistic_fit, mean_ci, paired, paired_ci, required_seeds,
-)
-from nnclaims.evidence.born_dead import (
-    born_measurements, depth_trends, model, model_controls, model_test, networks_for_model_test, networks_for_trends,
-    sorted_by_depth, width_gap, widths_apart,
-)
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Interval, Measurement, RunContext, Sentence,
+                               combine_plans, mean_ci, paired, paired_ci, required_seeds)
+from nnclaims.evidence.born_dead import born_measurements, model, networks_for_model_test, networks_for_trends
+from nnclaims.evidence.born_dead_checks import BORN_CHANGES, born_checks, born_controls, born_tables
+from nnclaims.evidence.dead_unit_measurements import prelu_measurements, training_measurements
+from nnclaims.evidence.fitted_curves import logistic_curve
+from nnclaims.evidence.matched_arms import arm_columns_from
 from nnclaims.evidence.dead_units import (
     comeback_by_seed, comeback_raised, deciding_layer, revival_intervals, revival_plan, slopes_by_seed, sorted_by_seed,
 )
 from nnclaims.evidence.part_seeds import seed_for
-from nnclaims.report.figures import From, Line, Span, Theory, band, draw, figure, histogram, lines, regime, rows_of
+from nnclaims.report.figures import From, Line, Span, Theory, band, drawer, figure, histogram, lines, regime, rows_of
 
 CLAIMS = [
     Claim(
@@ -226,22 +197,14 @@ def analysis(tables: dict) -> dict:
            "dead_by_shift": live[np.isclose(live["lr"], SHIFT_LR)][["activation", "seed", "shift", "frac"]]}
     for which in ("lr", "shift"):
         s = _sweep(tables, which)
-        fit = logistic_fit(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
-        xs = np.linspace(s["x"].min(), s["x"].max(), 50)
-        logit = fit.intercept.estimate + fit.slope.estimate * xs
-        out[f"dead_fit_{which}"] = pd.DataFrame({which: 10**xs if which == "lr" else -xs, "frac": 1 / (1 + np.exp(-logit))})
+        xs, p = logistic_curve(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
+        out[f"dead_fit_{which}"] = pd.DataFrame({which: 10**xs if which == "lr" else -xs, "frac": p})
     out["revival"] = pd.DataFrame([{"layer": layer, "estimate": iv.estimate, "low": iv.low, "high": iv.high}
                                    for layer, _, _, iv in _revival(tables)])
     u = units[(units["shift"] == 0) & ~units["diverged"].astype(bool) & units["activation"].isin(ACTS[:2])]
     per = u.groupby(["activation", "seed", "lr"])[["wbd_back", "wbd_half"]].sum().reset_index()
     out["comeback"] = per[per["wbd_half"] > 0].assign(share=lambda f: f["wbd_back"] / f["wbd_half"])
-    born = tables["born"]
-    out["born_constant"] = born.assign(p_constant=born["constant"] / born["nets"])[
-        ["bias_std", "width", "depth", "p_constant", "model"]]
-    eq, zero = model_test(tables["born"], MODEL_TOL)
-    out["born_model_gaps"] = pd.DataFrame({"width": zero["width"], "depth": zero["depth"], "estimate": eq.estimates,
-                                           "low": eq.lows, "high": eq.highs})
-    return out
+    return {**out, **born_tables(tables["born"], MODEL_TOL)}
 
 
 # -- the statistics the checks and the seed plan share --------------------------------------------
@@ -269,8 +232,7 @@ def _top_lr(tables: dict) -> float:
 
 
 def _paired_or_nan(a, b) -> Interval:
-    """The paired interval, or none (an inconclusive check, not a crash) when fewer than two
-    seeds have would-be-dead units in both arms."""
+    """The paired interval, or a NaN one (inconclusive, no crash) when < 2 seeds have would-be-dead units in both."""
     return paired_ci(a, b) if len(a) >= 2 else Interval(math.nan, math.nan, math.nan, "t", len(a))
 
 
@@ -311,27 +273,7 @@ def checks(tables: dict) -> list[Check]:
         out.append(Check.of(CLAIM, name, f"ReLU: slope of a logistic fit of the dead fraction after training against "
                                          f"{what}, one fit per seed (mean over seeds)",
                             mean_ci(slopes_by_seed(_sweep(tables, which))), ">", 0.0, unit="log-odds per unit"))
-    level = 1 - 0.05 / len(tables["born"]["width"].unique())
-    for bias_std, name, what in ((0.0, "born-dead-rises-with-depth", "zero biases"),
-                                 (1.0, "born-dead-rises-with-depth-biased", "biases drawn N(0, 1)")):
-        slopes = depth_trends(tables["born"], bias_std, level)
-        width, iv = min(slopes, key=lambda s: s[1].low if s[1].high >= 0 else -math.inf)
-        out.append(Check.of(CLAIM, name, f"Born dead ({what}): slope of a logistic fit of the probability of a "
-                                         f"network constant on [−1, 1] (decided exactly) against depth, every width "
-                                         f"(Bonferroni over {len(slopes)} widths); shown: the worst width, {width}",
-                            iv, ">", 0.0, unit="log-odds per layer", basis="supporting"))
-    iv, dmax, wmin, wmax = width_gap(tables["born"])
-    out.append(Check.of(CLAIM, "born-dead-falls-with-width",
-                        f"Probability of a network constant on [−1, 1] at birth (zero biases, decided exactly), depth "
-                        f"{dmax}: width {wmin} minus width {wmax} (Newcombe interval)", iv, ">", 0.0,
-                        basis="supporting"))
-    eq, born = model_test(tables["born"], MODEL_TOL)
-    w = born.iloc[eq.worst]
-    out.append(Check.of(CLAIM, "pointwise-death-matches-model",
-                        f"P(dead at x = 1) minus the model 1 − (1 − 2^−w)^(d−1), every one of {len(born)} width × "
-                        f"depth cells (zero biases; Wilson, Bonferroni); shown: the worst cell, width {int(w['width'])}, "
-                        f"depth {int(w['depth'])}", eq.interval(), "within", MODEL_TOL, theory=0.0,
-                        basis="supporting"))  # born dead: the catalogue's add-on (Lu et al.), not the chapter's
+    out += born_checks(CLAIM, tables["born"], MODEL_TOL)
     relu = rec[(rec["activation"] == "relu") & ~rec["diverged"].astype(bool)]
     out.append(Check(CLAIM, "dead-get-zero-gradient",
                      "Largest |gradient| on the incoming weights of dead first-layer ReLU units (whole training set, "
@@ -345,7 +287,7 @@ def checks(tables: dict) -> list[Check]:
 
 
 def controls(tables: dict) -> list[Control]:
-    rec, units, networks, born = tables["records"], tables["units"], tables["networks"], tables["born"]
+    rec, units, networks = tables["records"], tables["units"], tables["networks"]
     out = []
     relu = (units["activation"] == "relu").to_numpy()
     none = units.copy()
@@ -364,20 +306,7 @@ def controls(tables: dict) -> list[Control]:
                         "each seed's dead counts sorted to rise with the variable"),
                 Control(name, "negative", {"networks": sorted_by_seed(networks, sweep, rising=False)},
                         "each seed's dead counts sorted to fall with the variable")]
-    for bias_std, name in ((0.0, "born-dead-rises-with-depth"), (1.0, "born-dead-rises-with-depth-biased")):
-        out += [Control(name, "positive", {"born": sorted_by_depth(born, bias_std, rising=True)},
-                        "each width's counts sorted to rise with depth"),
-                Control(name, "negative", {"born": sorted_by_depth(born, bias_std, rising=False)},
-                        "each width's counts sorted to fall with depth")]
-    out += [Control("born-dead-falls-with-width", "positive", {"born": widths_apart(born, swap=False)},
-                    "the widest nets' probability set to half of the narrowest's"),
-            Control("born-dead-falls-with-width", "negative", {"born": widths_apart(born, swap=True)},
-                    "the narrowest and the widest nets' counts swapped")]
-    drawn, shifted = model_controls(born)
-    out += [Control("pointwise-death-matches-model", "positive", {"born": drawn},
-                    "counts drawn by the experiment from the model itself"),
-            Control("pointwise-death-matches-model", "negative", {"born": shifted},
-                    "the model with the width off by one, 1 − (1 − 2^−(w+1))^(d−1)")]
+    out += born_controls(tables["born"])
     zeroed = rec.copy()
     zeroed.loc[(rec["activation"] == "relu").to_numpy(), "max_dead_grad"] = 0.0
     out += [Control("dead-get-zero-gradient", "positive", {"records": zeroed}, "every dead unit's gradient exactly 0"),
@@ -393,16 +322,9 @@ def controls(tables: dict) -> list[Control]:
 
 
 def _records_from(rec, target: str, source: str, column: str):
-    """The records with ``target``'s ``column`` replaced by ``source``'s, matched by run
-    (seed, learning rate, bias shift, step)."""
+    """The records with ``target``'s ``column`` (and divergence) replaced by ``source``'s, matched by run."""
     keys = ["part", "seed", "lr", "shift", "step"]
-    src = rec[rec["activation"] == source].set_index(keys)[column]
-    out = rec.copy()
-    mine = (out["activation"] == target).to_numpy()
-    idx = list(zip(*[out.loc[mine, k] for k in keys]))
-    out.loc[mine, column] = src.reindex(idx).to_numpy()
-    out.loc[mine, "diverged"] = rec[rec["activation"] == source].set_index(keys)["diverged"].reindex(idx).to_numpy()
-    return out
+    return arm_columns_from(rec, "activation", target, source, [column, "diverged"], keys)
 
 
 def _comeback_above(tables: dict, raised: str, other: str, above: float = 0.25):
@@ -414,68 +336,14 @@ def _comeback_above(tables: dict, raised: str, other: str, above: float = 0.25):
 
 
 def measurements(tables: dict) -> list[Measurement]:
-    return _in_training(tables) + born_measurements(tables["born"], CLAIM, BORN_BIAS_STD) + _prelu(tables.get("slopes"))
-
-
-def _in_training(tables: dict) -> list[Measurement]:
-    """Dead units during training: Leaky ReLU, zero gradients, revival, comebacks, the fits."""
-    rec = tables["records"]
-    out = []
-    leaky = rec[(rec["activation"] == "leaky_relu") & ~rec["diverged"].astype(bool)]
-    out.append(Measurement(CLAIM, "leaky_relu-never-dead",
-                           "Leaky ReLU: largest fraction of zero-gradient hidden units, any run, any recorded step (a "
-                           "theorem: its derivative is 0.01 or 1)", value=leaky["dead_fraction"].max(),
-                           n_seeds=int(leaky["seed"].nunique())))
-    relu = rec[(rec["activation"] == "relu") & ~rec["diverged"].astype(bool)]
-    out.append(Measurement(CLAIM, "dead-get-zero-gradient-every-layer",
-                           "Largest |gradient| on the incoming weights of dead ReLU units in any hidden layer",
-                           value=relu["max_dead_grad_all"].max(), n_seeds=int(relu["seed"].nunique())))
-    for layer, k, n, iv in _revival(tables):
-        if n:
-            out.append(Measurement.of(CLAIM, f"revived-layer-{layer}",
-                                      f"ReLU, hidden layer {layer}: share of units dead at half-time alive at the end "
-                                      f"({k} of {n:,})", iv))
     top = _top_lr(tables)
-    for a in ACTS[:2]:
-        c = _comeback(tables, a, top).dropna()
-        if len(c) > 1:
-            out.append(Measurement.of(CLAIM, f"comeback-{a}",
-                                      f"{a}, learning rate {top:g}: share of would-be-dead units at half-time that "
-                                      "come back by the end (mean over seeds)", mean_ci(c.to_numpy())))
-    nets = tables["networks"]
-    for a in ACTS:
-        f = nets[(nets["activation"] == a) & (nets["shift"] == 0) & np.isclose(nets["lr"], top)]
-        ok = f[~f["diverged"].astype(bool)]
-        if len(ok) > 1:
-            out.append(Measurement.of(CLAIM, f"dead-fraction-{a}-top-lr",
-                                      f"{a}: fraction of hidden units with pre-activation ≤ 0 on every example after "
-                                      f"training at learning rate {top:g} ({int(f['diverged'].sum())} diverged "
-                                      "networks left out)", mean_ci((ok["wbd_end"] / ok["units"]).to_numpy())))
-    for which, what in (("lr", "log10(learning rate)"), ("shift", "negative bias shift")):
-        s = _sweep(tables, which)
-        fit = logistic_fit(s["x"].to_numpy(), s["dead_end"].to_numpy(), s["units"].to_numpy())
-        out.append(Measurement.of(CLAIM, f"pooled-slope-{which}",
-                                  f"ReLU: slope of one logistic fit of dead units against {what}, pooling every unit "
-                                  "of every network as an independent trial (too narrow an interval; for comparison)",
-                                  fit.slope, unit="log-odds per unit"))
-    return out
+    training = training_measurements(CLAIM, tables["records"], tables["networks"], _revival(tables), top,
+                                     {a: _comeback(tables, a, top) for a in ACTS[:2]},
+                                     {which: _sweep(tables, which) for which in ("lr", "shift")}, ACTS)
+    born = born_measurements(tables["born"], CLAIM, BORN_BIAS_STD)
+    return training + born + prelu_measurements(CLAIM, tables.get("slopes"))
 
 
-def _prelu(s) -> list[Measurement]:
-    """PReLU's learned negative-side slopes."""
-    out = []
-    if s is not None and len(s):
-        out.append(Measurement(CLAIM, "prelu-slopes", "PReLU: learned negative-side slopes after training "
-                               f"(all learning rates, {len(s):,} units of networks that did not diverge): median",
-                               value=s["slope"].median()))
-        out.append(Measurement(CLAIM, "prelu-slopes-negative", "PReLU: fraction of learned slopes below 0",
-                               value=float((s["slope"] < 0).mean())))
-    return out
-
-
-_P3_BORN = (" Protocol 3 (amended catalogue): a network is constant on [−1, 1] as decided exactly, no longer on 257 "
-             "points (the grid missed a 7×10⁻⁴-wide bump in a pilot; it stays as a counted cross-check); only this part "
-             "reran, on fresh networks from protocol 3's seed blocks (30000+, 40000+).")
 CHANGES = [  # protocol 1 -> 2 -> 3 (rules 10, 17); the full story in docs/experiments/dying_relu.md
     Change("dead-stays-dead", "dead-stays-dead-every-layer",
            "Only first-layer units were followed, whose inputs never change; units of deeper layers see changing "
@@ -490,22 +358,11 @@ CHANGES = [  # protocol 1 -> 2 -> 3 (rules 10, 17); the full story in docs/exper
     Change("leaky_relu-never-dead", "leaky_relu-never-dead",
            "A Leaky ReLU derivative is 0.01 or 1, never 0: a theorem, reported as a measurement (rule 7); the new "
            "check leaky-revives-more asks whether Leaky units in the dead state come back more often than ReLU's."),
-    Change("born-dead-rises-with-depth", "born-dead-rises-with-depth",
-           "Depth 50 against depth 2 at width 2 only became a logistic trend over depth at every width "
-           "(Bonferroni), with zero biases and with biases N(0, 1) (born-dead-rises-with-depth-biased)." + _P3_BORN),
-    Change("born-dead-falls-with-width", "born-dead-falls-with-width", "Kept from protocol 1 in protocol 2." + _P3_BORN),
-    Change("pointwise-death-matches-model", "pointwise-death-matches-model",
-           "The largest absolute gap over cells (a maximum compared with 0.05 without an interval) became a per-cell "
-           "equivalence test with Bonferroni-corrected Wilson intervals (rule 3); the number of networks per cell "
-           "is planned by power (rule 6)."),
+    *BORN_CHANGES,
 ]
 
 
 # -- figures: declared once over the analysis tables, drawn by `figures` --------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
-
-
 DEAD_CAPTION = (
     "First two panels: the fraction of hidden units whose pre-activation is at most 0 on every training example after "
     "training (for ReLU: dead), mean and 95% band over seeds, with the pooled logistic fit for ReLU (dashed). Third: "
@@ -560,3 +417,4 @@ FIGURES = [
            when=From(lambda T: T.get("slopes") is not None and len(T["slopes"])), panels=[
         histogram(rows_of("slopes"), "slope", bins=60, threshold=Line(0.25, "initial slope 0.25", axis="x", theory=True),
                   xlabel="learned negative-side slope a (PReLU)", ylabel="units")])]
+figures = drawer(FIGURES)

@@ -1,29 +1,9 @@
 """init-variance: does the activations' variance stay "approximately constant across layers"
-(003, initialization)? Full design and protocol history: docs/experiments/init_variance.md.
-
-Setup: 50 hidden layers of equal width, zero biases, `INPUTS` inputs from N(0, I); q_l, the
-mean square of layer l's pre-activations, against the recursion q_l = sw² E[phi(sqrt(q_{l-1})
-Z)²], sw² = fan_in Var(W), from the input's q₁ (`nnclaims.numeric.theory`). Parts: `pairs`
-(ReLU, tanh x He, Xavier, std 0.01, std 0.1; width 512, float64), `sweep` (tanh + Xavier,
-widths 256-2048, float32), `scale` (rule 18: tanh + Xavier at the steady width, inputs
-scaled to q₁ = 0.01, 0.1; q₁ = 1 is the sweep's point). Seeds by power (rule 6, 8 to 64 per
-grid point, from an exploration pilot); `PROTOCOL = 3`: the protocol-3 seed blocks.
-
-Expected (protocol 2 kept; protocol 3 as amended, pre-registered 2026-12-02):
-- tanh-xavier-steady (chapter): at width 1024 and q₁ = 1, q₅₀ / q₁ ≥ 0.5 (whole 95% t
-  interval). The map predicts 0.010: expected to FAIL (claim partly reproduced);
-- relu-factor (chapter): ReLU's per-layer factor (q₅₀ / q₁)^(1/49), signed relative gap from
-  the theory's inside ±5% (90% interval, rule 3); one number for He (theory 1), Xavier, std
-  0.01 and std 0.1 by positive homogeneity (shared weight draws), so one check;
-- supporting: the four tanh factors likewise; tanh + He within ±5% of the map at all 50
-  layers (Bonferroni); the layer-50 gap of tanh + Xavier fitted against 1/width (weighted),
-  intercept's 90% interval inside ±2%.
-Regime (rule 18, P3-7): the steady test at q₁ ∈ {0.01, 0.1, 1} (map: 0.51, 0.094, 0.010);
-the phrase is computed from its outcomes and the map's crossing of 0.5 (`regimes` hook,
-regime figure). Controls: each agreement check passes on its data re-centred on the theory
-(noise kept) and fails moved off by twice its tolerance; steady passes on a level signal and
-fails on one halving per layer. Measurements: q₅₀ / q₁ per pair and scale, per-width gaps,
-the slope, the unweighted intercept, the spread of the four ReLU gaps.
+(003, initialization)? `PROTOCOL = 3`. 50 hidden layers, zero biases, inputs N(0, I); q_l, the
+mean square of layer l's pre-activations, against the mean-field recursion
+(`nnclaims.numeric.theory`). Parts: `pairs` (ReLU, tanh x four inits), `sweep` (tanh + Xavier
+over widths), `scale` (the regime over the input scale q₁, rule 18). Seeds by power (rule 6).
+Expected results, controls, measurements and history: docs/experiments/init_variance.md.
 """
 
 from __future__ import annotations
@@ -33,10 +13,13 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, combine_plans, equivalence,
-    grouped_linear_fit, linear_fit, mean_ci, required_seeds,
+    Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence, combine_plans, equivalence,
+    grouped_linear_fit, mean_ci, required_seeds,
 )
 from nnclaims.evidence.regimes import regime_phrase, theory_phrase
+from nnclaims.evidence.width_extrapolation import fit_measurements, width_tables
+from nnclaims.report.figures import (From, Line, Span, Theory, band, drawer, figure, lines, overlay, regime,
+                                     rows_of)
 
 CLAIMS = [
     Claim(
@@ -357,14 +340,7 @@ def _sweep_measurements(rec) -> list[Measurement]:
         out.append(Measurement.of(CLAIM, f"tanh-xavier-ratio-50-1-width-{int(w)}",
                                   f"tanh, Xavier, width {int(w)}: q₅₀ / q₁", mean_ci(_ratio(steady)),
                                   theory=float(np.mean(_ratio(steady.assign(q=steady["theory"]))))))
-    out.append(Measurement.of(CLAIM, "tanh-xavier-gap-slope",
-                              "tanh, Xavier: slope of the layer-50 gap against 1/width (the finite-width correction: "
-                              "the gap at width N is about intercept + slope / N)", grouped_linear_fit(x, gap).slope))
-    plain = linear_fit(x, gap, level=EQUIVALENCE_LEVEL)
-    out.append(Measurement.of(CLAIM, "tanh-xavier-infinite-width-unweighted",
-                              "tanh, Xavier: the same intercept from an unweighted least-squares fit (each network "
-                              "counted alike, so the noisiest width rules it)", plain.intercept, theory=0.0))
-    return out
+    return out + fit_measurements(CLAIM, "tanh-xavier", "tanh, Xavier", x, gap, EQUIVALENCE_LEVEL)
 
 
 _P2_FACTOR = ("Protocol 1 took a percentile bootstrap of the absolute relative error; protocol 2 tests the signed "
@@ -458,57 +434,18 @@ def _width_tables(rec) -> dict:
 
     x, gap = _sweep_gaps(rec)
     widths = sorted(rec.loc[rec["part"] == "sweep", "width"].unique())
-    means = [mean_ci(gap[np.isclose(x, 1.0 / w)], method="t") for w in widths]
-    fit = grouped_linear_fit(x, gap, level=EQUIVALENCE_LEVEL)
-    grid_x = np.linspace(0, max(x) * 1.05, 50)
     decay = []
     for w in widths:
         rows = _rows(rec, "sweep", width=w)
         q, th = _matrix(rows, "q"), _matrix(rows, "theory")
         decay.append(pd.DataFrame({"width": int(w), "layer": np.arange(1, q.shape[1] + 1),
                                    "ratio": np.exp(np.log(q / q[:, :1]).mean(axis=0)), "theory": th[0] / th[0, 0]}))
-    return {
-        "width_gaps": pd.DataFrame({"inv_width": [1.0 / w for w in widths], "estimate": [m.estimate for m in means],
-                                    "low": [m.low for m in means], "high": [m.high for m in means]}),
-        "width_fit": pd.DataFrame({"inv_width": grid_x, "gap": fit.intercept.estimate + fit.slope.estimate * grid_x}),
-        "width_intercept": pd.DataFrame({"inv_width": [0.0], "estimate": [fit.intercept.estimate],
-                                         "low": [fit.intercept.low], "high": [fit.intercept.high]}),
-        "width_decay": pd.concat(decay),
-    }
+    return {**width_tables(x, gap, widths, EQUIVALENCE_LEVEL), "width_decay": pd.concat(decay)}
 
 
-# -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Span, Theory, band, draw, figure, lines, overlay, regime
-
-    T, width = tables, int(tables["records"].loc[tables["records"]["part"] == "pairs", "width"].iloc[0])
-    v = T["variance_per_layer"]
-    decay = T["width_decay"]
-    return draw(outdir, [
-        figure("variance_per_layer", CLAIM, caption=VARIANCE_CAPTION, alt=VARIANCE_ALT, size=(12, 4.6), panels=[
-            band(v[v["activation"] == a], "layer", "q", interval=("low", "high"), group="init", markevery=7, ylog=True,
-                 theory=Theory(v[v["activation"] == a], "layer", "theory", "theory (dashed)", group="init"),
-                 xlabel="layer", ylabel="q_l = mean square of pre-activations (log)" if a == ACTIVATIONS[0] else "",
-                 title=f"{a}, width {width}: variance of the pre-activations") for a in ACTIVATIONS]),
-        figure("tanh_xavier_width", CLAIM, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
-            overlay(regime(T["width_gaps"], "inv_width", labels="measured (mean, 95% t interval)"),
-                    lines(T["width_fit"], "inv_width", "gap", marker=False, start=1, labels="weighted least-squares fit"),
-                    regime(T["width_intercept"], "inv_width", start=1, marker="D", labels="intercept, 90% interval",
-                           span=Span(-SWEEP_TOL, SWEEP_TOL, f"±{SWEEP_TOL:g}: agreement"), threshold=Line(0.0, theory=True)),
-                    xlabel="1 / width", ylabel="q₅₀ / map₅₀ − 1 (signed relative gap)",
-                    title="tanh + Xavier: is the gap a finite-width effect?"),
-            lines(decay, "layer", "ratio", group="width", labels="width {}", ylog=True,
-                  theory=Theory(decay[decay["width"] == decay["width"].max()], "layer", "theory", "mean-field map"),
-                  threshold=Line(STEADY, f"q_l / q₁ = {STEADY:g}: 'steady' threshold"), xlabel="layer",
-                  ylabel="q_l / q₁ (log)", title="tanh + Xavier: the signal decays at every width")]),
-        figure("tanh_xavier_scale", CLAIM, main=True, caption=SCALE_CAPTION, alt=SCALE_ALT, size=(7, 4.6), panels=[
-            regime(T["scale_regime"], "q1", labels="measured (mean, 95% t interval)", xlog=True, ylog=True,
-                   theory=Theory(T["scale_theory"], "q1", "ratio", "mean-field map"), ylim=(3e-3, 3),
-                   phrase=regime_text(T["records"]).replace(" (theory", "\n(theory"),
-                   threshold=Line(STEADY, f"q₅₀ / q₁ = {STEADY:g}: 'steady' threshold"),
-                   xlabel="q₁ = variance of the first layer's pre-activations (log)", ylabel="q₅₀ / q₁ (log)",
-                   title=f"tanh + Xavier, width {_steady_width(T['records'])}: where is the signal steady?")]),
-    ])
+# -- figures: declared once over the analysis tables, drawn by `figures` --------------------
+def _pairs_width(tables: dict) -> int:
+    return int(tables["records"].loc[tables["records"]["part"] == "pairs", "width"].iloc[0])
 
 
 VARIANCE_CAPTION = (
@@ -537,3 +474,36 @@ SCALE_CAPTION = (
 SCALE_ALT = (
     "One log-log panel: measured q₅₀ / q₁ at three input scales (0.01, 0.1, 1) following a dashed mean-field curve "
     "that falls with q₁ and crosses the dotted 0.5 line near the smallest scale.")
+_DECAY_WIDEST = rows_of("width_decay", width=From(lambda T: T["width_decay"]["width"].max()))
+FIGURES = [
+    figure("variance_per_layer", CLAIM, caption=VARIANCE_CAPTION, alt=VARIANCE_ALT, size=(12, 4.6), panels=[
+        band(rows_of("variance_per_layer", activation=a), "layer", "q", interval=("low", "high"), group="init",
+             markevery=7, ylog=True, xlabel="layer",
+             theory=Theory(rows_of("variance_per_layer", activation=a), "layer", "theory", "theory (dashed)",
+                           group="init"),
+             ylabel="q_l = mean square of pre-activations (log)" if a == ACTIVATIONS[0] else "",
+             title=From(lambda T, a=a: f"{a}, width {_pairs_width(T)}: variance of the pre-activations"))
+        for a in ACTIVATIONS]),
+    figure("tanh_xavier_width", CLAIM, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
+        overlay(regime(rows_of("width_gaps"), "inv_width", labels="measured (mean, 95% t interval)"),
+                lines(rows_of("width_fit"), "inv_width", "gap", marker=False, start=1,
+                      labels="weighted least-squares fit"),
+                regime(rows_of("width_intercept"), "inv_width", start=1, marker="D", labels="intercept, 90% interval",
+                       span=Span(-SWEEP_TOL, SWEEP_TOL, f"±{SWEEP_TOL:g}: agreement"),
+                       threshold=Line(0.0, theory=True)),
+                xlabel="1 / width", ylabel="q₅₀ / map₅₀ − 1 (signed relative gap)",
+                title="tanh + Xavier: is the gap a finite-width effect?"),
+        lines(rows_of("width_decay"), "layer", "ratio", group="width", labels="width {}", ylog=True,
+              theory=Theory(_DECAY_WIDEST, "layer", "theory", "mean-field map"),
+              threshold=Line(STEADY, f"q_l / q₁ = {STEADY:g}: 'steady' threshold"), xlabel="layer",
+              ylabel="q_l / q₁ (log)", title="tanh + Xavier: the signal decays at every width")]),
+    figure("tanh_xavier_scale", CLAIM, main=True, caption=SCALE_CAPTION, alt=SCALE_ALT, size=(7, 4.6), panels=[
+        regime(rows_of("scale_regime"), "q1", labels="measured (mean, 95% t interval)", xlog=True, ylog=True,
+               theory=Theory(rows_of("scale_theory"), "q1", "ratio", "mean-field map"), ylim=(3e-3, 3),
+               phrase=From(lambda T: regime_text(T["records"]).replace(" (theory", "\n(theory")),
+               threshold=Line(STEADY, f"q₅₀ / q₁ = {STEADY:g}: 'steady' threshold"),
+               xlabel="q₁ = variance of the first layer's pre-activations (log)", ylabel="q₅₀ / q₁ (log)",
+               title=From(lambda T: f"tanh + Xavier, width {_steady_width(T['records'])}: "
+                                    "where is the signal steady?"))]),
+]
+figures = drawer(FIGURES)

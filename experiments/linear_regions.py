@@ -368,28 +368,15 @@ def analysis(tables: dict) -> dict:
             "depth_doublings": pd.DataFrame(gaps)}
 
 
-def _region_map(polys, colours):
-    """Draw one depth's regions, each polygon in its colour from the analysis."""
-    def draw_(ax) -> None:
-        from matplotlib.collections import PolyCollection
-        from matplotlib.pyplot import get_cmap
-
-        shapes = [g[["x", "y"]].to_numpy() for _, g in polys.groupby("region", sort=True)]
-        ax.add_collection(PolyCollection(shapes, facecolors=get_cmap("tab20")(colours.sort_values("region")["colour"]),
-                                         edgecolors="white", linewidths=0.15))
-        ax.set_xlim(-1, 1), ax.set_ylim(-1, 1), ax.set_aspect("equal"), ax.grid(False)
-    return draw_
-
-
 # -- figures --------------------------------------------------------------------------------
 def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Theory, band, custom, draw, figure
+    from nnclaims.report.figures import Line, Theory, band, draw, figure, polygons
 
     T, budget, params = tables, where(tables["records"], part="budget"), _budget(tables)
     depths = dict(xticks=sorted(budget["depth"].unique()), xlog=False)
-    maps = [custom(_region_map(where(T["polygons"], depth=d), where(T["region_colours"], depth=d)), xlabel="x₁",
-                   ylabel="x₂", title=f"depth {d}, width {int(where(budget, depth=d)['width'].iloc[0])}: "
-                                      f"{len(where(T['region_colours'], depth=d)):,} regions")
+    maps = [polygons(where(T["polygons"], depth=d), where(T["region_colours"], depth=d), xlabel="x₁",
+                     ylabel="x₂", title=f"depth {d}, width {int(where(budget, depth=d)['width'].iloc[0])}: "
+                                        f"{len(where(T['region_colours'], depth=d)):,} regions")
             for d in sorted(T["polygons"]["depth"].unique())]
     return draw(outdir, [
         figure("region_maps", "linear-regions", caption=MAPS_CAPTION.format(params), alt=MAPS_ALT,

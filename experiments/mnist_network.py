@@ -32,12 +32,12 @@ from dataclasses import replace
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, best_rate, by_seed, combine_plans,
+    Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence, best_rate, by_seed, combine_plans,
     equivalence, mean_ci, paired, paired_ci, tuning_note, where,
 )
 from nnclaims.evidence.pilot import equivalence_plan, pilot_plan
 from nnclaims.evidence.rate_sweep import sweep_rates
-from nnclaims.report.figures import From, Line, Theory, curves, draw, figure, lines, rows_of
+from nnclaims.report.figures import From, Line, Theory, curves, drawer, figure, lines, rows_of
 
 CLAIMS = [
     Claim(
@@ -348,10 +348,6 @@ CHANGES = [
 
 
 # -- figures: declared once over the analysis tables, drawn by `figures` --------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
-
-
 ACCURACY_CAPTION = (
     "Left: median final training loss against learning rate on the exploration seeds (a quarter of the steps); dotted "
     "lines mark each network's chosen rate. Middle: test accuracy on the confirmatory seeds, mean and 95% band; "
@@ -383,3 +379,4 @@ FIGURES = [
               xlabel=f"sigmoid: steps to {TARGET_ACC:.0%} test accuracy",
               ylabel=f"ReLU: steps to {TARGET_ACC:.0%}", title="Below the diagonal: ReLU got there first")]),
 ]
+figures = drawer(FIGURES)

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import (Check, Claim, Control, Decisions, Figure, Measurement, RunContext, SeedPlan, Sentence,
+from nnclaims.evidence import (Check, Claim, Control, Decisions, Measurement, RunContext, SeedPlan, Sentence,
                                combine_plans, mean_ci, paired, paired_ci, where)
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.pilot import pilot_plan
-from nnclaims.report.figures import Line, curves, draw, figure, paired as paired_panel, rows_of
+from nnclaims.report.figures import Line, curves, drawer, figure, paired as paired_panel, rows_of
 
 PROTOCOL = 3
 CLAIM = "relu-sparsity"
@@ -261,7 +261,4 @@ FIGURES = [figure("relu_sparsity", CLAIM, main=True, size=(15, 4.2), caption=CAP
                  ylabel="gap difference (nats)", title=f"At training cross-entropy {TARGET_CE:g}"),
     paired_panel(rows_of("zero_shares"), "layer", "zero_share", group="when", threshold=Line(0.5, "1/2", theory=True),
                  ylabel="share of exact zeros (live units)", title="ReLU sparsity on test digits")])]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, equivalence, final_values, mean_ci, paired, paired_ci, required_seeds,
                                where)
 from nnclaims.evidence.cells import cell_check
@@ -37,7 +37,7 @@ from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.regimes import regime_phrase
 from nnclaims.evidence.trainability import (arm_measurements, cells_plan, count, every_cell, final_outcomes, set_outcome,
                                             share)
-from nnclaims.report.figures import From, Line, band, curves, draw, figure, regime, rows_of
+from nnclaims.report.figures import From, Line, band, curves, drawer, figure, regime, rows_of
 
 PROTOCOL = 3
 CLAIM, ENSEMBLE = "skip-connections", "residual-ensembles"
@@ -61,6 +61,7 @@ CLAIMS = [
                               "the short ones dominating early in training.",
                               ("ensemble of paths", "shorter paths dominating early in training")),))]
 SEEDS, SHARDS = {"quick": 4, "full": 8}, {"full": 6}  # SEEDS only when overridden: rule 6 plans them
+RESOURCES = {"full": {"mem_mb": 4500, "runtime": 30}}  # bench/full-profile.csv: peak 2.7 GB; x1.5
 SEED_MIN, SEED_CAP, DEEP_SEEDS = 8, {"quick": 8, "full": 16}, 8
 WIDTH, SIGMOID_DEPTH = {"quick": 16, "full": 64}, {"quick": 6, "full": 50}
 DEPTHS = {"quick": (3, 6, 12), "full": (30, 100, 200)}  # the first: design control and lesions; the second: paths
@@ -413,7 +414,4 @@ FIGURES = [figure("skip_regime", CLAIM, main=True, size=(15, 4.2), caption=SKIP_
            **_SIGNAL), curves(rows_of("loss_curves"), "step", "loss", group="arm", ylog=True, **_STEPS)]),
     figure("residual_paths", ENSEMBLE, main=True, caption=PATH_CAPTION, alt=PATH_ALT, when=From(lambda t: "path_curves"
            in t), panels=[band(rows_of("path_curves"), "k", "share", group="when", **_PATHS)])]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

@@ -31,12 +31,12 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, equivalence, final_values, mean_ci, paired, paired_ci, required_seeds,
                                where)
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.regimes import regime_phrase, theory_phrase
-from nnclaims.report.figures import From, Line, Theory, band, curves, draw, figure, lines, regime, rows_of
+from nnclaims.report.figures import From, Line, Theory, band, curves, drawer, figure, lines, regime, rows_of
 
 PROTOCOL = 3
 CLAIM = "tanh-vs-sigmoid"
@@ -414,7 +414,4 @@ FIGURES = [
         band(rows_of("layer_share"), "layer", "saturated", labels="measured, σw² = 16", xlabel="hidden layer", ylabel=_SAT,
              theory=Theory(rows_of("layer_theory"), "layer", "share", "mean field"), title="Per layer, against mean field")]),
 ]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

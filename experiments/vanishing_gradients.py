@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, equivalence, mean_ci, where)
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.pilot import equivalence_plan, pilot_plan
 from nnclaims.evidence.regimes import regime_phrase, theory_phrase
-from nnclaims.report.figures import Line, Span, Theory, band, draw, figure, phrase_of, regime, rows_of
+from nnclaims.report.figures import Line, Span, Theory, band, drawer, figure, phrase_of, regime, rows_of
 
 PROTOCOL = 3
 CLAIM = "sigmoid-vanishing-gradients"
@@ -413,7 +413,4 @@ FIGURES = [
              ylog=True, xlabel="layer (11 = output)", ylabel="|W_end − W_start| / |W_start| (log)",
              title="How much each layer learned")]),
 ]
-
-
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

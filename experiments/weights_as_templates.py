@@ -292,9 +292,10 @@ def measurements(tables: dict) -> list[Measurement]:
 CHANGES = [  # protocol 2 -> 3 (rules 10, 17); docs/experiments/weights_as_templates.md
     Change("local-like-a-filter", "templates-concentrated", "Protocol 2's effective area cannot tell a template from "
            "its own pixel shuffle; protocol 3 scores spatial concentration (w² in the best 7x7 window) on the inked "
-           "pixels, with Gabor banks of σ in [1, 2.5] px, on fresh seeds (P3-8)."),
+           "pixels, with Gabor banks of σ in [1, 2.5] px, on fresh seeds (P3-8).", was_p2="templates-local"),
     Change("smooth-like-a-filter", "templates-gabor-like", "Protocol 2's Gabor calibration is kept with banks of σ "
-           "in [1, 2.5] px, rule 12's gate and fresh seeds (P3-8); the learned change is scored the same way."),
+           "in [1, 2.5] px, rule 12's gate and fresh seeds (P3-8); the learned change is scored the same way.",
+           was_p2="templates-gabor-like"),
 ]
 
 

@@ -279,3 +279,39 @@ def test_findings_keep_claims_beyond_the_chapter_out_of_the_tally_and_name_the_r
     assert "not reproduced (holds at σw² ≤ 1.14, fails above)" in head
     assert "Shrinks fourfold only near Xavier's scale. Detail: All 1 checks passed" in head
     assert "`claim-1` | reproduced | All 1 checks passed" in beyond and "`claim-1`" not in head
+
+
+def test_a_changed_check_shows_each_recorded_protocols_result_beside_todays():
+    # rule 10 over two protocols: init-trains-deep's he-trains was run under protocol 1 and
+    # protocol 2 (docs/history/); weights-as-templates' check had another id in each
+    from nnclaims.evidence.experiment import Change
+    from nnclaims.report.html import history
+    now = [{"claim": "init-trains-deep", "check": "he-trains", "value": 1.0},
+           {"claim": "weights-as-templates", "check": "templates-concentrated", "value": 0.5}]
+    got = history("deep_training", [Change("he-trains", "he-trains", "why")], now, [])
+    (entry,) = got["init-trains-deep"]
+    assert [b["protocol"] for b in entry["before"]] == [1, 2] and entry["new"] is now[0]
+    assert entry["before"][1]["commit"].startswith("1a7ba93") and entry["before"][0]["commit"].startswith("63731bc")
+    moved = history("weights_as_templates", [Change("local-like-a-filter", "templates-concentrated", "why",
+                                                    was_p2="templates-local")], now, [], ["weights-as-templates"])
+    assert [(b["protocol"], b["check"]) for b in moved["weights-as-templates"][0]["before"]] == [
+        (1, "local-like-a-filter"), (2, "templates-local")]
+    assert history("deep_training", [Change("never-recorded", "he-trains", "why")], now, []) == {}
+
+
+def test_a_run_without_overrides_is_the_preregistered_run():
+    # depth_vs_width's run shards read only their part of the exploration (explore_needs),
+    # so it keeps SEEDS rather than a count chosen by power: not an override
+    from nnclaims.evidence.experiment import available, discover
+    from nnclaims.report.changes import not_preregistered
+
+    found = discover(REPO / "experiments", ["depth_vs_width", "universal_approximation", "perceptron"])
+    assert found["depth_vs_width"].preregistered_seeds("full") == found["depth_vs_width"].n_seeds("full")
+    assert found["universal_approximation"].preregistered_seeds("full") is None
+    assert found["perceptron"].preregistered_seeds("full") == found["perceptron"].n_seeds("full")
+    settings = settings_from({"profile": "full"}, experiments=available(REPO / "experiments"))
+    assert not_preregistered(plan(settings, discover(REPO / "experiments", settings.experiments))) == []
+    overridden = settings_from({"profile": "full", "overrides": {"depth_vs_width": {"seeds": 3}}},
+                               experiments=available(REPO / "experiments"))
+    assert not_preregistered(plan(overridden, discover(REPO / "experiments", ["depth_vs_width"]))) == [
+        "depth_vs_width: 3 seeds (pre-registered: 12)"]

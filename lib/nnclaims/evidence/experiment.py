@@ -151,11 +151,14 @@ class Control:
 @dataclass(frozen=True)
 class Change:
     """A check whose design changed since protocol 1: its old id, what replaces it (a check
-    or a measurement, by name; empty when dropped) and one sentence of why (rule 10)."""
+    or a measurement, by name; empty when dropped) and one sentence of why (rule 10).
+    ``was_p2``: its id in protocol 2 where that differs from ``old`` (protocol 1's); the
+    report shows each recorded protocol's result of it (docs/history/)."""
 
     old: str
     new: str
     why: str
+    was_p2: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,12 @@ class Experiment:
     def explores_in_parts(self) -> bool:
         """Whether its run shards read only part of the exploration (``explore_needs``)."""
         return self.explores and hasattr(self.module, "explore_needs")
+
+    def preregistered_seeds(self, profile: str) -> int | None:
+        """The number of seeds a run without overrides records: none (``None``) where the
+        exploration decides it by power; ``SEEDS`` otherwise, including where run shards read
+        only part of the exploration (power reads the whole of it)."""
+        return None if self.explores and not self.explores_in_parts else self.n_seeds(profile)
 
     def explore_reads(self, profile: str, shard: int, n_shards: int, n_explore: int) -> list[int]:
         """The exploration shards (of ``n_explore``) that confirmatory run shard ``shard``

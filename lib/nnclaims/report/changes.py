@@ -67,12 +67,9 @@ def not_preregistered(plans: Mapping[str, Any]) -> list[str]:
     """The settings of this run that differ from the pre-registered ones, one phrase each."""
     out = []
     for name, p in plans.items():
-        seeds = len(p.settings.seeds)
-        exp = p.experiment
-        if exp.explores and seeds:
-            out.append(f"{name}: {seeds} seeds (pre-registered: chosen by power)")
-        elif not exp.explores and seeds != exp.n_seeds(p.settings.profile):
-            out.append(f"{name}: {seeds} seeds (pre-registered: {exp.n_seeds(p.settings.profile)})")
+        seeds, planned = len(p.settings.seeds), p.experiment.preregistered_seeds(p.settings.profile)
+        if seeds != (planned or 0):
+            out.append(f"{name}: {seeds} seeds (pre-registered: {'chosen by power' if planned is None else planned})")
     blocks = sorted(b for b in {p.settings.seed_block for p in plans.values()} if not is_confirmatory(b))
     if blocks:
         out.insert(0, f"seed block {', '.join(blocks)} (pre-registered: confirmatory)")

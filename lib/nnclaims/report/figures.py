@@ -9,8 +9,7 @@ the analysis tables they draw (`rows_of`) and reading any value off them when dr
                    threshold=Line(-2, "two orders of magnitude"), ylabel="log10(|∇W₁| / |∇W₁₀|)")]),
     ]
 
-    def figures(tables: dict, outdir) -> list[Figure]:
-        return draw(outdir, FIGURES, tables)
+    figures = drawer(FIGURES)  # the experiment's figures(tables, outdir)
 
 (a kind given tables themselves draws them as they are). Declaring imports no matplotlib;
 only drawing does. Each kind returns a `Panel`, drawn later on its place in the figure's
@@ -36,9 +35,9 @@ from ..evidence.stats import group_ci
 from .panels import P, Line, Panel, Span, Theory, draw_marks, entry, groups_of, is_numeric, render, spans_decades
 
 __all__ = ["Line", "Span", "Theory", "Panel", "Rows", "rows_of", "From", "render", "spans_decades", "figure", "draw",
-           "panel_grid", "band",
+           "drawer", "panel_grid", "band",
            "curves", "intervals", "regime", "paired", "lines", "cell_map", "bars", "violins", "image", "plane",
-           "custom", "overlay", "histogram"]
+           "custom", "overlay", "histogram", "polygons"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +157,14 @@ def draw(outdir: str | Path, declared: Sequence[Declared], tables: dict | None =
                     for d in declared if d.when is None or d.when.fn(tables)]
     return [Figure(P.save(panel_grid(d), outdir, d.name), d.claim, caption=d.caption, alt=d.alt, main=d.main)
             for d in declared]
+
+
+def drawer(declared: Sequence[Declared]) -> Callable[[dict, str | Path], list[Figure]]:
+    """An experiment's ``figures(tables, outdir)`` for its declarations: ``figures = drawer(FIGURES)``."""
+    def figures(tables: dict, outdir: str | Path) -> list[Figure]:
+        return draw(outdir, declared, tables)
+
+    return figures
 
 
 def panel_grid(d: Declared) -> Any:
@@ -512,3 +519,21 @@ def overlay(*panels: Panel, **style: Any) -> Panel:
 
     panel.draw = draw_
     return panel
+
+
+@_kind
+def polygons(vertices, colours, *, x: str = "x", y: str = "y", region: str = "region", colour: str = "colour",
+             lim: tuple[float, float] = (-1.0, 1.0), **style: Any) -> Panel:
+    """A map of regions (e.g. a network's linear regions): ``vertices`` rows ``region, x, y``
+    in drawing order, each region's polygon filled with its ``colour`` (an index into a
+    20-colour map, from ``colours`` rows ``region, colour``), on a square of side ``lim``."""
+    def draw_(ax) -> None:
+        from matplotlib.collections import PolyCollection
+        from matplotlib.pyplot import get_cmap
+
+        shapes = [g[[x, y]].to_numpy() for _, g in vertices.groupby(region, sort=True)]
+        ax.add_collection(PolyCollection(shapes, facecolors=get_cmap("tab20")(colours.sort_values(region)[colour]),
+                                         edgecolors="white", linewidths=0.15))
+        ax.set_xlim(*lim), ax.set_ylim(*lim), ax.set_aspect("equal"), ax.grid(False)
+
+    return custom(draw_, **style)

@@ -50,7 +50,7 @@ def findings_table(results_dir: str | Path = "results") -> str:
              f"The {'/'.join(profiles)} profile's run of {started} (code {commits}; {'/'.join(blocks)} seeds; "
              f"{first['machine'].get('cpu_count', '?')} CPU cores, {first['device'].get('device', '?')}): {counts}. "
              "Made by `nnclaims findings --write README.md` from `results/`; the report gives every number with its "
-             "interval, its controls and the protocol-1 result beside it.",
+             "interval, its controls and, where a design changed, the earlier protocols' results beside it.",
              ""]
     lines += _table(verdicts[~beyond])
     if beyond.any():
@@ -104,10 +104,10 @@ def not_preregistered(results_dir: str | Path = "results", experiments_dir: str 
             out.append(f"{name} ran in the {settings['profile']} profile on {settings['seed_block']} seeds")
         elif name in available(experiments_dir):
             exp = load(Path(experiments_dir) / f"{name}.py")
-            seeds = len(settings["seeds"])
-            if (exp.explores and seeds) or (not exp.explores and seeds != exp.n_seeds("full")):
+            seeds, planned = len(settings["seeds"]), exp.preregistered_seeds("full")
+            if seeds != (planned or 0):
                 out.append(f"{name} ran with {seeds} seeds (an override; pre-registered: "
-                           f"{'chosen by power' if exp.explores else exp.n_seeds('full')})")
+                           f"{'chosen by power' if planned is None else planned})")
     return out
 
 

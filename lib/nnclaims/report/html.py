@@ -39,7 +39,8 @@ VERDICT_STYLE = {  # symbol + word, so the verdict never rests on colour alone
     DID_NOT_RUN: ("–", "none"),
 }
 OUTCOME_SYMBOL = {"pass": "✓ pass", "fail": "✗ fail", "inconclusive": "? inconclusive"}
-HISTORY = Path(__file__).resolve().parents[3] / "docs" / "history" / "protocol-1-checks.csv"
+# The recorded runs of earlier protocols (docs/history/README.md says how each was made).
+HISTORY = {p: Path(__file__).resolve().parents[3] / "docs" / "history" / f"protocol-{p}-checks.csv" for p in (1, 2)}
 
 
 @dataclass
@@ -247,26 +248,38 @@ def _verdict_fields(row: dict, checks: list[dict], beyond: bool) -> dict:
             "plain": _text(row.get("plain")), "decisive": decisive_check(decides)}  # none when nothing decides
 
 
+def _recorded(protocol: int, experiment: str, claims: set[str]) -> dict[str, dict]:
+    """One earlier protocol's recorded checks of this experiment (or of its claims, wherever
+    they were then), by check id."""
+    path = HISTORY[protocol]
+    if not path.is_file():
+        return {}
+    rows = ({k: results.plain(v) for k, v in row.items()} for row in results.read_csv(path).to_dict("records"))
+    return {r["check"]: {**r, "protocol": protocol} for r in rows
+            if r.get("experiment") == experiment or r.get("claim") in claims}
+
+
 def history(experiment: str, changes: list, checks: list[dict], measurements: list[dict],
             claims: Iterable[str] = ()) -> dict[str, list[dict]]:
-    """Per claim: every check that changed since protocol 1, its old result beside the new
-    one, and why (rule 10). Old results come from the protocol-1 run recorded in
-    docs/history/ (see its README), not from today's run, and say so. A claim that has
-    since moved to a module of its own (``claims``) keeps the history it made elsewhere."""
-    claims = set(claims)
-    if not changes or not HISTORY.is_file():
+    """Per claim: every check that changed since protocol 1, each recorded protocol's result
+    of it (``before``, oldest first) beside today's, and why (rule 10). Old results come from
+    the runs recorded in docs/history/ (see its README), not from today's run, and say so.
+    A claim that has since moved to a module of its own (``claims``) keeps the history it
+    made elsewhere."""
+    if not changes:
         return {}
-    old = {(r["claim"], r["check"]): r for r in
-           ({k: results.plain(v) for k, v in row.items()} for row in results.read_csv(HISTORY).to_dict("records"))
-           if r.get("experiment") == experiment or r.get("claim") in claims}
+    claims = set(claims)
+    recorded = {p: _recorded(p, experiment, claims) for p in HISTORY}
     now = {c.get("check") or c.get("name"): c for c in [*checks, *measurements]}
     out: dict[str, list[dict]] = {}
     for change in changes:
-        before = next((r for (claim, check), r in old.items() if check == change.old), None)
-        if before is None:
+        names = {1: change.old, 2: getattr(change, "was_p2", "") or change.old}
+        before = [recorded[p][names[p]] for p in sorted(recorded) if names[p] and names[p] in recorded[p]]
+        if not before:
             continue
-        out.setdefault(before["claim"], []).append({"old": before, "new": now.get(change.new), "why": change.why,
-                                                    "new_name": change.new})
+        claim = (now.get(change.new) or {}).get("claim") or before[-1]["claim"]
+        out.setdefault(claim, []).append({"old": before[0], "before": before, "new": now.get(change.new),
+                                                       "why": change.why, "new_name": change.new})
     return out
 
 
