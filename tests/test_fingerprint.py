@@ -17,14 +17,24 @@ from nnclaims.evidence.fingerprint import manifest
 EXPERIMENTS = available(REPO / "experiments")
 
 
-def _functions(path: Path) -> dict[str, ast.FunctionDef]:
+def _functions(path: Path) -> dict[str, ast.FunctionDef | ast.Assign]:
+    """The module's top-level definitions by name: functions, and names bound by one
+    assignment (``figures = drawer(FIGURES)`` defines an experiment's figures too)."""
     tree = ast.parse(path.read_text())
-    return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    found = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    found.update({n.targets[0].id: n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1
+                  and isinstance(n.targets[0], ast.Name)})
+    return found
 
 
-def _edit_function(source: str, node: ast.FunctionDef) -> str:
-    """Append a harmless statement to a function's body."""
+def _edit_function(source: str, node: ast.FunctionDef | ast.Assign) -> str:
+    """A harmless edit of a definition: a statement appended to a function's body, or an
+    assignment's value wrapped in a conditional that always takes it."""
     lines = source.split("\n")
+    if isinstance(node, ast.Assign):
+        value = ast.get_source_segment(source, node.value)
+        start = sum(len(line) + 1 for line in lines[:node.value.lineno - 1]) + node.value.col_offset
+        return source[:start] + f"({value}) if True else None" + source[start + len(value):]
     indent = " " * node.body[-1].col_offset
     lines.insert(node.end_lineno, f"{indent}_edited_by_test = 1")
     return "\n".join(lines)
