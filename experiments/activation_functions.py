@@ -47,7 +47,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Change, Check, Claim, Control, Figure, Measurement, RunContext, Sentence
+from nnclaims.evidence import Change, Check, Claim, Control, Measurement, RunContext, Sentence
+from nnclaims.report.figures import From, Line, drawer, figure, lines, overlay, rows_of
 
 CLAIMS = [
     Claim(
@@ -358,37 +359,6 @@ def analysis(tables: dict) -> dict:
 
 
 # -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.evidence import where
-    from nnclaims.report.figures import Line, draw, figure, lines, overlay
-
-    c, dots, rec = tables["curves"], tables["derivative_dots"], tables["records"].set_index("activation")
-    one = dict(marker=False, dashes=True)
-    fd = {"sigmoid": "expit", "tanh": "np.tanh"}
-    peak = [overlay(lines(where(c, activation=n), "x", "f", labels=f"{n}(x)", **one),
-                    lines(where(c, activation=n), "x", "closed_form", start=1, labels=f"{n}′(x), closed form",
-                          threshold=Line(v, f"max {v:g} at x = {w:g}", theory=True), **one),
-                    lines(where(dots, activation=n), "x", "fd", scatter=True, start=2,
-                          labels=f"{n}′(x), finite difference of {fd[n]}"),
-                    xlim=(-6, 6), ylog=False, xlabel="x", ylabel="value",
-                    title=f"{n}: largest finite-difference error {rec.loc[n, 'fd_error']:.1e}")
-            for n, (w, v) in PEAK.items()]
-    minima = rec.loc[list(DIPS)].reset_index()
-    top = [overlay(lines(where(c, activation=n), "x", "f", threshold=Line(0.0, reference=True), **one),
-                   lines(where(minima, activation=n), "true_argmin", "true_min", scatter=True, start=4,
-                         labels=f"min {rec.loc[n, 'true_min']:.4f} at x = {rec.loc[n, 'true_argmin']:.4f}"),
-                   xlim=(-4, 4), title=n, ylabel="" if i else "f(x)") for i, n in enumerate(SHAPES)]
-    bottom = [overlay(lines(where(c, activation=n), "x", "closed_form", start=1, labels="closed form", **one),
-                      lines(where(dots, activation=n), "x", "autograd", scatter=True, start=2, labels="autograd"),
-                      xlim=(-4, 4), xlabel="x", ylabel="" if i else "f′(x)", legend=not i) for i, n in enumerate(SHAPES)]
-    return draw(outdir, [
-        figure("derivatives", "sigmoid-derivative", main=True, caption=DERIVATIVES_CAPTION, alt=DERIVATIVES_ALT,
-               size=(9, 3.6), panels=peak),
-        figure("gallery", "activation-shapes", main=True, caption=GALLERY_CAPTION, alt=GALLERY_ALT, size=(12, 5.6),
-               ncols=4, panels=top + bottom),
-    ])
-
-
 DERIVATIVES_CAPTION = (
     "Each function (solid), its closed-form derivative (dashed) and central finite differences of an independent "
     "implementation (dots, SciPy's expit and NumPy's tanh) on top of it; the titles give the largest gap over the "
@@ -403,3 +373,37 @@ GALLERY_CAPTION = (
 GALLERY_ALT = (
     "Four activation functions and their derivatives between -4 and 4: ReLU is flat then linear; Leaky ReLU has a "
     "small negative slope; GELU and Swish dip to about -0.17 and -0.28 before rising.")
+
+
+_ONE = dict(marker=False, dashes=True)
+_FD = {"sigmoid": "expit", "tanh": "np.tanh"}
+
+
+def _rec(tables: dict):
+    return tables["records"].set_index("activation")
+
+
+FIGURES = [
+    figure("derivatives", "sigmoid-derivative", main=True, caption=DERIVATIVES_CAPTION, alt=DERIVATIVES_ALT,
+           size=(9, 3.6), panels=[
+        overlay(lines(rows_of("curves", activation=n), "x", "f", labels=f"{n}(x)", **_ONE),
+                lines(rows_of("curves", activation=n), "x", "closed_form", start=1, labels=f"{n}′(x), closed form",
+                      threshold=Line(v, f"max {v:g} at x = {w:g}", theory=True), **_ONE),
+                lines(rows_of("derivative_dots", activation=n), "x", "fd", scatter=True, start=2,
+                      labels=f"{n}′(x), finite difference of {_FD[n]}"),
+                xlim=(-6, 6), ylog=False, xlabel="x", ylabel="value",
+                title=From(lambda T, n=n: f"{n}: largest finite-difference error {_rec(T).loc[n, 'fd_error']:.1e}"))
+        for n, (w, v) in PEAK.items()]),
+    figure("gallery", "activation-shapes", main=True, caption=GALLERY_CAPTION, alt=GALLERY_ALT, size=(12, 5.6),
+           ncols=4, panels=[
+        *[overlay(lines(rows_of("curves", activation=n), "x", "f", threshold=Line(0.0, reference=True), **_ONE),
+                  lines(rows_of("records", activation=[n] if n in DIPS else []), "true_argmin", "true_min",
+                        scatter=True, start=4, labels=From(lambda T, n=n: f"min {_rec(T).loc[n, 'true_min']:.4f} at "
+                                                                          f"x = {_rec(T).loc[n, 'true_argmin']:.4f}")),
+                  xlim=(-4, 4), title=n, ylabel="" if i else "f(x)") for i, n in enumerate(SHAPES)],
+        *[overlay(lines(rows_of("curves", activation=n), "x", "closed_form", start=1, labels="closed form", **_ONE),
+                  lines(rows_of("derivative_dots", activation=n), "x", "autograd", scatter=True, start=2,
+                        labels="autograd"),
+                  xlim=(-4, 4), xlabel="x", ylabel="" if i else "f′(x)", legend=not i) for i, n in enumerate(SHAPES)]]),
+]
+figures = drawer(FIGURES)

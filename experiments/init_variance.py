@@ -18,8 +18,7 @@ from nnclaims.evidence import (
 )
 from nnclaims.evidence.regimes import regime_phrase, theory_phrase
 from nnclaims.evidence.width_extrapolation import fit_measurements, width_tables
-from nnclaims.report.figures import (From, Line, Span, Theory, band, drawer, figure, lines, overlay, regime,
-                                     rows_of)
+from nnclaims.report.figures import From, Line, Theory, band, drawer, extrapolation, figure, lines, regime, rows_of
 
 CLAIMS = [
     Claim(
@@ -485,14 +484,9 @@ FIGURES = [
              title=From(lambda T, a=a: f"{a}, width {_pairs_width(T)}: variance of the pre-activations"))
         for a in ACTIVATIONS]),
     figure("tanh_xavier_width", CLAIM, caption=WIDTH_CAPTION, alt=WIDTH_ALT, size=(12, 4.4), panels=[
-        overlay(regime(rows_of("width_gaps"), "inv_width", labels="measured (mean, 95% t interval)"),
-                lines(rows_of("width_fit"), "inv_width", "gap", marker=False, start=1,
-                      labels="weighted least-squares fit"),
-                regime(rows_of("width_intercept"), "inv_width", start=1, marker="D", labels="intercept, 90% interval",
-                       span=Span(-SWEEP_TOL, SWEEP_TOL, f"±{SWEEP_TOL:g}: agreement"),
-                       threshold=Line(0.0, theory=True)),
-                xlabel="1 / width", ylabel="q₅₀ / map₅₀ − 1 (signed relative gap)",
-                title="tanh + Xavier: is the gap a finite-width effect?"),
+        extrapolation(rows_of("width_gaps"), rows_of("width_fit"), rows_of("width_intercept"), tol=SWEEP_TOL,
+                      level=EQUIVALENCE_LEVEL, xlabel="1 / width", ylabel="q₅₀ / map₅₀ − 1 (signed relative gap)",
+                      title="tanh + Xavier: is the gap a finite-width effect?"),
         lines(rows_of("width_decay"), "layer", "ratio", group="width", labels="width {}", ylog=True,
               theory=Theory(_DECAY_WIDEST, "layer", "theory", "mean-field map"),
               threshold=Line(STEADY, f"q_l / q₁ = {STEADY:g}: 'steady' threshold"), xlabel="layer",

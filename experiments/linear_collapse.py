@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnclaims.evidence import Change, Check, Claim, Control, Figure, RunContext, Sentence, mean_ci, where, wilson
+from nnclaims.evidence import Change, Check, Claim, Control, RunContext, Sentence, mean_ci, where, wilson
+from nnclaims.report.figures import From, Line, curves as curves_panel, drawer, figure, lines, rows_of
 
 CLAIMS = [
     Claim(
@@ -173,23 +174,6 @@ CHANGES = [
 ]
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, curves, draw, figure, lines
-
-    stacks = where(tables["stacks"], activation="identity")
-    return draw(outdir, [figure("linear_collapse", "linear-collapse", main=True, caption=CAPTION, alt=ALT,
-                                size=(10, 3.8), panels=[
-        lines(stacks.assign(error=stacks["max_rel_error"].clip(lower=1e-18)), "depth", "error", scatter=True,
-              ylog=True, labels="one random stack", threshold=[Line(ROUNDOFF, "threshold 10⁻¹²", theory=True),
-                                                                Line(np.finfo(float).eps, "float64 machine epsilon")],
-              xlabel="number of stacked linear layers", ylabel="max |stack − product map| / output scale",
-              title="A linear stack is one matrix"),
-        curves(tables["curves"], "step", "loss", group="activation", order=["identity", "tanh"], markevery=10,
-               labels={"identity": "no nonlinearity (identity)", "tanh": "tanh units"}, ylog=True,
-               threshold=Line(BEST_LINEAR_MSE, "best linear map: 0.25", theory=True), xlabel="training step",
-               ylabel="mean squared error on XOR (log scale)", title="Deep network 2-8-8-8-8-1 on XOR")])])
-
-
 CAPTION = (
     "Left: for random stacks of up to 50 affine layers, the single composed map reproduces the stack's output to "
     "within a few machine epsilons. Right: trained on XOR, the deep network without nonlinearities settles exactly on "
@@ -197,3 +181,18 @@ CAPTION = (
     "95% intervals over seeds.")
 ALT = ("Left: relative errors between 1e-16 and 1e-14 for all depths, far below 1e-12. Right: loss curves; the linear "
        "network's flattens at 0.25, the tanh network's falls towards 0.")
+
+
+FIGURES = [figure("linear_collapse", "linear-collapse", main=True, caption=CAPTION, alt=ALT, size=(10, 3.8), panels=[
+    lines(From(lambda T: where(T["stacks"], activation="identity").assign(
+              error=lambda s: s["max_rel_error"].clip(lower=1e-18))),
+          "depth", "error", scatter=True, ylog=True, labels="one random stack",
+          threshold=[Line(ROUNDOFF, "threshold 10⁻¹²", theory=True),
+                     Line(np.finfo(float).eps, "float64 machine epsilon")],
+          xlabel="number of stacked linear layers", ylabel="max |stack − product map| / output scale",
+          title="A linear stack is one matrix"),
+    curves_panel(rows_of("curves"), "step", "loss", group="activation", order=["identity", "tanh"], markevery=10,
+                 labels={"identity": "no nonlinearity (identity)", "tanh": "tanh units"}, ylog=True,
+                 threshold=Line(BEST_LINEAR_MSE, "best linear map: 0.25", theory=True), xlabel="training step",
+                 ylabel="mean squared error on XOR (log scale)", title="Deep network 2-8-8-8-8-1 on XOR")])]
+figures = drawer(FIGURES)

@@ -42,9 +42,10 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Interval, Measurement, RunContext, combine_plans, equivalence,
+    Change, Check, Claim, Control, Decisions, Interval, Measurement, RunContext, combine_plans, equivalence,
     mean_ci, required_seeds,
 )
+from nnclaims.report.figures import From, Line, Theory, cell_map, drawer, figure, lines, regime, rows_of
 
 CLAIMS = [
     Claim(
@@ -364,27 +365,6 @@ def analysis(tables: dict) -> dict:
 
 
 # -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Theory, cell_map, draw, figure, lines, regime
-
-    cells, edge, n = tables["layers"], critical_sw2(SB2), tables["records"]["seed"].nunique()
-    per_sw2 = dict(group="sw2", labels="σw² = {:g}", ylog=True, xlabel="layer")
-    return draw(outdir, [figure("mean_field", CLAIM, main=True, caption=CAPTION, alt=ALT, ncols=2, size=(12.5, 9), panels=[
-        lines(cells, "layer", "q", **per_sw2, theory=Theory(cells, "layer", "q_map", "map (dashed)", group="sw2"),
-              ylabel="q_l (log)", title="Variance: measured (markers), map (dashed)"),
-        lines(cells, "layer", "grad_rel", **per_sw2, ylabel="|∂loss/∂z_l|² relative to the last layer (log)",
-              title="Gradients backwards through the layers"),
-        cell_map(cells, "sw2", "layer", "gap", label="signed relative gap", signed=True,
-                 limit=max(2 * Q_TOL, float(cells["gap"].abs().max())), xlabel="layer", ylabel="σw²",
-                 marks={"open": ("o", "interval reaches past ±5%"), "outside": ("x", "interval wholly past ±5%")},
-                 title=f"Where does the map hold? Mean gap q/map − 1 ({n} seeds)"),
-        regime(tables["chi"], "sw2", labels="measured (mean, 95% t interval)",
-               theory=Theory(tables["chi_theory"], "sw2", "chi", "theory χ"),
-               threshold=[Line(1.0, reference=True), Line(edge, f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})", axis="x")],
-               phrase="χ < 1: order; χ > 1: chaos", xlabel="σw²", ylabel="χ: per-layer growth of |gradient|²",
-               title=f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")])])
-
-
 CAPTION = (
     "Top left: the mean square of the pre-activations per layer (geometric mean over seeds, markers) on the mean-field "
     "map (dashed) for each σw². Top right: squared gradient norms from the last layer back to the first; they shrink "
@@ -396,3 +376,30 @@ ALT = (
     "Four panels: variance curves converging to fixed points along dashed theory lines; gradient norms decaying or "
     "growing through the layers depending on σw²; a heat map of the gap between measured and predicted variance over "
     "layers and σw²; measured chi points on the theoretical chi curve, crossing 1 near 1.76.")
+
+
+
+def _edge_of_chaos(tables: dict) -> list:
+    """χ = 1 and the edge the theory computes, found when drawn (no root-finding on import)."""
+    edge = critical_sw2(SB2)
+    return [Line(1.0, reference=True), Line(edge, f"χ = 1 at σw² = {edge:.3f} (published: {ANCHOR})", axis="x")]
+
+
+_PER_SW2 = dict(group="sw2", labels="σw² = {:g}", ylog=True, xlabel="layer")
+FIGURES = [figure("mean_field", CLAIM, main=True, caption=CAPTION, alt=ALT, ncols=2, size=(12.5, 9), panels=[
+    lines(rows_of("layers"), "layer", "q", **_PER_SW2, ylabel="q_l (log)",
+          theory=Theory(rows_of("layers"), "layer", "q_map", "map (dashed)", group="sw2"),
+          title="Variance: measured (markers), map (dashed)"),
+    lines(rows_of("layers"), "layer", "grad_rel", **_PER_SW2, ylabel="|∂loss/∂z_l|² relative to the last layer (log)",
+          title="Gradients backwards through the layers"),
+    cell_map(rows_of("layers"), "sw2", "layer", "gap", label="signed relative gap", signed=True,
+             limit=From(lambda T: max(2 * Q_TOL, float(T["layers"]["gap"].abs().max()))), xlabel="layer", ylabel="σw²",
+             marks={"open": ("o", "interval reaches past ±5%"), "outside": ("x", "interval wholly past ±5%")},
+             title=From(lambda T: "Where does the map hold? Mean gap q/map − 1 "
+                                  f"({T['records']['seed'].nunique()} seeds)")),
+    regime(rows_of("chi"), "sw2", labels="measured (mean, 95% t interval)",
+           theory=Theory(rows_of("chi_theory"), "sw2", "chi", "theory χ"),
+           threshold=From(_edge_of_chaos),
+           phrase="χ < 1: order; χ > 1: chaos", xlabel="σw²", ylabel="χ: per-layer growth of |gradient|²",
+           title=f"Order (χ<1) and chaos (χ>1), σb² = {SB2:g}")])]
+figures = drawer(FIGURES)

@@ -40,9 +40,10 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Figure, Measurement, RunContext, Sentence, mean_ci, training_outcome, where,
+    Change, Check, Claim, Control, Measurement, RunContext, Sentence, mean_ci, training_outcome, where,
     wilson,
 )
+from nnclaims.report.figures import From, Line, drawer, figure, lines, overlay, regime, rows_of
 
 CLAIMS = [
     Claim(
@@ -259,28 +260,26 @@ def analysis(tables: dict) -> dict:
 
 
 # -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, draw, figure, lines, overlay, regime
-
-    T, names = tables, dict(NORMS)
-    rates = dict(xticks=sorted(T["networks"]["lr"].unique()), xlog=True, xlabel="learning rate (log)")
-    norms = dict(group="norm", order=list(names), labels=names)
-    return draw(outdir, [figure("lr_sweep", "batch-norm", main=True, caption=CAPTION, alt=ALT, size=(16, 4.2), panels=[
-        regime(T["trains"], "lr", **norms, **rates, dodge=0.08, connect=True, ylim=(-0.05, 1.05),
-               ylabel="share of networks that train (rule 4)", title="Which learning rates work (95% Wilson intervals)"),
-        overlay(lines(T["dead"], "lr", "dead_fraction", **norms),
-                lines(T["networks"], "lr_shown", "dead_fraction", scatter=True, **{**norms, "labels": lambda _: None}),
-                **rates, ylim=(-0.05, 1.05), ylabel="share of hidden ReLU units dead at the end",
-                title="Dead units (zero on every training digit)"),
-        lines(T["networks"], "lr_shown", "loss_shown", scatter=True, ylog=True, **norms, **rates,
-              threshold=[Line(0.5 * math.log(CLASSES), "trains below: 0.5 ln 10", theory=True),
-                         Line(0.95 * math.log(CLASSES), "stalls above: 0.95 ln 10")],
-              ylabel="final training loss (log; non-finite drawn at 10)", title="Every network")])])
-
-
 CAPTION = (
     "Left: the share of networks that train (final training loss at most 0.5 ln 10 and accuracy at least 50%), by "
     "learning rate, with and without batch normalization. Middle: the share of hidden ReLU units that are dead at the "
     "end of training (zero on every training digit), mean and each network. Right: each network's final training "
     "loss, with rule 4's thresholds; networks whose loss stopped being finite are drawn at 10.")
 ALT = "Learning-rate sweep with and without batch norm: share of networks that train, dead-unit share, and final losses."
+
+
+_RATES = dict(xticks=From(lambda T: sorted(T["networks"]["lr"].unique())), xlog=True, xlabel="learning rate (log)")
+_NORMS = dict(group="norm", order=list(dict(NORMS)), labels=dict(NORMS))
+FIGURES = [figure("lr_sweep", "batch-norm", main=True, caption=CAPTION, alt=ALT, size=(16, 4.2), panels=[
+    regime(rows_of("trains"), "lr", **_NORMS, **_RATES, dodge=0.08, connect=True, ylim=(-0.05, 1.05),
+           ylabel="share of networks that train (rule 4)", title="Which learning rates work (95% Wilson intervals)"),
+    overlay(lines(rows_of("dead"), "lr", "dead_fraction", **_NORMS),
+            lines(rows_of("networks"), "lr_shown", "dead_fraction", scatter=True,
+                  **{**_NORMS, "labels": lambda _: None}),
+            **_RATES, ylim=(-0.05, 1.05), ylabel="share of hidden ReLU units dead at the end",
+            title="Dead units (zero on every training digit)"),
+    lines(rows_of("networks"), "lr_shown", "loss_shown", scatter=True, ylog=True, **_NORMS, **_RATES,
+          threshold=[Line(0.5 * math.log(CLASSES), "trains below: 0.5 ln 10", theory=True),
+                     Line(0.95 * math.log(CLASSES), "stalls above: 0.95 ln 10")],
+          ylabel="final training loss (log; non-finite drawn at 10)", title="Every network")])]
+figures = drawer(FIGURES)

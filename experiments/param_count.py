@@ -11,7 +11,8 @@ layer by layer.
 
 from __future__ import annotations
 
-from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, Sentence
+from nnclaims.evidence import Check, Claim, Control, RunContext, Sentence
+from nnclaims.report.figures import From, bars, drawer, figure, rows_of
 
 CLAIMS = [
     Claim(
@@ -109,18 +110,18 @@ def analysis(tables: dict) -> dict:
     return {"layer_bars": layers.assign(layer=[f"{int(a)}→{int(b)}" for a, b in zip(layers["fan_in"], layers["fan_out"])])}
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import bars, draw, figure
+def _layer_totals(tables: dict) -> str:
+    """Each network's parameters per layer, for the alt text."""
+    return "; ".join(f"{n}: " + ", ".join(f"{int(w + b):,}" for w, b in zip(g["weights"], g["biases"]))
+                     for n, g in tables["layer_bars"].groupby("network", sort=False))
 
-    layers = tables["layer_bars"]
-    networks = list(dict.fromkeys(layers["network"]))
-    totals = "; ".join(f"{n}: " + ", ".join(f"{int(w + b):,}" for w, b in zip(g["weights"], g["biases"]))
-                       for n, g in layers.groupby("network", sort=False))
-    return draw(outdir, [figure(
-        "parameters_per_layer", "param-count", main=True, size=(9, 3.6),
-        caption=("Weights (solid) and biases (hatched) per layer. The first layer holds almost all parameters: 784 "
-                 "inputs times the width of the first hidden layer."),
-        alt="Bar charts of parameters per layer on a log scale. " + totals,
-        panels=[bars(layers[layers["network"] == n], "layer", ["weights", "biases"], ylog=True, legend=not i,
-                     xlabel="layer (inputs → units)", ylabel="parameters (log scale)", title=f"{n}: {STATED[n]:,} in total")
-                for i, n in enumerate(networks)])])
+
+FIGURES = [figure(
+    "parameters_per_layer", "param-count", main=True, size=(9, 3.6),
+    caption=("Weights (solid) and biases (hatched) per layer. The first layer holds almost all parameters: 784 "
+             "inputs times the width of the first hidden layer."),
+    alt=From(lambda T: "Bar charts of parameters per layer on a log scale. " + _layer_totals(T)),
+    panels=[bars(rows_of("layer_bars", network=n), "layer", ["weights", "biases"], ylog=True, legend=not i,
+                 xlabel="layer (inputs → units)", ylabel="parameters (log scale)", title=f"{n}: {STATED[n]:,} in total")
+            for i, n in enumerate(STATED)])]
+figures = drawer(FIGURES)

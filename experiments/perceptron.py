@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import Check, Claim, Control, Figure, RunContext, Sentence, where
+from nnclaims.evidence import Check, Claim, Control, RunContext, Sentence, where
+from nnclaims.report.figures import From, Theory, drawer, figure, lines, plane, rows_of
 
 CLAIMS = [
     Claim(
@@ -213,23 +214,6 @@ def analysis(tables: dict) -> dict:
             "novikoff_diagonal": pd.DataFrame({"bound": lim, "updates": lim})}
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Theory, draw, figure, lines, plane
-
-    runs = tables["records"][~tables["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]
-    return draw(outdir, [
-        figure("and_boundary", "bias-shifts-boundary", main=True, caption=AND_CAPTION, alt=AND_ALT, size=(8.4, 3.8),
-               panels=[plane(tables["and_points"], "x1", "x2", "output", lines=where(tables["and_lines"], bias=bias),
-                             mark=(0, 0), xlabel="x₁", ylabel="x₂",
-                             title="AND with a bias" if bias else "AND without a bias")
-                       for bias in (False, True)]),
-        figure("updates_vs_bound", "perceptron-convergence", main=True, caption=BOUND_CAPTION, alt=BOUND_ALT,
-               size=(6.4, 4.2), panels=[lines(runs, "bound", "updates", group="dataset", scatter=True, xlog=True, ylog=True,
-                             theory=Theory(tables["novikoff_diagonal"], "bound", "updates", "updates = bound"),
-                             xlabel="Novikoff's bound (R/γ)² (updates, log scale)", ylabel="observed updates (log scale)")]),
-    ])
-
-
 AND_CAPTION = (
     "AND's four inputs (filled: output 1). Left: a boundary through the origin (+) cannot put (1, 1) alone on the "
     "positive side; the LP's best margin is zero. Right: the bias shifts the line to x₁ + x₂ = 1.4, which separates "
@@ -241,3 +225,19 @@ BOUND_CAPTION = (
     "Novikoff's bound for that data. Every point lies below the dashed diagonal; the bound is loose, often by orders "
     "of magnitude.")
 BOUND_ALT = "Log-log scatter of observed perceptron updates against Novikoff's bound; all points lie below the diagonal."
+
+
+FIGURES = [
+    figure("and_boundary", "bias-shifts-boundary", main=True, caption=AND_CAPTION, alt=AND_ALT, size=(8.4, 3.8),
+           panels=[plane(rows_of("and_points"), "x1", "x2", "output", lines=rows_of("and_lines", bias=bias),
+                         mark=(0, 0), xlabel="x₁", ylabel="x₂",
+                         title="AND with a bias" if bias else "AND without a bias")
+                   for bias in (False, True)]),
+    figure("updates_vs_bound", "perceptron-convergence", main=True, caption=BOUND_CAPTION, alt=BOUND_ALT,
+           size=(6.4, 4.2), panels=[
+        lines(From(lambda T: T["records"][~T["records"]["dataset"].isin([NOT_SEPARABLE, EASY])]), "bound", "updates",
+              group="dataset", scatter=True, xlog=True, ylog=True,
+              theory=Theory(rows_of("novikoff_diagonal"), "bound", "updates", "updates = bound"),
+              xlabel="Novikoff's bound (R/γ)² (updates, log scale)", ylabel="observed updates (log scale)")]),
+]
+figures = drawer(FIGURES)

@@ -27,11 +27,12 @@ from dataclasses import replace
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, by_seed, combine_plans, mean_ci,
+    Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence, by_seed, combine_plans, mean_ci,
     paired, paired_ci,
 )
 from nnclaims.evidence.control_tables import relabel, rows_where, scaled
 from nnclaims.evidence.pilot import pilot_plan
+from nnclaims.report.figures import Line, drawer, figure, lines, regime, rows_of
 
 CLAIMS = [
     Claim(
@@ -206,24 +207,20 @@ CHANGES = [
 
 
 # -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, draw, figure, lines, regime
-
-    T, shown = tables, dict(group="penalty", order=["none", "L1", "L2"])  # not the L1 control arm
-    return draw(outdir, [
-        figure("penalties", "l1-vs-l2", main=True, caption=PENALTIES_CAPTION.format(NEAR_ZERO), alt=PENALTIES_ALT,
-               size=(12, 4.0), panels=[
-            lines(T["weight_histogram"], "bin_left", "count", **shown, marker=False, dashes=True, ylog=True,
-                  drawstyle="steps-post", xlabel="first-layer weight (inked pixels)", ylabel="weights (log, all seeds)",
-                  title="Weight histograms after training"),
-            regime(T["near_zero"], "penalty", categories=shown["order"], **shown, annotate="{:.0%}", legend=False,
-                   ylim=(0, 1), threshold=Line(MANY, "half: the L1 check's threshold", theory=True),
-                   ylabel=f"share of inked-pixel weights with |w| < {NEAR_ZERO:g}", title="Near-zero weights")]),
-    ])
-
-
 PENALTIES_ALT = "Weight histograms for no penalty, L1 and L2, and a bar chart of near-zero weight shares."
 PENALTIES_CAPTION = (
     "Left: histograms of the first layer's weights on the pixels with ink in some training image, after training (log "
     "scale, all seeds): L2 narrows the distribution, L1 piles weights up at zero. Right: the share of those weights "
     "within {:g} of zero, mean and 95% interval over seeds; dashed: the L1 check's threshold.")
+
+
+_SHOWN = dict(group="penalty", order=["none", "L1", "L2"])  # not the L1 control arm
+FIGURES = [figure("penalties", "l1-vs-l2", main=True, caption=PENALTIES_CAPTION.format(NEAR_ZERO), alt=PENALTIES_ALT,
+                  size=(12, 4.0), panels=[
+    lines(rows_of("weight_histogram"), "bin_left", "count", **_SHOWN, marker=False, dashes=True, ylog=True,
+          drawstyle="steps-post", xlabel="first-layer weight (inked pixels)", ylabel="weights (log, all seeds)",
+          title="Weight histograms after training"),
+    regime(rows_of("near_zero"), "penalty", categories=_SHOWN["order"], **_SHOWN, annotate="{:.0%}", legend=False,
+           ylim=(0, 1), threshold=Line(MANY, "half: the L1 check's threshold", theory=True),
+           ylabel=f"share of inked-pixel weights with |w| < {NEAR_ZERO:g}", title="Near-zero weights")])]
+figures = drawer(FIGURES)

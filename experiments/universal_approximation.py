@@ -47,9 +47,10 @@ import math
 import numpy as np
 
 from nnclaims.evidence import (
-    Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence, best_rate, combine_plans,
+    Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence, best_rate, combine_plans,
     mean_ci, paired, paired_ci, required_seeds, tuning_note, where, wilson,
 )
+from nnclaims.report.figures import From, Line, Theory, band, drawer, figure, lines, overlay, rows_of
 
 CLAIMS = [
     Claim(
@@ -367,27 +368,6 @@ def analysis(tables: dict) -> dict:
 
 
 # -- figures --------------------------------------------------------------------------------
-def figures(tables: dict, outdir) -> list[Figure]:
-    from nnclaims.report.figures import Line, Theory, band, draw, figure, lines, overlay
-
-    T, widths = tables, sorted(tables["records"]["width"].unique())
-    by_target = dict(group="target", order=list(TARGETS))
-    return draw(outdir, [figure("error_vs_width", "universal-approximation", main=True, caption=CAPTION.format(CLOSE),
-                                size=(13, 4.6), panels=[
-        overlay(band(T["records"], "width", "max_error", geometric=True, labels="{}, trained", **by_target,
-                     theory=Theory(T["construction_sweep"], "units", "max_error", "hand-built interpolant (dotted)",
-                                   group="target", dotted=True),
-                     threshold=Line(CLOSE, f"check (ii): {CLOSE:g}", theory=True)),
-                lines(T["construction"], "units", "eps", scatter=True, hollow=True, labels="{}: ε at the predicted unit count",
-                      **by_target),
-                xticks=widths, xlog=True, ylog=True, xlabel="hidden units (log)", ylabel="maximum error on [0, 1] (log)",
-                title="One hidden layer: error against width"),
-        lines(T["tuned_rates"], "width", "lr", **by_target, xticks=widths, xlog=True, ylog=True, xlabel="hidden units (log)",
-              ylabel="tuned Adam learning rate (log)", title="Rule 5: rate tuned per width (exploration seeds)")],
-        alt=("Log-log plot of maximum error falling with hidden width for a sine, a bump and a cusp, trained and "
-             "hand-built, with the tuned learning rates beside it."))])
-
-
 CAPTION = (
     "Left: largest error on [0, 1] of trained one-hidden-layer ReLU networks (solid, mean and 95% band over seeds, "
     "each width at its tuned learning rate) against their width; the hand-built interpolant with as many units "
@@ -395,3 +375,23 @@ CAPTION = (
     "0.001; the dashed line is check (ii)'s {:g}. The cusp √|x − 0.3| has no bounded f″: its evenly spaced "
     "interpolant's error falls only as √h, and its open markers are the knots graded towards the cusp (4, 11 and 37 "
     "units). Right: the learning rate chosen for each width.")
+
+
+_BY_TARGET = dict(group="target", order=list(TARGETS))
+_WIDTHS = From(lambda T: sorted(T["records"]["width"].unique()))
+FIGURES = [figure("error_vs_width", "universal-approximation", main=True, caption=CAPTION.format(CLOSE), size=(13, 4.6),
+                  panels=[
+    overlay(band(rows_of("records"), "width", "max_error", geometric=True, labels="{}, trained", **_BY_TARGET,
+                 theory=Theory(rows_of("construction_sweep"), "units", "max_error", "hand-built interpolant (dotted)",
+                               group="target", dotted=True),
+                 threshold=Line(CLOSE, f"check (ii): {CLOSE:g}", theory=True)),
+            lines(rows_of("construction"), "units", "eps", scatter=True, hollow=True,
+                  labels="{}: ε at the predicted unit count", **_BY_TARGET),
+            xticks=_WIDTHS, xlog=True, ylog=True, xlabel="hidden units (log)", ylabel="maximum error on [0, 1] (log)",
+            title="One hidden layer: error against width"),
+    lines(rows_of("tuned_rates"), "width", "lr", **_BY_TARGET, xticks=_WIDTHS, xlog=True, ylog=True,
+          xlabel="hidden units (log)", ylabel="tuned Adam learning rate (log)",
+          title="Rule 5: rate tuned per width (exploration seeds)")],
+    alt=("Log-log plot of maximum error falling with hidden width for a sine, a bump and a cusp, trained and "
+         "hand-built, with the tuned learning rates beside it."))]
+figures = drawer(FIGURES)

@@ -30,13 +30,13 @@ import math
 
 import numpy as np
 
-from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Figure, Measurement, RunContext, Sentence,
+from nnclaims.evidence import (Change, Check, Claim, Control, Decisions, Measurement, RunContext, Sentence,
                                combine_plans, mean_ci, where)
 from nnclaims.evidence import calibration
 from nnclaims.evidence.learning import gate, learned_classification
 from nnclaims.evidence.pilot import pilot_plan
 from nnclaims.numeric import gabor as G
-from nnclaims.report.figures import From, Line, draw, figure, image, rows_of, violins
+from nnclaims.report.figures import From, Line, drawer, figure, image, rows_of, violins
 from nnclaims.report.figures import paired as paired_panel
 
 PROTOCOL = 3
@@ -368,5 +368,4 @@ FIGURES = [
 ]
 
 
-def figures(tables: dict, outdir) -> list[Figure]:
-    return draw(outdir, FIGURES, tables)
+figures = drawer(FIGURES)

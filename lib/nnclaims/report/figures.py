@@ -37,7 +37,7 @@ from .panels import P, Line, Panel, Span, Theory, draw_marks, entry, groups_of, 
 __all__ = ["Line", "Span", "Theory", "Panel", "Rows", "rows_of", "From", "render", "spans_decades", "figure", "draw",
            "drawer", "panel_grid", "band",
            "curves", "intervals", "regime", "paired", "lines", "cell_map", "bars", "violins", "image", "plane",
-           "custom", "overlay", "histogram", "polygons"]
+           "custom", "overlay", "histogram", "polygons", "extrapolation"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Declared:
     name: str
     claim: str
     caption: str | From
-    alt: str
+    alt: str | From
     panels: list[Panel | Later]
     main: bool = False
     ncols: int | None = None
@@ -140,7 +140,7 @@ class Declared:
     when: From | None = None
 
 
-def figure(name: str, claim: str, *, caption: str | From, alt: str, panels: Sequence[Panel | Later],
+def figure(name: str, claim: str, *, caption: str | From, alt: str | From, panels: Sequence[Panel | Later],
            main: bool = False, ncols: int | None = None, size: tuple[float, float] | None = None,
            headers: Sequence[tuple[float, str]] = (), when: From | None = None) -> Declared:
     """Declare a figure of ``panels`` laid out in a grid of ``ncols`` columns (all in one
@@ -150,10 +150,11 @@ def figure(name: str, claim: str, *, caption: str | From, alt: str, panels: Sequ
 
 
 def draw(outdir: str | Path, declared: Sequence[Declared], tables: dict | None = None) -> list[Figure]:
-    """Draw and save every declared figure, its named tables taken from ``tables``; the
-    `Figure` records ``figures()`` returns."""
+    """Draw and save every declared figure, its named tables (and any `From` in its caption
+    and alt text) taken from ``tables``; the `Figure` records ``figures()`` returns."""
     if tables is not None:
-        declared = [dataclasses.replace(d, caption=_filled(d.caption, tables), panels=_filled(d.panels, tables))
+        declared = [dataclasses.replace(d, caption=_filled(d.caption, tables), alt=_filled(d.alt, tables),
+                                        panels=_filled(d.panels, tables))
                     for d in declared if d.when is None or d.when.fn(tables)]
     return [Figure(P.save(panel_grid(d), outdir, d.name), d.claim, caption=d.caption, alt=d.alt, main=d.main)
             for d in declared]
@@ -519,6 +520,18 @@ def overlay(*panels: Panel, **style: Any) -> Panel:
 
     panel.draw = draw_
     return panel
+
+
+@_kind
+def extrapolation(gaps, fit, intercept, *, tol: float, level: float, **style: Any) -> Panel:
+    """*Width extrapolation*, drawn from the tables of `nnclaims.evidence.width_extrapolation`:
+    the gap at each 1/width (mean, 95% t interval), the weighted line through them, and its
+    intercept at 1/width = 0 (the gap at infinite width) with its interval at ``level``, to
+    lie inside the agreement band ±``tol``."""
+    return overlay(regime(gaps, "inv_width", labels="measured (mean, 95% t interval)"),
+                   lines(fit, "inv_width", "gap", marker=False, start=1, labels="weighted least-squares fit"),
+                   regime(intercept, "inv_width", start=1, marker="D", labels=f"intercept, {level:.0%} interval",
+                          span=Span(-tol, tol, f"±{tol:g}: agreement"), threshold=Line(0.0, theory=True)), **style)
 
 
 @_kind
