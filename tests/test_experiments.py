@@ -59,9 +59,11 @@ def test_skeleton_runs_end_to_end(tmp_path):
     assert [(f.file, f.claim, f.main) for f in figures] == [("final_loss.svg", "my-claim", True)]
     assert (base / "figures" / "final_loss.svg").stat().st_size > 1000
     source = path.read_text()
-    [declared] = [f for f in ast.parse(source).body if getattr(f, "name", "") == "figures"]
+    [declared] = [f for f in ast.parse(source).body
+                  if isinstance(f, ast.Assign) and getattr(f.targets[0], "id", "") == "FIGURES"]
     assert declared.end_lineno - declared.lineno + 1 <= 12
-    assert 'tables["final_loss"]' in ast.get_source_segment(source, declared)
+    assert 'rows_of("final_loss")' in ast.get_source_segment(source, declared)
+    assert "figures = drawer(FIGURES)" in source
     with pytest.raises(ExperimentError, match="exists"):
         write_skeleton("my_claim", tmp_path / "experiments")
 
