@@ -69,6 +69,11 @@ CLAIMS = [
 SEEDS = {"quick": 3, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SHARDS = {"full": 10}  # one job per grid point (cost grows with the width)
 RESOURCES = {"full": {"mem_mb": 3500, "runtime": 30}}  # bench/full-profile.csv: peak 2.0 GB; x1.5
+# `engine: auto` trains the full profile's sweep with the fused step: with its 1-input, 1-output
+# nets of up to 1,024 units the jobs took 332 s instead of 793 (longest 57 s instead of 307),
+# compiling included (README, "Speed"); the quick profile's few small nets would spend more
+# compiling than they save.
+ENGINE = {"full": "fused"}
 S_BUMP = 0.05
 CUSP_AT = 0.3
 TARGETS = {  # name: (function, max |f''| on [0, 1], or None when f'' is unbounded)

@@ -133,7 +133,24 @@ wildcard_constraints:
 
 def nnclaims_cli():
     # The interpreter running Snakemake runs the jobs too: no PATH or activation needed.
-    return f"{sys.executable} -m nnclaims --experiments-dir {EXPERIMENTS_DIR}"
+    # Both paths are written relative to the working directory when they lie in it (a
+    # checkout's .venv and experiments/): Snakemake reruns a job whose params changed, and a
+    # checkout moved to another folder must not rerun anything (the run key holds no path).
+    exe, experiments = relative_to_workdir([sys.executable, EXPERIMENTS_DIR])
+    return f"{exe} -m nnclaims --experiments-dir {experiments}"
+
+
+def relative_to_workdir(paths):
+    """Paths under the working directory written relative to it (``./x`` for a file right
+    there, so that a shell never looks it up on PATH): Snakemake reruns a job whose params or
+    set of input paths changed, and moving a checkout changes every absolute one. Links are
+    not followed: a virtual environment's interpreter is a link out of the checkout."""
+    here, out = os.getcwd(), []
+    for p in map(os.path.abspath, paths):
+        rel = os.path.relpath(p, here)
+        inside = p.startswith(here + os.sep)
+        out.append((rel if os.sep in rel else os.path.join(".", rel)) if inside else p)
+    return out
 
 
 def config_json():

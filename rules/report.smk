@@ -13,9 +13,9 @@ rule report:
         provenance=summarized("provenance.json"),
         figures=summarized("figures"),
         yours=user_results,  # what rules of your own publish
-        sources=[str(e.path) for e in EXPERIMENTS.values()],  # the claims and expectations shown
-        templates=sorted((LIBRARY_DIR / "report" / "templates").glob("*.html")),
-        renderer=[LIBRARY_DIR / "report" / "html.py", LIBRARY_DIR / "report" / "format.py"],
+        sources=relative_to_workdir(e.path for e in EXPERIMENTS.values()),  # the claims and expectations shown
+        templates=relative_to_workdir(sorted((LIBRARY_DIR / "report" / "templates").glob("*.html"))),
+        renderer=relative_to_workdir([LIBRARY_DIR / "report" / "html.py", LIBRARY_DIR / "report" / "format.py"]),
     output:
         index="reports/index.html",
         verdicts=report("results/verdicts.csv", caption="captions/verdicts.rst", category="Results"),

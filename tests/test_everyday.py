@@ -95,6 +95,14 @@ def test_without_an_override_nothing_is_to_be_done(finished):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_a_checkout_moved_to_another_folder_reruns_nothing(copy):
+    # `copy` is the finished workflow in another folder: same results, new absolute paths
+    # (the interpreter's stays, the experiments' and the Snakefile's move)
+    result = smk(copy, "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Nothing to be done" in result.stdout + result.stderr, jobs(result)
+
+
 def test_an_override_of_xor_on_the_quick_run_reruns_only_xor(quick_run):
     from conftest import snakemake
 

@@ -78,3 +78,54 @@ def test_each_structure_compiles_apart_and_a_hit_limit_is_an_error_not_a_silent_
     with pytest.raises(Exception, match="(?i)recompile"):
         train(MLPSpec((1, 12, 12, 1), activation="relu", bias_std=0.5), X1, Y1, [0, 1, 2, 3], diverging,
               dtype=torch.float64, device="cpu", engine="fused")
+
+
+# -- engine: auto (the default) gives each experiment the engine its module names -----------------
+def _plans(engine: str, profile: str, names=("universal_approximation", "xor")):
+    from pathlib import Path
+
+    from nnclaims.evidence.experiment import discover
+    from nnclaims.evidence.settings import merge_config, settings_from
+    from nnclaims.plan import plan
+
+    repo = Path(__file__).resolve().parents[1]
+    settings = settings_from(merge_config({}, {"profile": profile, "device": "cpu", "engine": engine}))
+    return plan(settings, discover(repo / "experiments", list(names)))
+
+
+def test_auto_gives_an_experiment_the_engine_its_module_names_for_the_profile():
+    auto, batched, forced = _plans("auto", "full"), _plans("batched", "full"), _plans("fused", "full")
+    ua = "universal_approximation"
+    assert auto[ua].settings.engine == "fused" and auto[ua].explore.settings.engine == "fused"
+    assert auto[ua].key == forced[ua].key != batched[ua].key  # the key holds the engine that runs
+    assert auto["xor"].settings.engine == "batched" and auto["xor"].key == batched["xor"].key
+    assert _plans("auto", "quick")[ua].settings.engine == "batched"  # compiling would cost the quick run more
+    assert _plans("loop", "full")[ua].settings.engine == "loop"
+
+
+def test_the_planners_engines_are_the_trainers_and_the_schemas():
+    import yaml
+    from pathlib import Path
+
+    from nnclaims import plan
+    from nnclaims.nn.training import ENGINES
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "schema.yaml").read_text())
+    assert set(plan.ENGINES) == set(ENGINES) == set(schema["properties"]["engine"]["enum"]) - {"auto"}
+
+
+def test_a_wrong_engine_declaration_is_one_sentence(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from nnclaims.evidence.experiment import ExperimentError, load
+    from nnclaims.evidence.settings import merge_config, settings_from
+    from nnclaims.plan import plan
+
+    src = Path(__file__).resolve().parents[1] / "experiments" / "xor.py"
+    shutil.copy(src, tmp_path / "xor.py")
+    with open(tmp_path / "xor.py", "a") as fh:
+        fh.write('\nENGINE = {"full": "turbo"}\n')
+    settings = settings_from(merge_config({}, {"profile": "full", "device": "cpu"}))
+    with pytest.raises(ExperimentError, match=r"xor.py: ENGINE is \{'full': 'turbo'\}; it maps profiles"):
+        plan(settings, {"xor": load(tmp_path / "xor.py")})

@@ -16,11 +16,11 @@ whose removal makes the workflow remake it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .evidence import results
-from .evidence.experiment import Experiment
+from .evidence.experiment import PROFILES, Experiment, ExperimentError
 from .evidence.fingerprint import Manifest
 from .evidence.settings import RunSettings, Settings
 from .evidence.shards import ResultsError, run_key, run_versions, shard_name
@@ -120,17 +120,32 @@ class Plan:
         return out or ["its code or settings changed"]
 
 
+ENGINES = ("batched", "fused", "loop")  # nnclaims.nn.training.ENGINES, without importing torch
+
+
+def engine_for(exp: Experiment, settings: Settings) -> str:
+    """The engine an experiment trains with: the configured one, or for ``auto`` the one its
+    module names for the profile in ``ENGINE`` (e.g. ``{"full": "fused"}``; "batched" where
+    it names none). Resolved once, here, so that the run key holds the engine that runs."""
+    declared = getattr(exp.module, "ENGINE", {})
+    if not isinstance(declared, dict) or not set(declared) <= set(PROFILES) or not set(declared.values()) <= set(ENGINES):
+        raise ExperimentError(f"{exp.path.name}: ENGINE is {declared!r}; it maps profiles ({', '.join(PROFILES)}) to "
+                              f"engines ({', '.join(ENGINES)})")
+    return declared.get(settings.profile, "batched") if settings.engine == "auto" else settings.engine
+
+
 def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Plan]:
     versions = run_versions()
     plans = {}
     for name, exp in experiments.items():
+        own = replace(settings, engine=engine_for(exp, settings))
         override = settings.override(name, "seeds")
         shards = settings.override(name, "shards")
         explore = None
         if exp.explores:
             manifest = exp.explore_manifest(versions)
-            xsettings = settings.for_run(name, exp.explore_seeds, manifest.reads, seed_block="exploration",
-                                         protocol=exp.protocol)
+            xsettings = own.for_run(name, exp.explore_seeds, manifest.reads, seed_block="exploration",
+                                    protocol=exp.protocol)
             explore = Stage(name, "explore", xsettings, manifest, run_key(manifest, xsettings),
                             exp.shards(settings.profile, shards, phase="explore"))
         manifest = exp.run_manifest(versions)
@@ -138,8 +153,8 @@ def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Pl
         # run shards that read only part of it keep SEEDS (power reads the whole exploration).
         decided = explore is not None and not exp.explores_in_parts
         n_seeds = override if decided else exp.n_seeds(settings.profile, override)
-        csettings = settings.for_run(name, n_seeds, manifest.reads, explore_key=explore.key if explore else "",
-                                     protocol=exp.protocol)
+        csettings = own.for_run(name, n_seeds, manifest.reads, explore_key=explore.key if explore else "",
+                                protocol=exp.protocol)
         n_run = exp.shards(settings.profile, shards)
         confirm = Stage(name, "confirm", csettings, manifest, run_key(manifest, csettings), n_run)
         reads = tuple(tuple(exp.explore_reads(settings.profile, s, n_run, explore.n_shards)) for s in range(n_run)) \

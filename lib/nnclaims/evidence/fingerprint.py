@@ -71,7 +71,8 @@ def manifest(path: str | Path, roots: Iterable[str], library: Iterable[str] = ()
              versions: Mapping[str, str] | None = None) -> Manifest:
     """The manifest of an experiment's ``roots`` plus the named ``library`` modules."""
     path = Path(path)
-    defs, imports = _top_level(path.read_text(), path)
+    source = path.read_text()
+    defs, imports = _top_level(source, path)
     seen: set[str] = set()
     modules: set[str] = set(library)
     reads: set[str] = set()
@@ -92,7 +93,7 @@ def manifest(path: str | Path, roots: Iterable[str], library: Iterable[str] = ()
                     reads.add(node.attr)
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
                     modules.update(m for m in (_library_module(t) for t in _import_targets(node, None)) if m)
-    parts = {name: _hash_statements(defs[name]) for name in sorted(seen) if name in defs}
+    parts = {name: _name_hash(source, path, name) for name in sorted(seen) if name in defs}
     for module in sorted(_closure(frozenset(modules))):
         parts[module] = _module_hash(module)
     return Manifest(path.name, parts, tuple(sorted(reads)), dict(versions or {}))
@@ -119,6 +120,10 @@ def script_manifest(path: str | Path, library: Iterable[str] = (), skip: Iterabl
 
 
 # -- the experiment module ---------------------------------------------------------------
+# Parsed and hashed once per process and source text: planning asks for four manifests of
+# every experiment (explore, run, summary, figures), most of a no-op rerun's time otherwise.
+# Keyed by the text, so an edited module is parsed again; the trees are never changed.
+@lru_cache(maxsize=None)
 def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict[str, list[str]]]:
     """Statements defining or changing each top-level name, and what imported names refer to.
 
@@ -138,6 +143,11 @@ def _top_level(source: str, path: Path) -> tuple[dict[str, list[ast.stmt]], dict
         for name in names or ["*"]:
             defs.setdefault(name, []).append(stmt)
     return defs, imports
+
+
+@lru_cache(maxsize=None)
+def _name_hash(source: str, path: Path, name: str) -> str:
+    return _hash_statements(_top_level(source, path)[0][name])
 
 
 def _bound(stmt: ast.stmt) -> list[str]:
