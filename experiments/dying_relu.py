@@ -1,11 +1,9 @@
 """dying-relu: ReLU units die and stay dead; leaky variants do not; deep narrow nets die at birth.
 
-Two families: in training (8x8 digits, 4 hidden layers of 64, plain SGD; learning-rate and
-negative bias-shift sweeps for ReLU, Leaky ReLU and PReLU; protocol 2's seeds) and born dead
-(random deep narrow ReLU nets, constant on [-1, 1] decided exactly; protocol 3's seed blocks
-via `seed_for`). Nothing is tuned; seeds and networks per cell by power (rule 6). Expected:
-every check passes. Setup, checks, controls and history: docs/experiments/dying_relu.md.
-"""
+Two families: in training (8x8 digits, 4 hidden layers of 64, plain SGD; learning-rate and negative bias-shift
+sweeps for ReLU, Leaky ReLU and PReLU; protocol 2's seeds) and born dead (random deep narrow ReLU nets, constant on
+[-1, 1] decided exactly; protocol 3's seed blocks via `seed_for`). Nothing is tuned; seeds and networks per cell by
+power (rule 6). Expected: every check passes. Setup, checks, controls and history: docs/experiments/dying_relu.md."""
 
 from __future__ import annotations
 
@@ -56,8 +54,10 @@ CLAIM = "dying-relu"
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}
 SHARDS = {"full": 3}
-# bench/full-profile.csv, 2026-12-03: peak 5.3 GB (2.1 before jobs kept freed memory), longest job 300 s; x1.5, x3
+# bench/full-profile.csv: peak 5.0 GB, longest job 492 s; x1.5, x3. That peak was with freed memory kept
+# (`nnclaims.nn.allocator`): 1.2x faster training points, but 5.0 GB instead of 2.1, so not here.
 RESOURCES = {"full": {"mem_mb": 8000, "runtime": 30}}
+KEEP_FREED_MEMORY = False
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}
 SHIFTS = {"quick": [0.0, -2.0], "full": [0.0, -0.5, -1.0, -2.0]}

@@ -298,3 +298,24 @@ def test_a_probe_monitor_can_give_the_training_loss_it_computed():
                    monitors=[records_training_loss(monitor, "ce")])
     for key in ("loss", "weight_grad"):
         assert np.array_equal(shared.history[key], plain.history[key])
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_run_job_keeps_freed_memory_unless_its_experiment_says_not(tmp_path, monkeypatch, keep):
+    import shutil
+    from pathlib import Path
+
+    from nnclaims.cli import main
+
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    shutil.copy(Path(__file__).parent / "faults" / "alpha.py", experiments)
+    if not keep:
+        with open(experiments / "alpha.py", "a") as fh:
+            fh.write("\nKEEP_FREED_MEMORY = False  # as dying_relu says: a lower peak, a slower step\n")
+    calls = []
+    monkeypatch.setattr(allocator, "keep_freed_memory", lambda *a, **k: calls.append(True) or True)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--experiments-dir", str(experiments), "run", "alpha", "--profile", "quick", "--device", "cpu"]) == 0
+    assert calls == ([True] if keep else [])
+    assert list((tmp_path / "results" / "alpha" / "runs").glob("*/0-of-1.json"))

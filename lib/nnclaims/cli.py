@@ -112,8 +112,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     from .nn.allocator import keep_freed_memory
     from .stages import run_shard
 
-    keep_freed_memory()  # before torch allocates: freed arrays stay in the process (issue 22)
-    p = _plan(args)
+    p = _plan(args)  # imports the experiment, not torch
+    if getattr(p.experiment.module, "KEEP_FREED_MEMORY", True):
+        keep_freed_memory()  # before torch allocates: freed arrays stay in the process (issue 22)
     phases = [args.phase] if args.phase else (["explore", "confirm"] if p.explore else ["confirm"])
     for phase in phases:
         stage = p.explore if phase == "explore" else p.confirm

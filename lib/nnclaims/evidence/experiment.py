@@ -21,7 +21,11 @@ draw, e.g. per-seed ratios or per-cell gaps, computed once when summarizing and 
 beside the run's tables), ``measurements(tables) -> list[Measurement]`` (numbers reported beside
 the checks that do not decide the verdict), ``CHANGES`` (a list of `Change`: how a check's
 design changed since protocol 1, and why), ``SHARDS`` (jobs per profile that split the
-grid) and ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers).
+grid), ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers),
+``ENGINE`` (per profile, the engine ``engine: auto`` gives it, e.g. ``{"full": "fused"}``;
+batched where it names none: `nnclaims.plan.engine_for`) and ``KEEP_FREED_MEMORY`` (False:
+its run jobs leave glibc's allocator as it comes, a lower peak for a slower step;
+`nnclaims.nn.allocator`).
 
 An experiment that tunes something or chooses its number of seeds by power (Protocol 2,
 rules 5 and 6) also defines ``explore(profile) -> list[dict]`` (grid points run on the
