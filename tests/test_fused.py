@@ -107,11 +107,11 @@ def test_the_planners_engines_are_the_trainers_and_the_schemas():
     import yaml
     from pathlib import Path
 
-    from nnclaims import plan
+    from nnclaims.evidence import experiment
     from nnclaims.nn.training import ENGINES
 
     schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "schema.yaml").read_text())
-    assert set(plan.ENGINES) == set(ENGINES) == set(schema["properties"]["engine"]["enum"]) - {"auto"}
+    assert set(experiment.ENGINES) == set(ENGINES) == set(schema["properties"]["engine"]["enum"]) - {"auto"}
 
 
 def test_a_wrong_engine_declaration_is_one_sentence(tmp_path):
@@ -119,13 +119,10 @@ def test_a_wrong_engine_declaration_is_one_sentence(tmp_path):
     from pathlib import Path
 
     from nnclaims.evidence.experiment import ExperimentError, load
-    from nnclaims.evidence.settings import merge_config, settings_from
-    from nnclaims.plan import plan
 
     src = Path(__file__).resolve().parents[1] / "experiments" / "xor.py"
     shutil.copy(src, tmp_path / "xor.py")
     with open(tmp_path / "xor.py", "a") as fh:
         fh.write('\nENGINE = {"full": "turbo"}\n')
-    settings = settings_from(merge_config({}, {"profile": "full", "device": "cpu"}))
     with pytest.raises(ExperimentError, match=r"xor.py: ENGINE is \{'full': 'turbo'\}; it maps profiles"):
-        plan(settings, {"xor": load(tmp_path / "xor.py")})
+        load(tmp_path / "xor.py")

@@ -113,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from .stages import run_shard
 
     p = _plan(args)  # imports the experiment, not torch
-    if getattr(p.experiment.module, "KEEP_FREED_MEMORY", True):
+    if p.experiment.keeps_freed_memory:
         keep_freed_memory()  # before torch allocates: freed arrays stay in the process (issue 22)
     phases = [args.phase] if args.phase else (["explore", "confirm"] if p.explore else ["confirm"])
     for phase in phases:

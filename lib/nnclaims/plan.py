@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .evidence import results
-from .evidence.experiment import PROFILES, Experiment, ExperimentError
+from .evidence.experiment import Experiment
 from .evidence.fingerprint import Manifest
 from .evidence.settings import RunSettings, Settings
 from .evidence.shards import ResultsError, run_key, run_versions, shard_name
@@ -120,25 +120,11 @@ class Plan:
         return out or ["its code or settings changed"]
 
 
-ENGINES = ("batched", "fused", "loop")  # nnclaims.nn.training.ENGINES, without importing torch
-
-
-def engine_for(exp: Experiment, settings: Settings) -> str:
-    """The engine an experiment trains with: the configured one, or for ``auto`` the one its
-    module names for the profile in ``ENGINE`` (e.g. ``{"full": "fused"}``; "batched" where
-    it names none). Resolved once, here, so that the run key holds the engine that runs."""
-    declared = getattr(exp.module, "ENGINE", {})
-    if not isinstance(declared, dict) or not set(declared) <= set(PROFILES) or not set(declared.values()) <= set(ENGINES):
-        raise ExperimentError(f"{exp.path.name}: ENGINE is {declared!r}; it maps profiles ({', '.join(PROFILES)}) to "
-                              f"engines ({', '.join(ENGINES)})")
-    return declared.get(settings.profile, "batched") if settings.engine == "auto" else settings.engine
-
-
 def plan(settings: Settings, experiments: dict[str, Experiment]) -> dict[str, Plan]:
     versions = run_versions()
     plans = {}
     for name, exp in experiments.items():
-        own = replace(settings, engine=engine_for(exp, settings))
+        own = replace(settings, engine=exp.engine(settings.profile, settings.engine))  # the run key holds it
         override = settings.override(name, "seeds")
         shards = settings.override(name, "shards")
         explore = None

@@ -23,7 +23,7 @@ the checks that do not decide the verdict), ``CHANGES`` (a list of `Change`: how
 design changed since protocol 1, and why), ``SHARDS`` (jobs per profile that split the
 grid), ``RESOURCES`` (``mem_mb``, ``runtime`` in minutes, for cluster schedulers),
 ``ENGINE`` (per profile, the engine ``engine: auto`` gives it, e.g. ``{"full": "fused"}``;
-batched where it names none: `nnclaims.plan.engine_for`) and ``KEEP_FREED_MEMORY`` (False:
+batched where it names none: `Experiment.engine`) and ``KEEP_FREED_MEMORY`` (False:
 its run jobs leave glibc's allocator as it comes, a lower peak for a slower step;
 `nnclaims.nn.allocator`).
 
@@ -68,6 +68,7 @@ from .settings import PROTOCOLS
 from .shards import shard_of, shard_points
 
 PROFILES = ("quick", "full")
+ENGINES = ("batched", "fused", "loop")  # nnclaims.nn.training.ENGINES, without importing torch
 SECTIONS = {
     "A": "A. The single neuron",
     "B": "B. Activations and gradients",
@@ -265,6 +266,16 @@ class Experiment:
             declared = declared.get(profile, {})
         return {**DEFAULT_RESOURCES, **declared}
 
+    def engine(self, profile: str, configured: str) -> str:
+        """The engine it trains with: the configured one, or for ``auto`` the one ``ENGINE``
+        names for the profile ("batched" where it names none)."""
+        return getattr(self.module, "ENGINE", {}).get(profile, "batched") if configured == "auto" else configured
+
+    @property
+    def keeps_freed_memory(self) -> bool:
+        """Whether its run jobs keep freed memory in the process (`nnclaims.nn.allocator`)."""
+        return bool(getattr(self.module, "KEEP_FREED_MEMORY", True))
+
     def run_manifest(self, versions: Mapping[str, str] | None = None) -> Manifest:
         return manifest(self.path, RUN_ROOTS, RUN_LIBRARY, versions)
 
@@ -344,6 +355,10 @@ def load(path: str | Path) -> Experiment:
     for profile in PROFILES:
         if profile not in module.SEEDS:
             raise ExperimentError(f"{path.name}: SEEDS has no entry for profile {profile!r}")
+    engine = getattr(module, "ENGINE", {})
+    if not isinstance(engine, dict) or not set(engine) <= set(PROFILES) or not set(engine.values()) <= set(ENGINES):
+        raise ExperimentError(f"{path.name}: ENGINE is {engine!r}; it maps profiles ({', '.join(PROFILES)}) to "
+                              f"engines ({', '.join(ENGINES)})")
     claims = list(module.CLAIMS)
     if not claims or not all(isinstance(c, Claim) for c in claims):
         raise ExperimentError(f"{path.name}: CLAIMS must be a non-empty list of nnclaims.evidence.Claim")
