@@ -14,7 +14,7 @@ from nnclaims.evidence.experiment import load
 from nnclaims.evidence.part_seeds import block_of, seed_for
 from nnclaims.evidence.settings import settings_from
 from nnclaims.nn.batched import BatchedNet
-from nnclaims.nn.born_dead import born_dead_counts, certainly_dead, exactly_constant, grid_screen
+from nnclaims.nn.born_dead import _dead_cells, _layers, born_dead_counts, certainly_dead, exactly_constant, grid_screen
 from nnclaims.nn.models import MLPSpec
 from nnclaims.numeric.constant_exact import constant_exact, outputs_differ
 from nnclaims.numeric.pieces import pieces_exact, random_layers
@@ -85,6 +85,39 @@ def test_a_dead_layer_is_certified_and_a_live_one_is_not():
     # a unit that switches on just inside the interval is not certified
     live = [(np.array([[1.0], [-1.0]]), np.array([-0.999, -1.5])), (np.array([[1.0, 1.0]]), np.array([0.5]))]
     assert not bool(certainly_dead(_net(live), -1.0, 1.0)[0]) and not constant_exact(live)
+
+
+def _minus_abs(bias: float = 0.0, signs=(-1.0, -1.0)):
+    """Hidden layers relu(x), relu(-x), then relu(s1 relu(x) + s2 relu(-x) + bias): with the
+    default signs and no bias the second is relu(-|x|), off everywhere and exactly 0 at x = 0."""
+    return [(np.array([[1.0], [-1.0]]), np.array([0.0, 0.0])), (np.array([list(signs)]), np.array([bias])),
+            (np.array([[1.0]]), np.array([0.0]))]
+
+
+def test_zero_biases_dead_at_both_ends_are_certified_where_no_cell_around_0_is():
+    layers = _minus_abs()
+    near_0 = torch.tensor([[-1 / 256], [1 / 256]], dtype=torch.float64)
+    assert not bool(_dead_cells(_net(layers), near_0, 1 / 256).any())  # every unit is 0 at x = 0
+    assert bool(certainly_dead(_net(layers), -1.0, 1.0)[0]) and constant_exact(layers)
+
+
+@pytest.mark.parametrize("layers", [_minus_abs(bias=1e-3), _minus_abs(signs=(-1.0, 1.0))],
+                         ids=["a-bias-breaks-homogeneity", "dead-at-one-end-only"])
+def test_the_end_point_certificate_refuses_what_is_not_constant(layers):
+    # with a bias of 1e-3, both ends are still dead, but the network is a tent around 0
+    assert not bool(certainly_dead(_net(layers), -1.0, 1.0)[0]) and not constant_exact(layers)
+
+
+@pytest.mark.parametrize("bias_std", [0.0, 1.0])
+def test_every_certified_random_network_is_exactly_constant(bias_std):
+    spec = MLPSpec((1,) + (3,) * 7 + (1,), activation="relu", init="he_normal", bias_std=bias_std)
+    net = BatchedNet.random(spec, 300, torch.Generator().manual_seed(5), dtype=torch.float64)
+    dead = certainly_dead(net, -1.0, 1.0)
+    assert int(dead.sum()) >= 30  # enough certified networks for the agreement to mean something
+    assert all(constant_exact(layers) for layers in _layers(net, torch.nonzero(dead).flatten()))
+    if not bias_std:  # the end points certify networks that the cells alone leave to the exact stage
+        mid = torch.linspace(-1 + 1 / 256, 1 - 1 / 256, 256, dtype=torch.float64)[:, None]
+        assert int((dead & ~_dead_cells(net, mid, 1 / 256).all(dim=1)).sum()) >= 10
 
 
 @pytest.mark.parametrize("bias_std", [0.0, 1.0])

@@ -10,9 +10,11 @@ points is evaluated in float64 first (`grid_screen`), together with a rigorous b
 layer's rounding error (the standard gamma_n bound on a sum of rounded products, whatever the
 summation order or FMA use, carried through the layers: ReLU is exact and 1-Lipschitz). Two
 grid values that differ by more than their two bounds are values of the exact network that
-differ, so that network is certainly not constant and needs nothing more. Every other
-network (those the grid calls constant, and the rare ones whose values differ by less than
-rounding) is decided by `nnclaims.numeric.constant_exact`. The grid's own verdict (equal
+differ, so that network is certainly not constant and needs nothing more. Of the others,
+those with an all-off hidden layer on every part of the interval (or, with all biases zero,
+at both its ends) are certainly constant (`certainly_dead`); every other network (those the
+grid calls constant, and the rare ones whose values differ by less than rounding) is decided
+by `nnclaims.numeric.constant_exact`. The grid's own verdict (equal
 floats on every point, decided layer by layer: a network whose hidden layer is already equal
 across the points is set aside) is kept as a cross-check and its disagreements are counted.
 """
@@ -83,7 +85,8 @@ def _rounding_bound(a: Tensor, err: Tensor, W: Tensor, b: Tensor) -> Tensor:
     sum of the terms' sizes for this layer's rounding, plus |W| err for the inputs' (widened by
     SAFE for the bound's own rounding and TINY for underflow, as in `nnclaims.numeric.exact`)."""
     Wabs = W.abs()
-    return (gamma(W.shape[1] + 1) * torch.baddbmm(b.abs(), a.abs(), Wabs) + torch.bmm(err, Wabs)) * SAFE + TINY
+    bound = torch.baddbmm(b.abs(), a.abs(), Wabs).mul_(gamma(W.shape[1] + 1))  # in place: these arrays are large
+    return bound.add_(torch.bmm(err, Wabs)).mul_(SAFE).add_(TINY)
 
 
 def _certainly_varies(y: Tensor, err: Tensor) -> tuple[Tensor, Tensor]:
@@ -113,45 +116,71 @@ def grid_screen(net: BatchedNet, x: Tensor) -> GridScreen:
             W, b = net.weight[i][alive], net.bias[i][alive]
             a, err = torch.baddbmm(b, a, W), _rounding_bound(a, err, W, b)
             if i < last:  # ReLU is exact and 1-Lipschitz; where z <= -err for certain, both sides are 0
-                err = torch.where(a <= -err, torch.zeros_like(err), err)
+                err.masked_fill_(a <= -err, 0.0)
                 a = net.act(a)
             same = (a.amax(dim=1) == a.amin(dim=1)).all(dim=-1)
             flat[alive[same]] = True
             if i == last:
                 varies[alive], pair[alive] = _certainly_varies(a, err)
-            alive, a, err = alive[~same], a[~same], err[~same]
+            if same.any():
+                alive, a, err = alive[~same], a[~same], err[~same]
             if len(alive) == 0:
                 break
     return GridScreen(flat.cpu(), varies.cpu(), pair.cpu())
 
 
-def certainly_dead(net: BatchedNet, lo: float, hi: float, cells: int = 256) -> Tensor:
-    """``(S,)``: networks with a hidden layer whose every unit is certainly off on all of
-    [lo, hi] (1-D input), so that their output is exactly constant. The interval is cut into
-    ``cells`` equal cells; each cell's midpoint goes through the network in float64 with a
-    bound on how far any exact value over the cell can be from it (the half-width of the cell
-    to start, then `_rounding_bound`'s recursion, whose |W| err term is the Lipschitz bound);
-    a unit whose float value is at most minus its bound is off over the whole cell. A filter:
-    a network it does not certify may still be constant."""
-    S, half = net.S, (hi - lo) / (2 * cells)
-    mid = torch.linspace(lo + half, hi - half, cells, dtype=net.dtype, device=net.weight[0].device)[:, None]
+def _dead_cells(net: BatchedNet, mid: Tensor, reach: float) -> Tensor:
+    """``(S, P)``: on each cell [mid - reach, mid + reach] (midpoints ``mid`` (P, 1), exact),
+    whether some hidden layer has every unit certainly off over the whole cell. Each midpoint
+    goes through the network in float64 with a bound on how far any exact value over its cell
+    can be from it (``reach`` to start, then `_rounding_bound`'s recursion, whose |W| err term
+    is the Lipschitz bound); a unit whose float value is at most minus its bound is off over
+    the cell. A network leaves the computation once every cell of it is settled."""
+    S, P = net.S, mid.shape[0]
     a = mid.expand(S, *mid.shape)
-    # the half-width, plus how far linspace's rounding may move a midpoint
-    err = torch.full_like(a, half * SAFE + 8 * U * (abs(lo) + abs(hi)))
+    err = torch.full_like(a, reach)
     alive = torch.arange(S, device=mid.device)
-    dead = torch.zeros(S, dtype=torch.bool, device=mid.device)
+    settled = torch.zeros(S, P, dtype=torch.bool, device=mid.device)
     with torch.no_grad():
         for i in range(net.spec.n_layers - 1):
             W, b = net.weight[i][alive], net.bias[i][alive]
             a, err = torch.baddbmm(b, a, W), _rounding_bound(a, err, W, b)
             off = a <= -err
-            now = off.flatten(1).all(dim=1)
-            dead[alive[now]] = True
-            err = torch.where(off, torch.zeros_like(err), err)
-            alive, a, err = alive[~now], net.act(a)[~now], err[~now]
+            now = settled[alive] | off.all(dim=2)
+            settled[alive] = now
+            done = now.all(dim=1)
+            err.masked_fill_(off, 0.0)
+            a = net.act(a)
+            if done.any():
+                alive, a, err = alive[~done], a[~done], err[~done]
             if len(alive) == 0:
                 break
-    return dead.cpu()
+    return settled.cpu()
+
+
+def certainly_dead(net: BatchedNet, lo: float, hi: float, cells: int = 256) -> Tensor:
+    """``(S,)``: ReLU networks (1-D input) certainly constant on [lo, hi] because on every
+    part of it some hidden layer is all off. A filter: a network it does not certify may
+    still be constant.
+
+    The interval is cut into ``cells`` equal closed cells (`_dead_cells`); where every cell
+    has an all-off hidden layer, the output is constant on each cell, and being continuous,
+    one constant on [lo, hi]. A network whose biases are all exactly zero is positively
+    homogeneous (f(t x) = t f(x) for t >= 0), so on [lo, hi] its output is a multiple of f(lo)
+    or of f(hi); an all-off hidden layer at each of the two end points (exact, with no cell
+    around them: the cell that holds 0 never certifies, as every unit is 0 there) makes both
+    zero, and the output is 0 throughout."""
+    half = (hi - lo) / (2 * cells)
+    device = net.weight[0].device
+    mid = torch.linspace(lo + half, hi - half, cells, dtype=net.dtype, device=device)[:, None]
+    # the half-width, plus how far linspace's rounding may move a midpoint
+    dead = _dead_cells(net, mid, half * SAFE + 8 * U * (abs(lo) + abs(hi))).all(dim=1)
+    zero = torch.stack([(b == 0).flatten(1).all(dim=1) for b in net.bias], dim=1).all(dim=1).cpu()
+    which = torch.nonzero(zero & ~dead).flatten()
+    if len(which):
+        ends = torch.tensor([[lo], [hi]], dtype=net.dtype, device=device)
+        dead[which] = _dead_cells(pick(net, which), ends, 0.0).all(dim=1)
+    return dead
 
 
 def constant_over(net: BatchedNet, x: Tensor) -> Tensor:
