@@ -53,8 +53,7 @@ CLAIMS = [
 CLAIM = "dying-relu"
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}
-SHARDS = {"full": 7}  # round-robin over the grid: the two slowest training points (about 190 s each) lead two
-# shards of about 290 s, the rest are 120-210 s (3 shards: 480 s, on the critical path)
+SHARDS = {"full": 7}  # round-robin: the two slowest training points (~190 s) lead the longest jobs (3 shards: 480 s)
 # bench/full-profile.csv: peak 5.0 GB, longest job 492 s; x1.5, x3. That peak was with freed memory kept
 # (`nnclaims.nn.allocator`): 1.2x faster training points, but 5.0 GB instead of 2.1, so not here.
 RESOURCES = {"full": {"mem_mb": 8000, "runtime": 30}}

@@ -7,8 +7,8 @@ the simple model's probability ``model`` and a count ``model_draw`` drawn from i
 `nnclaims.nn.born_dead` counts). Since protocol 3, ``constant`` is decided exactly and the
 257-point grid's own verdict is kept beside it as a cross-check (``grid_constant``,
 ``grid_missed``: constant on the grid but not exactly, ``grid_extra``: the reverse,
-``checked_exactly``: the networks the grid's rounding-aware screen left to exact
-arithmetic). Here: how the probability of being constant moves with depth and width, how
+``checked_exactly``: the networks that the grid's rounding-aware screen and the float
+certificate of constancy left to exact arithmetic). Here: how the probability of being constant moves with depth and width, how
 the pointwise counts compare with the model, and the control tables that make each of those
 true or false by construction, how many networks each cell needs (rule 6), and the
 measurements of such a table.
@@ -129,7 +129,8 @@ def grid_disagreements(born, claim: str) -> list[Measurement]:
     return [Measurement(claim, "born-grid-disagreements",
                         f"Born-dead networks on which the 257-point grid and the exact decision disagree, of {n:,}: "
                         f"constant on the grid but not exactly {missed}, the reverse {extra} ({checked:,} networks "
-                        "the grid's rounding-aware screen left to exact arithmetic)", value=float(missed + extra)),
+                        "that the grid's rounding-aware screen and the float certificate of constancy left to "
+                        "exact arithmetic)", value=float(missed + extra)),
             Measurement(claim, "born-grid-missed", "Born-dead networks constant on the 257-point grid but not on "
                         "[−1, 1] (a bump between the points, or below rounding)", value=float(missed))]
 

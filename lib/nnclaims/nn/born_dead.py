@@ -40,8 +40,8 @@ class BornDead:
     domain (of ``n_domain``, decided exactly), how many have an all-zero hidden layer at the
     point (of ``n_point``), and on how many of the first ones the layer-by-layer early exit and
     the library's `probes.constant_output` disagree (a self-check; it should be none). The
-    grid's cross-check: how many the grid calls constant, how many networks the grid could
-    not settle (checked exactly), and the grid's two kinds of error: constant on the grid
+    grid's cross-check: how many the grid calls constant, how many networks neither the grid
+    nor the float certificate (`certainly_dead`) could settle (checked exactly), and the grid's two kinds of error: constant on the grid
     but not exactly (a bump between the points, or below rounding), and the reverse."""
 
     constant: int
