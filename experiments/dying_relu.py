@@ -54,9 +54,9 @@ CLAIM = "dying-relu"
 SEEDS = {"quick": 4, "full": 8}  # used only when seeds are overridden; otherwise decided by power (rule 6)
 SEED_CAP = {"quick": 8, "full": 64}
 SHARDS = {"full": 7}  # round-robin: the two slowest training points (~190 s) lead the longest jobs (3 shards: 480 s)
-# bench/full-profile.csv: peak 5.0 GB, longest job 492 s; x1.5, x3. That peak was with freed memory kept
-# (`nnclaims.nn.allocator`): 1.2x faster training points, but 5.0 GB instead of 2.1, so not here.
-RESOURCES = {"full": {"mem_mb": 8000, "runtime": 30}}
+# bench/full-profile.csv: peak 1.9 GB, longest job 306 s; x1.5, x3. Keeping freed memory (`nnclaims.nn.allocator`)
+# made the training points 1.2x faster but raised the peak to 5.0 GB, so not here.
+RESOURCES = {"full": {"mem_mb": 3000, "runtime": 30}}
 KEEP_FREED_MEMORY = False
 ACTS = ("relu", "leaky_relu", "prelu")
 LRS = {"quick": [0.01, 0.1, 1.0], "full": [0.01, 0.03, 0.1, 0.3, 1.0]}

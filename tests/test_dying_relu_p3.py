@@ -108,6 +108,21 @@ def test_the_end_point_certificate_refuses_what_is_not_constant(layers):
     assert not bool(certainly_dead(_net(layers), -1.0, 1.0)[0]) and not constant_exact(layers)
 
 
+@pytest.mark.parametrize("edge, constant", [(1 + 1e-4, True), (1 - 1e-4, False)],
+                         ids=["dead-to-the-end", "live-in-the-last-half-cell"])
+def test_the_cells_reach_the_ends_of_the_interval(edge, constant):
+    # relu(x - edge): with edge just inside 1, it is live only between the last cell's midpoint
+    # and 1; a cell reaching less far than its half-width would wrongly certify it
+    layers = [(np.array([[1.0]]), np.array([-edge])), (np.array([[1.0]]), np.array([0.0]))]
+    assert bool(certainly_dead(_net(layers), -1.0, 1.0)[0]) == constant == constant_exact(layers)
+
+
+def test_zero_biases_certify_an_interval_without_0():
+    layers = _minus_abs(signs=(1.0, -1.0))  # relu(relu(x) - relu(-x)) = relu(x): dead on [-1, -0.5] only
+    assert bool(certainly_dead(_net(layers), -1.0, -0.5)[0]) and constant_exact(layers, -1.0, -0.5)
+    assert not bool(certainly_dead(_net(layers), 0.5, 1.0)[0]) and not constant_exact(layers, 0.5, 1.0)
+
+
 @pytest.mark.parametrize("bias_std", [0.0, 1.0])
 def test_every_certified_random_network_is_exactly_constant(bias_std):
     spec = MLPSpec((1,) + (3,) * 7 + (1,), activation="relu", init="he_normal", bias_std=bias_std)
