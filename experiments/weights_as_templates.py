@@ -159,7 +159,8 @@ def _templates(W0: np.ndarray, WT: np.ndarray, seeds, net: str, X_train) -> dict
 
 
 def _rows(seed: int, sets: dict, ink, bank, **const) -> list[dict]:
-    return [{**const, "seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in _score(W, ink, bank).items()}}
+    scores = {name: _score(W, ink, bank) for name, W in sets.items()}  # once per set: each unit reads its row
+    return [{**const, "seed": seed, "bank": name, "unit": u, **{k: float(v[u]) for k, v in scores[name].items()}}
             for name, W in sets.items() for u in range(len(W))]
 
 

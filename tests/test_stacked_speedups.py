@@ -319,3 +319,15 @@ def test_a_run_job_keeps_freed_memory_unless_its_experiment_says_not(tmp_path, m
     assert main(["--experiments-dir", str(experiments), "run", "alpha", "--profile", "quick", "--device", "cpu"]) == 0
     assert calls == ([True] if keep else [])
     assert list((tmp_path / "results" / "alpha" / "runs").glob("*/0-of-1.json"))
+
+
+@pytest.mark.parametrize("shape", [(3, 512, 600), (2, 1, 1024, 300), (64, 16, 16), (1024, 256)])
+def test_wide_layers_are_transposed_matrix_by_matrix_to_the_same_values(shape):
+    from nnclaims.nn import batched
+
+    t = torch.randn(shape, generator=torch_generator(7, "transpose"), dtype=torch.float64)
+    got = batched._transposed(t)
+    assert got.is_contiguous() and got.shape == (*shape[:-2], shape[-1], shape[-2])
+    assert torch.equal(got, t.transpose(-1, -2))  # a copy: no arithmetic, so the values are exact
+    wide = shape[-1] * shape[-2] >= batched._WIDE and len(shape) >= 3
+    assert wide == (shape in [(3, 512, 600), (2, 1, 1024, 300)])  # both branches are exercised
