@@ -185,6 +185,24 @@ def test_summary_accepts_today_and_refuses_a_split_that_changes_a_decision(tmp_p
     assert "\n" not in str(err.value)
 
 
+def test_a_seed_plan_with_a_nan_is_the_same_decision_after_the_round_trip(tmp_path):
+    # an exploration whose values are not finite plans the cap with sd NaN (dying_relu's leaky-revives-more on
+    # one machine); the run shards record it through JSON, and NaN != NaN must not make them stale
+    nan_plan = ("from nnclaims.evidence import SeedPlan; seeds = SeedPlan(n=2, needed=65, capped=True, estimate=-0.1, "
+                "sd=float('nan'), threshold=0.0, distance=0.1, target_half_width=0.03, explanation='not finite')")
+    p = planned(write(tmp_path / "exp", needs="", seedplan=nan_plan))
+    results = tmp_path / "results"
+    files = explore_all(p, results)
+    whole = stages.explore(p.experiment, files, expect=p.explore.settings, key=p.explore.key)
+    assert whole.decisions["seeds"]["sd"] != whole.decisions["seeds"]["sd"]  # NaN
+    for shard in range(p.n_shards):
+        stages.run_shard(p.experiment, p.settings, shard=shard, n_shards=p.n_shards, key=p.key,
+                         out=p.shard_files(results)[shard], explored=whole)
+    verdicts = stages.summarize(p.experiment, p.shard_files(results), tmp_path / "out", expect=p.settings,
+                                key=p.key, explored=whole)
+    assert [v["verdict"] for v in verdicts] == ["reproduced"]
+
+
 def test_seeds_by_power_cannot_be_split(tmp_path):
     power = ("from nnclaims.evidence import SeedPlan; seeds = SeedPlan(n=9, needed=9, capped=False, estimate=0.0, "
              "sd=1.0, threshold=0.0, distance=1.0, target_half_width=0.5, explanation='by power')")

@@ -329,9 +329,15 @@ def _check_decisions(exp: Experiment, provenance: list[dict], explored: Explored
                 raise ExperimentError(f"{exp.name}: run shard {p['shard']} decides {where or 'its values'} from the "
                                       f"exploration shards it reads, but the whole exploration decides otherwise; "
                                       f"its explore_needs leaves out exploration that this decision reads")
-        if p["decisions"] != used:
+        if _canonical(p["decisions"]) != _canonical(used):
             raise ResultsError(f"{exp.name}: its shards were run with other decisions than its exploration gives "
                                f"today; delete them and rerun")
+
+
+def _canonical(decisions: Any) -> str:
+    """Decisions as JSON text: a shard's recorded decisions and today's compare equal when they are the same,
+    NaN included (a seed plan's sd is NaN when the exploration's values are not finite, and NaN != NaN)."""
+    return json.dumps(decisions, sort_keys=True, default=str)
 
 
 def _differs(part: Any, whole: Any, path: str = "") -> str | None:
