@@ -70,7 +70,7 @@ CLAIMS = [
         # No protocol-3 text: the sentence of catalogue section B, its decisive words as the catalogue gives them.
         sentences=(Sentence("003", "activation functions (ReLU and its successors)",
                             "GELU and Swish are smooth curves that dip below zero for negative inputs, unlike ReLU.",
-                            ("smooth and non-monotonic", "dipping below zero")),),
+                            ("smooth and non-monotonic", "dipping below zero"), words="catalogue"),),
     ),
 ]
 SEEDS = {"quick": 1, "full": 1}  # exact: no randomness involved

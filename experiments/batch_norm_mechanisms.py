@@ -54,7 +54,7 @@ CLAIMS = [
           reference="Ioffe and Szegedy (2015); Santurkar, Tsipras, Ilyas and Madry (2018) measured the gradient change.",
           sentences=(Sentence("003", "normalization (batch norm)", "Batch normalization reduces the shift in the "
                               "distribution of each layer's inputs during training.",
-                              ("reducing internal covariate shift",)),)),
+                              ("internal covariate shift",)),)),
     Claim(NOISE, "Batch norm regularizes through the noise of batch statistics",
           "Because each mini-batch is normalized with its own mean and variance, the network sees noise that "
           "regularizes it: on a small training set, the gap between training and test accuracy is smaller than "

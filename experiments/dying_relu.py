@@ -31,13 +31,13 @@ CLAIMS = [
             Sentence("003", "activation functions (ReLU)",
                          "A ReLU unit whose input is negative on every example outputs zero, gets no gradient, and "
                          "never comes back.",
-                         ("once dead it cannot recover",)),
+                         ("once dead it cannot recover",), words="catalogue"),
             Sentence("003", "activation functions (ReLU)",
                          "Too large a learning rate or a poor initialization kills units.",
-                         ("Too high a learning rate or a poor init kills units",)),
+                         ("Too high a learning rate or a poor init kills units",), words="catalogue"),
             Sentence("003", "activation functions (ReLU variants)",
                          "Leaky ReLU and PReLU keep a small slope below zero, so their units do not die.",
-                         ("Leaky ReLU and PReLU do not die",)),
+                         ("Leaky ReLU and PReLU do not die",), words="catalogue"),
         ),
         title="ReLU units can die and never recover; Leaky ReLU and PReLU do not die",
         statement=("A ReLU unit whose input is negative on every example outputs zero and gets zero gradient, so "

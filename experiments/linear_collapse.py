@@ -38,7 +38,7 @@ CLAIMS = [
         # No protocol-3 text: the sentence of catalogue section A, its decisive words as the catalogue gives them.
         sentences=(Sentence("003", "why activation functions are needed",
                             "Stacked layers without a nonlinearity multiply out to a single linear map.",
-                            ("one linear map",)),),
+                            ("one linear map",), words="catalogue"),),
     )
 ]
 SEEDS = {"quick": 8, "full": 50}

@@ -45,10 +45,10 @@ CLAIMS = [
         sentences=(
             Sentence("001", "the 784-16-16-10 network",
                          "The network of 784, 16, 16 and 10 units learns to read handwritten digits.",
-                         ("learns to read digits",)),
+                         ("learns to read digits",), words="catalogue"),
             Sentence("003", "activation functions (ReLU)",
                          "Networks of ReLU units train more easily than sigmoid ones.",
-                         ("trains more easily than sigmoid",)),
+                         ("trains more easily than sigmoid",), words="catalogue"),
         ),
         title="The 784-16-16-10 network learns to read digits; ReLU trains it faster than sigmoid",
         statement=("The network with 784 inputs, two hidden layers of 16 units and 10 outputs learns to recognize "

@@ -57,9 +57,9 @@ CLAIMS = [
                    "normalization."),
         # No protocol-3 text: the sentences of catalogue section F, their decisive words as the catalogue gives them.
         sentences=(Sentence("003", "normalization", "Batch normalization lets a network train at higher learning "
-                            "rates.", ("allows higher learning rates",)),
+                            "rates.", ("allows higher learning rates",), words="catalogue"),
                    Sentence("003", "normalization", "Layer normalization normalizes each example over its "
-                            "features.", ("normalizes each example across features",))),
+                            "features.", ("normalizes each example across features",), words="catalogue")),
     )
 ]
 SEEDS = {"quick": 3, "full": 8}

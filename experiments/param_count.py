@@ -24,7 +24,7 @@ CLAIMS = [
         # No protocol-3 text: the count as catalogue section A quotes it.
         sentences=(Sentence("001", "the 784-16-16-10 network",
                             "The digit-reading network of 784, 16, 16 and 10 units has about thirteen thousand "
-                            "weights and biases.", ("about 13,000",)),),
+                            "weights and biases.", ("about 13,000",), words="catalogue"),),
     )
 ]
 SEEDS = {"quick": 1, "full": 1}  # exact: no randomness involved

@@ -39,7 +39,7 @@ CLAIMS = [
         sentences=(Sentence("003", "the perceptron's bias",
                             "The boundary is the hyperplane where the weighted sum plus the bias is zero; without "
                             "a bias it passes through the origin.",
-                            ("must pass through the origin",)),),
+                            ("must pass through the origin",), words="catalogue"),),
     ),
     Claim(
         id="perceptron-convergence",
@@ -51,7 +51,7 @@ CLAIMS = [
         reference="Novikoff (1962), On convergence proofs for perceptrons.",
         sentences=(Sentence("003", "the perceptron learning rule",
                             "The perceptron learning rule finds a separating boundary whenever the data are "
-                            "linearly separable.", ("converges", "linearly separable")),),
+                            "linearly separable.", ("converges", "linearly separable"), words="catalogue"),),
     ),
 ]
 SEEDS = {"quick": 5, "full": 50}

@@ -40,7 +40,7 @@ CLAIMS = [
         sentences=(
             Sentence("003", "regularization",
                          "An L2 penalty shrinks all weights; an L1 penalty sets many of them to zero or nearly so.",
-                         ("L2 shrinks weights", "drives many to exactly or nearly zero")),
+                         ("L2 shrinks weights", "drives many to exactly or nearly zero"), words="catalogue"),
         ),
         title="L2 shrinks weights; L1 drives many of them to zero",
         statement=("An L2 penalty on the weights shrinks them all towards zero; an L1 penalty drives many weights "

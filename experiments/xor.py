@@ -51,7 +51,7 @@ CLAIMS = [
         sentences=(Sentence("003", "the perceptron and XOR",
                             "No straight line separates XOR's true inputs from its false ones, so one perceptron "
                             "cannot learn it, while a network with one hidden layer can.",
-                            ("No single hyperplane", "cannot learn it", "one hidden layer can")),),
+                            ("No single hyperplane", "cannot learn it", "one hidden layer can"), words="catalogue"),),
     ),
     Claim(
         id="xor-hidden-separable",

@@ -263,6 +263,40 @@ def test_a_whole_sentence_cannot_be_quoted():
         Sentence("003", "p. 2", "restated", ())
 
 
+def test_words_not_checked_against_the_source_are_never_shown_as_a_quotation():
+    s = Sentence("003", "dying ReLU", "A dead unit never comes back.", ("once dead it cannot recover",), words="catalogue")
+    assert "“" not in s.citation and "”" not in s.citation
+    assert s.citation == ("003, dying ReLU; decisive words in the catalogue's restatement, the source's own not "
+                          "checked: once dead it cannot recover")
+    with pytest.raises(UserError, match="words 'paraphrase' is not allowed; allowed values: source, catalogue"):
+        Sentence("003", "p. 2", "restated", ("x",), words="paraphrase")
+
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "claims.md"
+
+
+def _plain(text: str) -> str:
+    """Quotes, ellipses, line breaks and case set aside, as they may differ between a quotation and its source."""
+    text = text.replace("\u2026", " ").replace("...", " ").replace("“", "").replace("”", "").replace('"', "")
+    return " ".join(text.lower().split())
+
+
+@pytest.mark.skipif(not CATALOGUE.is_file(), reason="the claim catalogue (../shared/claims.md) is not beside this checkout")
+def test_every_decisive_word_said_to_be_the_sources_is_in_the_catalogues_quotations():
+    import re
+
+    from nnclaims.evidence.experiment import discover
+
+    text = CATALOGUE.read_text()
+    protocol3 = text[text.index("# Protocol 3 ("):]
+    quoted = _plain(" ".join(re.findall(r"“[^”]*”|\"[^\"]*\"", protocol3, flags=re.S)))
+    sentences = [(name, s) for name, exp in discover(Path(__file__).resolve().parents[1] / "experiments").items()
+                 for claim in exp.claims for s in claim.sentences]
+    missing = [(name, q) for name, s in sentences if s.words == "source" for q in s.decisive if _plain(q) not in quoted]
+    assert not missing, f"decisive words said to be the source's but in no quotation of Protocol 3: {missing}"
+    assert sum(s.words == "source" for _, s in sentences) >= 20 and any(s.words == "catalogue" for _, s in sentences)
+
+
 def test_a_check_closed_by_rule_12_stays_a_check_and_says_no_arm_learned():
     # its controls read the same untrained networks and come out inconclusive too
     exp = _experiment({"deeper-better": "chapter"})

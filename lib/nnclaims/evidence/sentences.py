@@ -4,6 +4,12 @@ A claim cites each sentence it tests by source file and place, restates it in ou
 and quotes only its decisive words ("always", "at least 75%", "hundreds of layers"): the
 words a check must honour as written. No whole sentence of the sources is reproduced, so
 the quote is capped at a dozen words.
+
+Only the sentences that Protocol 3 quotes claim-by-claim carry the source's own words. The
+older claims' decisive words were taken from the catalogue's restatement (in our words, by
+its preamble), and the sources are not on this machine to check them: such a sentence says
+``words="catalogue"`` and its page shows the words without quotation marks, saying whose they
+are, so that no reader takes our wording for the chapter's.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from .errors import UserError
 
 MAX_QUOTED_WORDS = 12  # P3-1: "at most a dozen"
+WORDS = {"source": "quoted from the source", "catalogue": "the catalogue's restatement; the source's own not checked"}
 
 
 class SentenceError(UserError, ValueError):
@@ -25,7 +32,8 @@ class Sentence:
 
     source: the source file (e.g. "003"); place: where in it (a section or paragraph);
     restated: the sentence in our words; decisive: its decisive words, quoted exactly;
-    hope: the source states a hope or a caution, not a fact (the first-layer templates).
+    hope: the source states a hope or a caution, not a fact (the first-layer templates);
+    words: whose the decisive words are (`WORDS`): the source's, or the catalogue's.
     """
 
     source: str
@@ -33,8 +41,12 @@ class Sentence:
     restated: str
     decisive: tuple[str, ...]
     hope: bool = False
+    words: str = "source"
 
     def __post_init__(self) -> None:
+        if self.words not in WORDS:
+            raise SentenceError(f"sentence of {self.source} ({self.place}): words {self.words!r} is not allowed; "
+                                f"allowed values: {', '.join(WORDS)}")
         if not self.source or not self.place or not self.restated:
             raise SentenceError("a sentence needs its source file, its place in it and our restatement")
         if not self.decisive:
@@ -47,5 +59,8 @@ class Sentence:
     @property
     def citation(self) -> str:
         """How the page cites it: source, place and the quoted words."""
+        if self.words == "catalogue":
+            return f"{self.source}, {self.place}; decisive words in the catalogue's restatement, " \
+                   f"the source's own not checked: {'; '.join(self.decisive)}"
         quoted = ", ".join(f"“{q}”" for q in self.decisive)
         return f"{self.source}, {self.place}: {quoted}"
