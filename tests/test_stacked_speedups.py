@@ -14,6 +14,7 @@ below are copies of the replaced code, kept here as the definition of "as before
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,8 @@ from nnclaims.nn.models import MLPSpec
 from nnclaims.nn.optim import SGD, Adam, make_optimizer
 from nnclaims.nn.training import MinibatchOrder, Schedule, _batch, penalty, train
 from nnclaims.numeric.seeding import torch_generator
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 class ReferenceAdam(Adam):
@@ -331,3 +334,27 @@ def test_wide_layers_are_transposed_matrix_by_matrix_to_the_same_values(shape):
     assert torch.equal(got, t.transpose(-1, -2))  # a copy: no arithmetic, so the values are exact
     wide = shape[-1] * shape[-2] >= batched._WIDE and len(shape) >= 3
     assert wide == (shape in [(3, 512, 600), (2, 1, 1024, 300)])  # both branches are exercised
+
+
+def test_subnormals_are_zero_inside_the_block_only_and_the_flag_comes_back_after_an_error():
+    from nnclaims.nn.denormals import flushed_denormals
+
+    tiny = torch.tensor([1e-39, 3e-38, 2e-38], dtype=torch.float32)  # below float32's smallest normal, 1.18e-38
+    assert (tiny * 1.5 > 0).all()
+    with flushed_denormals() as supported:
+        flushed = tiny * 1.5
+        normal = torch.tensor([2e-38], dtype=torch.float32) * 1.0  # 2e-38 is normal: kept
+    if not supported:
+        pytest.skip("this CPU cannot flush subnormals")
+    assert flushed.tolist() == [0.0, pytest.approx(4.5e-38), pytest.approx(3e-38)] and normal.item() > 0
+    with pytest.raises(RuntimeError), flushed_denormals():
+        raise RuntimeError("a failed step")
+    assert (tiny * 1.5 > 0).all()  # off again, as torch starts
+
+
+def test_deep_training_trains_with_subnormals_flushed_and_its_key_says_so():
+    from nnclaims.evidence.experiment import discover
+    from nnclaims.evidence.shards import run_versions
+
+    exp = discover(REPO / "experiments", ["deep_training"])["deep_training"]
+    assert "nnclaims.nn.denormals" in exp.run_manifest(run_versions()).parts
