@@ -121,7 +121,7 @@ def _fit(point: dict, profile: str, seeds, rates, steps: int, where_: tuple, rec
     name, params = INITS[point["init"]]
     spec = MLPSpec((X.shape[1],) + (WIDTH[profile],) * (int(point["depth"]) - 1) + (K,), init=name, init_params=params)
     schedule = Schedule(steps, rates, momentum=MOMENTUM, loss="ce", batch_size=BATCH, record_every=max(1, steps // records))
-    with flushed_denormals():  # the std-0.01 arm's subnormal signal: the same training, a fraction of the time
+    with flushed_denormals():  # the std-0.01 arm's subnormal signal: the same outcomes, a fraction of the time
         return train(spec, X, y, seeds, schedule, device=device, engine=engine, monitors=[accuracy])
 
 

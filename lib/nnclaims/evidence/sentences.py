@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .errors import UserError
 
 MAX_QUOTED_WORDS = 12  # P3-1: "at most a dozen"
-WORDS = {"source": "quoted from the source", "catalogue": "the catalogue's restatement; the source's own not checked"}
+WORDS = ("source", "catalogue")  # whose the decisive words are: the source's, or the catalogue's restatement
 
 
 class SentenceError(UserError, ValueError):
