@@ -10,7 +10,7 @@ cross-entropy at the end on the exploration seeds (a fixed grid, never extended)
 docs/experiments/dropout.md (protocols 1-2 ran in experiments/regularization.py).
 
 Expected (protocol 3 as amended; `chapter` unless marked; rule 12 on the trained checks):
-- (a) expected-output-per-neuron: at both dropout layers of the first 8 (quick: 6) 500-digit dropout nets, given
+- (a) expected-output-per-neuron: at both dropout layers of the first 8 (quick: 3) 500-digit dropout nets, given
   the layer's test-mode input (10 test digits), each neuron's mean masked output over 30,000 mask draws (p/(1 − p)
   times that at p ≠ 1/2: `nnclaims.nn.dropout_neurons`) over its test-mode output, minus 1: the worst neuron's |gap|
   per network, mean over networks, whole interval below 0.02;
@@ -58,7 +58,7 @@ MAX_STEPS, FIRST_PASS = {"quick": 60, "full": 5000}, {"quick": 60, "full": 200} 
 TUNE_STEPS, RECORD = {"quick": 20, "full": 500}, {"quick": 10, "full": 50}
 STOP_CE, BATCH, VALIDATION_PER_CLASS = 0.01, 64, 100
 MASK_DRAWS, PROBE_DIGITS, TOL, CHUNK = 30_000, 10, 0.02, 2_000  # draws at p = 1/2; p/(1 − p) times as many at p
-DRAWS_P2, PROBE_NETS = 8, {"quick": 6, "full": 8}  # protocol 2's probe (a measurement); (a)'s networks
+DRAWS_P2, PROBE_NETS = 8, {"quick": 3, "full": 8}  # protocol 2's probe (a measurement); (a)'s networks
 PROBE = {"inverted": "inverted dropout (the library's, trained with)", "chapter": "the chapter's method: drop in "
          "training, scale by 1 − p at test (positive control)", "no_rescale": "no rescale (negative control)"}
 SETUP = ("Training (P3-6): Adam, batch 64, cross-entropy, 784 → 128 → 128 → 10 ReLU (pixels straight into the first "

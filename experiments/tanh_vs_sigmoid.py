@@ -51,7 +51,7 @@ CLAIMS = [Claim(
                         "flow.", ("improves on sigmoid", "centering activations around zero", "can cancel out")),
                Sentence("003", "activation functions (tanh)", "tanh too saturates when its inputs are large, and then "
                         "its gradients vanish.", ("still saturates for large inputs", "causing vanishing gradients"))))]
-SEEDS, SEED_CAP = {"quick": 4, "full": 8}, 64  # used only when overridden: rule 6 plans them (cap: 5 hidden layers)
+SEEDS, SEED_CAP = {"quick": 4, "full": 8}, {"quick": 8, "full": 64}  # SEEDS if overridden; rule 6 plans (full cap: 5 layers)
 ARMS = ("tanh", "sigmoid", "sigmoid_centered")
 NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "sigmoid_centered": "σ(x) − 1/2"}
 RATES = {"quick": [0.01, 0.1, 1.0], "full": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]}  # rule 5's grid
@@ -351,10 +351,10 @@ def decide(tables: dict, profile: str) -> Decisions:
     gaps = _cell(init, *WEIGHTS).pivot(index="seed", columns="layer", values=SAT) - theory(*WEIGHTS, _x2(tables))[0]
     worst = gaps[gaps.mean().abs().idxmax()]
     pilots["saturation-theory"] = (worst * np.sign(worst.mean()), THEORY_TOL)  # the worst layer, to the nearer edge
-    plans = {name: required_seeds(np.mean(v), t, sd=np.std(v, ddof=1), n_pilot=len(v), maximum=SEED_CAP)
+    plans = {name: required_seeds(np.mean(v), t, sd=np.std(v, ddof=1), n_pilot=len(v), maximum=SEED_CAP[profile])
              for name, (v, t) in pilots.items()}
     rates = {arm: float(where(tuned, activation=arm)["lr"].iloc[0]) for arm in ARMS}
-    return Decisions({"lr": rates}, combine_plans(plans, maximum=SEED_CAP), notes)
+    return Decisions({"lr": rates}, combine_plans(plans, maximum=SEED_CAP[profile]), notes)
 
 
 # -- analysis: the tables the figures draw ---------------------------------------------------

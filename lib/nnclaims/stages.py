@@ -70,7 +70,7 @@ def run_shard(exp: Experiment, settings: RunSettings, *, shard: int = 0, n_shard
     }
     payload = records.payload(tables, provenance)
     if out is not None:
-        results.write_json(out, payload)
+        results.write_json(out, payload, compact=True)
     return payload
 
 

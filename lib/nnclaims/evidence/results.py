@@ -76,8 +76,12 @@ def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode())
 
 
-def write_json(path: str | Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=1, default=_jsonable))
+def write_json(path: str | Path, obj: Any, *, compact: bool = False) -> None:
+    """``compact``: no indentation, for files that only programs read (a shard): json's C
+    encoder runs only without ``indent``, and the Python one took 3 of a quick job's 9 s."""
+    text = json.dumps(obj, separators=(",", ":"), default=_jsonable) if compact else \
+        json.dumps(obj, indent=1, default=_jsonable)
+    write_text(path, text)
 
 
 SEAL = "seal"  # the checksum a record file carries of its own content
