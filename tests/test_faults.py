@@ -175,11 +175,19 @@ def _shard(wf: Path, name: str = "alpha") -> Path:
     return next((wf / "results" / name / "runs").glob("*/0-of-1.json"))
 
 
+def _change_a_value(path: Path) -> None:
+    """One recorded value edited in place, whatever the shard's spacing (shards are compact)."""
+    text = path.read_text()
+    edited = re.sub(r'"value":(\s*)1', r'"value":\g<1>7', text, count=1)
+    assert edited != text, "the damage must change the shard, or the test checks nothing"
+    path.write_text(edited)
+
+
 @pytest.mark.parametrize("damage,needle", [
     (lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]), "is not a valid shard (corrupt or truncated"),
     (lambda p: p.write_text(""), "is not a valid shard"),
     (lambda p: p.write_text("[1, 2]"), "is not a shard written by nnclaims"),
-    (lambda p: p.write_text(p.read_text().replace('"value": 1', '"value": 7', 1)), "do not match their checksum"),
+    (lambda p: _change_a_value(p), "do not match their checksum"),
 ])
 def test_a_damaged_shard_is_named(done, damage, needle):
     damage(_shard(done))

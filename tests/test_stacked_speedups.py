@@ -358,3 +358,49 @@ def test_deep_training_trains_with_subnormals_flushed_and_its_key_says_so():
 
     exp = discover(REPO / "experiments", ["deep_training"])["deep_training"]
     assert "nnclaims.nn.denormals" in exp.run_manifest(run_versions()).parts
+
+
+# -- Leaky ReLU and PReLU: one kernel each way where torch.where took several ----------------
+def _where_leaky(z, slope=0.01):  # the replaced forms, z > 0 ? z : slope * z
+    return torch.where(z > 0, z, slope * z)
+
+
+def _where_prelu(z, a):
+    return torch.where(z > 0, z, a * z)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_leaky_and_prelu_kernels_give_the_where_forms_values_and_gradients(dtype):
+    from nnclaims.nn.activations import get_activation
+
+    gen = torch_generator(11, "activations")
+    z0 = torch.randn(6, 40, 30, generator=gen, dtype=dtype)
+    z0[0, 0, :3] = 0.0  # the kink: both forms take the slope side there
+    g = torch.randn(6, 40, 30, generator=gen, dtype=dtype)
+    a0 = torch.rand(6, 1, 30, generator=gen, dtype=dtype) * 2 - 0.5  # the batched (S, 1, h) slopes, both signs
+    for name, where, args in (("leaky_relu", _where_leaky, ()), ("prelu", _where_prelu, (a0,))):
+        got, ref = [], []
+        for fn, out in ((get_activation(name), got), (where, ref)):
+            z, extra = z0.clone().requires_grad_(), [a.clone().requires_grad_() for a in args]
+            y = fn(z, *extra)
+            y.backward(g)
+            out += [y.detach(), z.grad, *(a.grad for a in extra)]
+        # One multiplication per element either way, so equal values (a zero's sign aside)
+        assert all(torch.equal(p, q) for p, q in zip(got, ref)), name
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "prelu"])
+def test_training_through_the_kernels_ends_where_the_where_forms_did(activation, monkeypatch):
+    import torch.nn.functional as F
+
+    X = torch.randn(64, 5, generator=torch_generator(3, "x"), dtype=torch.float64)
+    Y = torch.randint(0, 3, (64,), generator=torch_generator(3, "y"))
+    spec = MLPSpec((5, 16, 16, 3), activation=activation)
+    schedule = Schedule(40, 0.05, optimizer="adam", loss="ce", batch_size=16)
+    now = train(spec, X, Y, [0, 1, 2], schedule, dtype=torch.float64, device="cpu", engine="batched")
+    monkeypatch.setattr(F, "leaky_relu", _where_leaky)
+    monkeypatch.setattr(torch, "_prelu_kernel", _where_prelu)
+    before = train(spec, X, Y, [0, 1, 2], schedule, dtype=torch.float64, device="cpu", engine="batched")
+    for p, q in zip(now.net.parameters(), before.net.parameters()):
+        assert torch.equal(p, q)
+    assert np.array_equal(now.history["loss"], before.history["loss"])
