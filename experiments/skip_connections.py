@@ -61,7 +61,7 @@ CLAIMS = [
                               "the short ones dominating early in training.",
                               ("ensemble of paths", "shorter paths dominating early in training")),))]
 SEEDS, SHARDS = {"quick": 4, "full": 8}, {"full": 6}  # SEEDS only when overridden: rule 6 plans them
-RESOURCES = {"full": {"mem_mb": 4500, "runtime": 30}}  # bench/full-profile.csv: peak 2.7 GB; x1.5
+RESOURCES = {"full": {"mem_mb": 5000, "runtime": 30}}  # bench/full-profile.csv: peak 3.0 GB; x1.5
 SEED_MIN, SEED_CAP, DEEP_SEEDS = 8, {"quick": 8, "full": 16}, 8
 WIDTH, SIGMOID_DEPTH = {"quick": 16, "full": 64}, {"quick": 6, "full": 50}
 DEPTHS = {"quick": (3, 6, 12), "full": (30, 100, 200)}  # the first: design control and lesions; the second: paths
