@@ -187,7 +187,7 @@ def _change_a_value(path: Path) -> None:
     (lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]), "is not a valid shard (corrupt or truncated"),
     (lambda p: p.write_text(""), "is not a valid shard"),
     (lambda p: p.write_text("[1, 2]"), "is not a shard written by nnclaims"),
-    (lambda p: _change_a_value(p), "do not match their checksum"),
+    (_change_a_value, "do not match their checksum"),
 ])
 def test_a_damaged_shard_is_named(done, damage, needle):
     damage(_shard(done))

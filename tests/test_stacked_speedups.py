@@ -385,8 +385,10 @@ def test_leaky_and_prelu_kernels_give_the_where_forms_values_and_gradients(dtype
             y = fn(z, *extra)
             y.backward(g)
             out += [y.detach(), z.grad, *(a.grad for a in extra)]
-        # One multiplication per element either way, so equal values (a zero's sign aside)
-        assert all(torch.equal(p, q) for p, q in zip(got, ref)), name
+        # One multiplication per element either way; PReLU's slope gradient is a sum whose
+        # order a kernel may choose, so a tolerance (the same bits on this machine)
+        for p, q in zip(got, ref):
+            torch.testing.assert_close(p, q, rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=0, msg=name)
 
 
 @pytest.mark.parametrize("activation", ["leaky_relu", "prelu"])
@@ -401,6 +403,8 @@ def test_training_through_the_kernels_ends_where_the_where_forms_did(activation,
     monkeypatch.setattr(F, "leaky_relu", _where_leaky)
     monkeypatch.setattr(torch, "_prelu_kernel", _where_prelu)
     before = train(spec, X, Y, [0, 1, 2], schedule, dtype=torch.float64, device="cpu", engine="batched")
+    # A tolerance, not bits: the slope gradient's summation order is the kernel's (on this
+    # machine the two end on the same bits, and the full profile's tables did not move)
     for p, q in zip(now.net.parameters(), before.net.parameters()):
-        assert torch.equal(p, q)
-    assert np.array_equal(now.history["loss"], before.history["loss"])
+        torch.testing.assert_close(p, q, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(now.history["loss"], before.history["loss"], rtol=1e-9, atol=1e-12)
