@@ -3,8 +3,8 @@
     snakemake --cores 8                          the full reproduction
     snakemake --cores 8 --config profile=quick   tiny sizes, under a minute
 
-Stages, one rule file each: run (train, the expensive part) -> summarize (merge shards,
-checks, verdicts) -> plot (figures from the tables; never retrains) -> report (HTML).
+Stages: run (train, the expensive part) -> summarize (merge shards, checks, verdicts) and
+plot (figures from the tables) in one job, never retraining -> report (HTML).
 Every setting is described, with its default, in config/schema.yaml. Rule files of your
 own in rules/ are included after ours (README, "Adding a rule").
 """
@@ -23,11 +23,10 @@ report: "rules/captions/workflow.rst"  # for `snakemake --report`; our own HTML 
 include: "rules/plan.smk"  # validates the config before anything reads it, plans every result
 include: "rules/run.smk"
 include: "rules/summarize.smk"
-include: "rules/plot.smk"
 include: "rules/report.smk"
 
 
-OUR_RULES = {"plan.smk", "run.smk", "summarize.smk", "plot.smk", "report.smk"}
+OUR_RULES = {"plan.smk", "run.smk", "summarize.smk", "report.smk"}
 for user_rules in sorted(Path(workflow.basedir, "rules").glob("*.smk")):
     if user_rules.name not in OUR_RULES:
 
@@ -40,7 +39,7 @@ USER_RESULTS = rules_results(workflow.rules, OUR_RULES)
 verify_results(USER_RESULTS)  # every result on disk as recorded, or named and remade (rules/plan.smk)
 
 
-localrules: all, summarize, plot, report
+localrules: all, summarize, report
 
 
 rule all:

@@ -107,7 +107,8 @@ def matmul_peak_one_thread(n: int = 1024, repeats: int = 20) -> float:
 def chains_of(found: list[dict], reads: dict[str, tuple] | None = None) -> tuple[float, str, dict[str, float]]:
     """The longest chain: per experiment, each run shard after the slowest exploration
     shard it reads (``reads``: `nnclaims.plan.Plan.explore_reads` by experiment; all of
-    them where unknown), then summarize -> plot; the report after the slowest experiment."""
+    them where unknown), then summarize (which draws the figures too; a plot job of its own
+    before 2026-12-04, counted where a run has one); the report after the slowest experiment."""
     per = defaultdict(lambda: defaultdict(float))
     shards = defaultdict(lambda: defaultdict(dict))  # experiment -> rule -> shard -> s
     for j in found:
@@ -124,7 +125,7 @@ def chains_of(found: list[dict], reads: dict[str, tuple] | None = None) -> tuple
             computing[e] = max(s + max((explored.get(x, 0.0) for x in known[i]), default=0.0) for i, s in ran.items())
         else:
             computing[e] = r["explore"] + r["run"]
-        chains[e] = computing[e] + r["summarize"] + r["plot"]
+        chains[e] = computing[e] + r.get("summarize", 0.0) + r.get("plot", 0.0)
     worst = max(chains, key=chains.get)
     report = sum(j["s"] for j in found if j["rule"] == "report")
     steps = " → ".join(f"{rule} {per[worst][rule]:.1f} s" for rule in ("summarize", "plot") if rule in per[worst])

@@ -1,6 +1,9 @@
 # Stage 2: merge an experiment's shards into tidy tables, run its pre-registered checks
-# and their controls, and decide one verdict per claim. Cheap: no training. It refuses a
-# shard whose settings or code differ from today's.
+# and their controls, and decide one verdict per claim; then stage 3, the figures from
+# those tables. Cheap (no training: 0.5-5 s in the full profile), so one job does both:
+# a process started once, not twice (its imports are most of either stage's time). It
+# refuses a shard whose settings or code differ from today's. Editing a check or a figure
+# reruns this job, never `run`: the check and figure code's fingerprints are params here.
 
 
 rule summarize:
@@ -20,6 +23,14 @@ rule summarize:
         measurements="results/{experiment}/measurements.csv",
         verdicts="results/{experiment}/verdicts.csv",
         provenance="results/{experiment}/provenance.json",
+        figures=report(
+            directory("results/{experiment}/figures"),
+            patterns=["{name}.svg"],
+            caption="captions/figures.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "{name}"},
+        ),
     log:
         "logs/summarize/{experiment}.log",
     benchmark:
@@ -28,10 +39,12 @@ rule summarize:
         cli=nnclaims_cli(),
         settings=experiment_config,  # its own settings only (rules/plan.smk)
         code=summary_code,
+        figures_code=figures_code,
         explored=explore_files_flag,
         outdir=subpath(output.checks, parent=True),
     conda:
         "../environment.yml"
     shell:
         "{params.cli} summarize {wildcards.experiment} --config-json {params.settings:q}"
-        " --shard-files {input.shards} {params.explored} --outdir {params.outdir} > {log} 2>&1"
+        " --shard-files {input.shards} {params.explored} --outdir {params.outdir}"
+        " --figures {output.figures} > {log} 2>&1"

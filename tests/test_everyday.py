@@ -71,7 +71,7 @@ def test_an_override_of_one_experiment_reruns_only_that_experiment(finished):
     result = smk(finished, "-n", config=("overrides={alpha: {seeds: 9}}",))
     assert result.returncode == 0, result.stderr[-3000:]
     listed = set(jobs(result)) - {("all", "")}
-    assert listed == {("run", "alpha"), ("summarize", "alpha"), ("plot", "alpha"), ("report", "")}, listed
+    assert listed == {("run", "alpha"), ("summarize", "alpha"), ("report", "")}, listed
 
 
 def test_an_override_of_an_exploring_experiment_reruns_only_its_jobs(finished):
@@ -86,7 +86,7 @@ def test_an_override_of_the_seeds_keeps_the_exploration(tmp_path):
     assert first.returncode == 0, first.stderr[-3000:]
     assert ("explore", "gamma") in jobs(first)
     again = smk(wf, "-n", config=("overrides={gamma: {shards: 2, seeds: 5}}",))
-    assert {rule for rule, _ in jobs(again)} == {"run", "summarize", "plot", "report", "all"}, jobs(again)
+    assert {rule for rule, _ in jobs(again)} == {"run", "summarize", "report", "all"}, jobs(again)
 
 
 def test_without_an_override_nothing_is_to_be_done(finished):

@@ -297,11 +297,12 @@ def _jobs(result) -> set[str]:
 
 
 @pytest.mark.parametrize("edit,expected", [
-    (("def _points_for_figure(rec):\n", "def _points_for_figure(rec):\n    rec = rec.copy()\n"), {"plot", "report"}),
+    (("def _points_for_figure(rec):\n", "def _points_for_figure(rec):\n    rec = rec.copy()\n"),
+     {"summarize", "report"}),  # one job summarizes and draws
     (("def _helper_for_checks(rec):\n", "def _helper_for_checks(rec):\n    rec = rec.copy()\n"),
-     {"summarize", "plot", "report"}),
+     {"summarize", "report"}),
     (('Expected: the mean', 'Expected (a reworded docstring): the mean'), {"report"}),
-    (("    time.sleep(20 if", "    time.sleep(21 if"), {"run", "summarize", "plot", "report"}),
+    (("    time.sleep(20 if", "    time.sleep(21 if"), {"run", "summarize", "report"}),
 ])
 def test_an_edit_reruns_exactly_what_it_touches(done, edit, expected):
     src = done / "experiments" / "alpha.py"
@@ -524,13 +525,14 @@ def test_a_rule_reruns_when_the_library_code_its_script_imports_changes(tmp_path
     assert "Nothing to be done" in _text(run())
 
 
-def test_a_failing_plot_keeps_its_own_log_beside_the_summarize_log(done):
+def test_a_failing_plot_is_named_in_the_summarize_log(done):
+    # Figures are drawn in the summarize job: its log holds the error, and the report links it.
     src = done / "experiments" / "alpha.py"
     src.write_text(src.read_text().replace("    fig, ax = P.plt.subplots()", "    raise RuntimeError('plot broke')", 1))
     assert smk(done, "--keep-going").returncode != 0
     logs = {p.name: p.read_text() for p in (done / "reports" / "logs" / "alpha").glob("*.log")}
-    assert "plot broke" in logs["plot.alpha.log"] and "summarize.alpha.log" in logs
-    assert "logs/alpha/plot.alpha.log" in (done / "reports" / "claims" / "alpha-claim.html").read_text()
+    assert "plot broke" in logs["summarize.alpha.log"]
+    assert "logs/alpha/summarize.alpha.log" in (done / "reports" / "claims" / "alpha-claim.html").read_text()
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -6,6 +6,7 @@ the reason names what changed.
 """
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,76 @@ def test_a_name_reexported_by_a_package_is_followed_to_its_module(tmp_path):
     parts = set(manifest(path, RUN_ROOTS).parts)
     assert "nnclaims.evidence.analysis" in parts
     assert "nnclaims.evidence" not in parts and "nnclaims.evidence.stats" not in parts
+
+
+# -- the cache beside the bytecode ---------------------------------------------------------
+def _uncached(module: str, path: Path) -> tuple[str, tuple[str, ...]]:
+    from nnclaims.evidence import fingerprint as fp
+    fp._parsed.cache_clear()
+    cache = path.parent / "__pycache__" / f"{path.stem}.nnclaims-fingerprint.json"
+    cache.unlink(missing_ok=True)
+    return fp._parsed(module, path, path.stat().st_mtime_ns)
+
+
+def _module(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "nnclaims_fake" / "mod.py"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(body)
+    return path
+
+
+def test_the_cache_gives_what_parsing_gives(tmp_path):
+    from nnclaims.evidence import fingerprint as fp
+    path = _module(tmp_path, '"""doc"""\nfrom nnclaims.nn import models\n\ndef f():\n    import nnclaims.numeric.data\n')
+    first = _uncached("nnclaims.fake.mod", path)
+    cache = path.parent / "__pycache__" / "mod.nnclaims-fingerprint.json"
+    assert cache.is_file()
+    fp._parsed.cache_clear()
+    assert fp._parsed("nnclaims.fake.mod", path, path.stat().st_mtime_ns) == first
+    assert first[1] == ("nnclaims.nn:models", "nnclaims.numeric.data")
+    # Every library module: what the cache holds is what parsing gives.
+    for module_path in sorted(fp.LIBRARY_ROOT.rglob("*.py")):
+        rel = module_path.relative_to(fp.LIBRARY_ROOT).with_suffix("")
+        module = ".".join(["nnclaims", *[p for p in rel.parts if p != "__init__"]])
+        fp._parsed.cache_clear()
+        cached = fp._parsed(module, module_path, module_path.stat().st_mtime_ns)
+        assert cached == _uncached(module, module_path), module
+
+
+def test_the_cache_is_for_the_same_bytes_only(tmp_path):
+    from nnclaims.evidence import fingerprint as fp
+    path = _module(tmp_path, "def f():\n    return 1\n")
+    before = _uncached("nnclaims.fake.mod", path)
+    path.write_text("def f():\n    return 2\n")
+    fp._parsed.cache_clear()
+    after = fp._parsed("nnclaims.fake.mod", path, path.stat().st_mtime_ns)
+    assert after != before and after == _uncached("nnclaims.fake.mod", path)
+    path.write_text("def f():\n    return 1  # a comment: the same tree\n")
+    fp._parsed.cache_clear()
+    assert fp._parsed("nnclaims.fake.mod", path, path.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("damage", ["", "{", '{"key": 1}', '["a"]', '{"key": {}, "hash": 1}'])
+def test_a_damaged_cache_is_computed_again(tmp_path, damage):
+    from nnclaims.evidence import fingerprint as fp
+    path = _module(tmp_path, "X = 1\n")
+    truth = _uncached("nnclaims.fake.mod", path)
+    cache = path.parent / "__pycache__" / "mod.nnclaims-fingerprint.json"
+    cache.write_text(damage)
+    fp._parsed.cache_clear()
+    assert fp._parsed("nnclaims.fake.mod", path, path.stat().st_mtime_ns) == truth
+    assert json.loads(cache.read_text())["hash"] == truth[0]  # and written again whole
+
+
+def test_a_library_that_cannot_hold_the_cache_is_fingerprinted_without_it(tmp_path):
+    # A __pycache__ that is a file fails as a read-only folder does, for root too.
+    from nnclaims.evidence import fingerprint as fp
+    path = _module(tmp_path, "X = 1\n")
+    truth = _uncached("nnclaims.fake.mod", path)
+    (path.parent / "__pycache__" / "mod.nnclaims-fingerprint.json").unlink()
+    (path.parent / "__pycache__").rmdir()
+    (path.parent / "__pycache__").write_text("not a folder")
+    fp._parsed.cache_clear()
+    assert fp._parsed("nnclaims.fake.mod", path, path.stat().st_mtime_ns) == truth
+    assert (path.parent / "__pycache__").read_text() == "not a folder"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["__pycache__", "mod.py"]  # no temporary left

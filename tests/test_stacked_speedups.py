@@ -115,6 +115,42 @@ def test_foreach_adam_gives_the_reference_bits(dtype, per_network):
         assert torch.equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_adam_raising_small_moments_changes_no_bit(dtype):
+    # Gradients that are exactly 0 for whole rows (blank pixels), subnormal, tiny or
+    # normal: the moments under the smallest normal number are raised before the root,
+    # which must leave parameters and moments the bits of the unraised chain (IEEE square
+    # root, division and addition round exactly, so this holds on any machine).
+    g = torch.Generator().manual_seed(2)
+    tiny = torch.finfo(dtype).tiny
+    mine = _stacked(4, dtype, g)
+    for p in mine:
+        p[..., -1] *= tiny ** 0.5 * 1e8  # weights as small as their steps there: a changed step shows
+    ref = [p.clone() for p in mine]
+    new, old = Adam(torch.tensor([1e-3, 1e-2, 3e-2, 0.1], dtype=dtype)), ReferenceAdam(
+        torch.tensor([1e-3, 1e-2, 3e-2, 0.1], dtype=dtype))
+    for t in range(30):
+        grads = _stacked(4, dtype, g)
+        for k, grad in enumerate(grads):
+            grad[..., 0] = 0.0  # a weight that never sees a signal: its moments stay exactly 0
+            grad[..., -1] *= tiny ** 0.5  # moments under tiny (subnormal, or 0 where the square underflows)
+            grad[..., 1] *= (tiny ** 0.5) * 1e3 if t < 15 else 1.0  # just above tiny, then normal again
+        active = torch.tensor([True, True, t % 2 == 0, True])
+        new.step(mine, grads, active)
+        old.step(ref, grads, active)
+    assert any(bool((v == 0).any()) and bool(((v > 0) & (v < tiny)).any()) for v in old.v)  # the case happened
+    for a, b in zip(mine + new.m + new.v, ref + old.m + old.v):
+        assert torch.equal(a, b)
+
+
+def test_adam_raises_only_where_it_is_exact():
+    from nnclaims.nn.optim import _raising_is_exact
+    assert _raising_is_exact(torch.float32, 0.999, 1e-8) and _raising_is_exact(torch.float64, 0.999, 1e-8)
+    assert not _raising_is_exact(torch.float32, 0.999, 0.0)  # no eps to absorb the raised root
+    assert not _raising_is_exact(torch.float32, 1 - 1e-9, 1e-8)  # a bias correction too small
+    assert not _raising_is_exact(torch.float16, 0.999, 1e-8)
+
+
 def test_stacked_adam_agrees_with_torch_optim():
     g = torch.Generator().manual_seed(1)
     rates = [1e-3, 1e-2, 0.1]

@@ -159,6 +159,10 @@ def cmd_summarize(args: argparse.Namespace) -> None:
     outdir = Path(args.outdir or Path(args.results) / p.name)
     for row in summarize(p.experiment, files, outdir, expect=p.settings, key=p.key, explored=_explored(p, args)):
         print(f"{row['claim']:32s} {row['verdict']:18s} ({row['checks_passed']}/{row['checks_total']} checks pass)")
+    if args.figures is not None:  # the workflow's one job per experiment: a process started once
+        from .stages import plot
+
+        print(f"{p.name}: {len(plot(p.experiment, outdir, args.figures))} figures")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
@@ -285,6 +289,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--shard-files", nargs="*", type=Path, default=None)
     s.add_argument("--explore-files", nargs="*", type=Path, default=None, help="the exploration's shards (default: today's)")
     s.add_argument("--outdir", type=Path, default=None)
+    s.add_argument("--figures", type=Path, default=None, help="then draw the figures into this folder, as plot does")
     s.set_defaults(fn=cmd_summarize)
 
     d = sub.add_parser("decide", help="what an exploration decides (tuned values, seeds by power), from its shards")

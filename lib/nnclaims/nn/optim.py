@@ -9,8 +9,11 @@ so the loop engine (which uses `torch.optim`) agrees with these to float64 round
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -124,7 +127,7 @@ class Adam(StackedOptimizer):
         squares = torch._foreach_mul(grads, 1 - self.beta2)
         torch._foreach_mul_(squares, grads)
         torch._foreach_add_(self.v, squares)
-        denom = torch._foreach_sqrt(self.v)
+        denom = self._root(self.v)
         torch._foreach_div_(denom, bc2_sqrt)
         torch._foreach_add_(denom, self.eps)
         update = torch._foreach_div(self.m, denom)
@@ -142,10 +145,38 @@ class Adam(StackedOptimizer):
             keep = self._mask(active, p)
             m_new = m.lerp(g, 1 - self.beta1)
             v_new = v * self.beta2 + (1 - self.beta2) * g * g
-            denom = v_new.sqrt() / bc2_sqrt + self.eps
+            denom = self._root([v_new])[0] / bc2_sqrt + self.eps
             m.copy_(torch.where(keep, m_new, m))
             v.copy_(torch.where(keep, v_new, v))
             p.copy_(torch.where(keep, p - step_size * (m_new / denom), p))
+
+
+    def _root(self, v: list[Tensor]) -> list[Tensor]:
+        """The square roots of the second moments, as new tensors. torch's CPU square root
+        takes about 8 times as long on an exact 0 as on a normal number (1.7 against 0.2
+        ms for 627,200 floats), and the weights of MNIST's always-blank border pixels keep
+        their moments at exactly 0: `dropout`'s quick run spent 1.2 of its 14 s there.
+        Moments below the dtype's smallest normal number ``tiny`` are raised to it first,
+        which changes no update: their root, under sqrt(tiny) either way, divided by the
+        bias correction (at least sqrt(1 - beta2)), is under half a unit in the last
+        place of ``eps``, so ``denominator + eps`` rounds to ``eps`` exactly, raised or
+        not (`_raising_is_exact`; the same bits, tested)."""
+        if not v or not _raising_is_exact(v[0].dtype, self.beta2, self.eps):
+            return torch._foreach_sqrt(v)
+        roots = torch._foreach_maximum(v, torch.finfo(v[0].dtype).tiny)
+        torch._foreach_sqrt_(roots)
+        return roots
+
+
+@lru_cache(maxsize=None)
+def _raising_is_exact(dtype: torch.dtype, beta2: float, eps: float) -> bool:
+    """Whether sqrt(tiny) / sqrt(1 - beta2) is under half of eps's last place in ``dtype``
+    (float32 with torch's defaults: 3.4e-18 against 4.4e-16); False for other dtypes."""
+    np_type = {torch.float32: np.float32, torch.float64: np.float64}.get(dtype)
+    if np_type is None or eps <= 0 or not 0 <= beta2 < 1:
+        return False
+    half_ulp = float(np.spacing(np_type(eps))) / 2
+    return math.sqrt(float(np.finfo(np_type).tiny)) / math.sqrt(1 - beta2) < half_ulp
 
 
 def make_optimizer(name: str, lr: float | Tensor, momentum: float = 0.0) -> StackedOptimizer:

@@ -403,7 +403,7 @@ def copy_assets(pages: list[ClaimPage], results_dir: Path, reports_dir: Path, lo
             dst.mkdir(parents=True)
             copied = []
             for log in page.logs:
-                # Named by its whole path under logs/: the plot and summarize logs of one
+                # Named by its whole path under logs/: the run and summarize logs of one
                 # experiment share a file name, and one must not replace the other.
                 target = dst / ".".join(Path(log).relative_to(logs).parts)
                 shutil.copy2(log, target)
