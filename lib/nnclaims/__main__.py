@@ -1,11 +1,5 @@
 import sys
 
-from .forkserver import delegate
+from .cli import main
 
-# A job of a workflow whose fork server runs: forked from it, its libraries already imported.
-status = delegate()
-if status is None:
-    from .cli import main
-
-    status = main()
-sys.exit(status)
+sys.exit(main())
