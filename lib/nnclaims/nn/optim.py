@@ -150,7 +150,6 @@ class Adam(StackedOptimizer):
             v.copy_(torch.where(keep, v_new, v))
             p.copy_(torch.where(keep, p - step_size * (m_new / denom), p))
 
-
     def _root(self, v: list[Tensor]) -> list[Tensor]:
         """The square roots of the second moments, as new tensors. torch's CPU square root
         takes about 8 times as long on an exact 0 as on a normal number (1.7 against 0.2
