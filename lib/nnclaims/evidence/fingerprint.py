@@ -340,7 +340,7 @@ def _parsed(module: str, path: Path, mtime_ns: int) -> tuple[str, tuple[str, ...
 
 
 # Parsing and dumping a module takes about 3 ms; a pipeline job fingerprints 30-60 of them
-# and the quick profile starts 73 jobs, so each module's result is kept beside its
+# and the quick profile starts 49 jobs, so each module's result is kept beside its
 # bytecode, where Python keeps that: valid for the same bytes of the module, of this file
 # (which defines the hash) and the same Python (whose syntax trees it dumps). Written even
 # under PYTHONDONTWRITEBYTECODE, which is about bytecode (and set on the project's machines).
