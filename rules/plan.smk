@@ -10,6 +10,7 @@ import socket
 import sys
 
 import nnclaims
+from nnclaims.bytecode import write_checked_bytecode
 from nnclaims.evidence.errors import UserError
 from nnclaims.evidence.experiment import available, discover
 from nnclaims.evidence.settings import merge_config, read_config_file, settings_from
@@ -65,6 +66,7 @@ try:
     if workflow.is_main_process:
         check_environment(SETTINGS)
         clean_stale_lock()
+        write_checked_bytecode(LIBRARY_DIR, EXPERIMENTS_DIR)  # once, not in each job (nnclaims.bytecode)
 except UserError as err:
     print(f"nnclaims: error: {err}", file=sys.stderr)
     sys.exit(1)
