@@ -5,7 +5,7 @@ digits) or 200 (2,000) of each class; validation: the last 100 of each class (1,
 test set). 784-128-128-10 ReLU networks, He-normal, inverted dropout p after each hidden layer (none: p = 0),
 Adam, batch 64, cross-entropy; each run trains until its training cross-entropy (test mode) is ≤ 0.01 at a record
 (every `RECORD` steps) or for `MAX_STEPS` steps. Rates: rule 5 per (size, p) on the four exploration seeds at
-`TUNE_STEPS` steps, with rule 13 and P3-4. p ∈ {0.1, 0.2, 0.5, 0.7} per size by the lowest median validation
+`TUNE_STEPS` steps, with rule 13 and P3-4. p ∈ {0.1, 0.2, 0.5, 0.7} (quick: {0.2, 0.5}) per size by the lowest median validation
 cross-entropy at the end on the exploration seeds (a fixed grid, never extended). History and reasons:
 docs/experiments/dropout.md (protocols 1-2 ran in experiments/regularization.py).
 
@@ -51,7 +51,8 @@ CLAIMS = [Claim(
                         ("prevent overfitting",))))]
 SEEDS, SEED_CAP = {"quick": 4, "full": 8}, {"quick": 8, "full": 16}  # SEEDS only when overridden; rule 6 plans them
 SHARDS = {"full": 4}  # jobs per phase: the 500-digit dropout point (with the probe) and the others apart
-SIZES, P_GRID, K = (500, 2000), (0.1, 0.2, 0.5, 0.7), 10
+SIZES, K = (500, 2000), 10
+P_GRID = {"quick": (0.2, 0.5), "full": (0.1, 0.2, 0.5, 0.7)}  # quick: the pipeline's smoke run
 ARMS = ("none", "dropout")
 RATES = {"quick": [1e-3, 3e-3], "full": [1e-4, 3e-4, 1e-3, 3e-3]}  # Adam; rule 5's grid, rule 13 extends
 MAX_STEPS, FIRST_PASS = {"quick": 60, "full": 5000}, {"quick": 60, "full": 200}  # passes: 200, 400, …
@@ -69,7 +70,7 @@ SETUP = ("Training (P3-6): Adam, batch 64, cross-entropy, 784 → 128 → 128 �
 
 
 def explore(profile: str) -> list[dict]:
-    return [{"digits": n, "p": p} for n in SIZES for p in (0.0, *P_GRID)]
+    return [{"digits": n, "p": p} for n in SIZES for p in (0.0, *P_GRID[profile])]
 
 
 def grid(profile: str) -> list[dict]:
@@ -217,10 +218,10 @@ def decide(tables: dict, profile: str) -> Decisions:
     tuned, ends = tables["tuned"], tables["ends"]
     lr = {_key(int(r.digits), float(r.p)): float(r.lr) for r in tuned.itertuples()}
     val = ends.groupby(["digits", "p"])["val_loss"].median()
-    chosen = {str(n): float(val.loc[n].loc[list(P_GRID)].idxmin()) for n in SIZES}
+    chosen = {str(n): float(val.loc[n].loc[list(P_GRID[profile])].idxmin()) for n in SIZES}
     notes = [SETUP.format(rec=RECORD[profile], max=MAX_STEPS[profile], tune=TUNE_STEPS[profile]), *tuned["note"]]
     notes += [f"{n} digits: p = {chosen[str(n)]:g}, the lowest median validation cross-entropy (" + ", ".join(
-        f"{q:g}: {val.loc[n].loc[q]:.3f}" for q in P_GRID) + ")" for n in SIZES]
+        f"{q:g}: {val.loc[n].loc[q]:.3f}" for q in P_GRID[profile]) + ")" for n in SIZES]
     pick = _pick(ends, chosen)
     notes.append("Rule 12 on the exploration seeds (at the chosen p): seeds that learned: " + "; ".join(
         f"{n} digits {a} {int(v.sum())}/{v.size}" for n in SIZES for a, v in _learned_arms(pick, n).items()))

@@ -232,6 +232,25 @@ def run_runtime(wildcards):
     return EXPERIMENTS[wildcards.experiment].resources(SETTINGS.profile)["runtime"]
 
 
+# Longest jobs first. Snakemake knows no job's duration and started the quick profile's
+# longest job (dropout's, 17 of its 60 s) after 41 s, leaving a core idle for its last
+# 7 s; a run job's priority is its experiment's longest job in the recorded full profile
+# (bench/full-profile.csv, measured), 0 for an experiment it does not list (one's own).
+@functools.cache
+def recorded_longest_jobs():
+    import csv
+
+    try:
+        with open(Path(workflow.basedir) / "bench" / "full-profile.csv", newline="") as fh:
+            return {row["experiment"]: float(row["longest_s"]) for row in csv.DictReader(fh)}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def run_priority(wildcards):
+    return recorded_longest_jobs().get(wildcards.experiment, 0.0)
+
+
 def summarized(kind):
     return [f"results/{name}/{kind}" for name in EXPERIMENTS]
 
@@ -253,12 +272,57 @@ def all_outputs(wildcards):
     return [*reported, *shards, *explored, *summaries, *user_results(wildcards)]
 
 
+# The fork server (nnclaims.forkserver): the jobs this process starts are forked from one
+# that has imported torch, NumPy, pandas, SciPy and matplotlib once, instead of each
+# importing them (about 1.2 s of a quick job's 3 s). Only this workflow's own jobs use it,
+# never one that a cluster runs; a job started before it listens runs as before.
+FORKSERVER = {}
+
+
+def start_forkserver():
+    import subprocess
+    import tempfile
+
+    from nnclaims.forkserver import ENV
+
+    folder = tempfile.mkdtemp(prefix="nnclaims-")  # a short path: a socket's is at most 107 bytes
+    Path("logs").mkdir(exist_ok=True)
+    with open(Path("logs") / "forkserver.log", "w") as log:
+        FORKSERVER["process"] = subprocess.Popen([sys.executable, str(LIBRARY_DIR / "forkserver.py"),
+                                                  os.path.join(folder, "jobs.sock")],
+                                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    FORKSERVER["folder"] = folder
+    os.environ[ENV] = os.path.join(folder, "jobs.sock")
+    import atexit
+
+    atexit.register(stop_forkserver)  # also when the run ends without onsuccess or onerror (Ctrl-C)
+
+
+def stop_forkserver():
+    import shutil
+    import subprocess
+
+    from nnclaims.forkserver import ENV
+
+    os.environ.pop(ENV, None)
+    process = FORKSERVER.pop("process", None)
+    if process is not None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    shutil.rmtree(FORKSERVER.pop("folder", ""), ignore_errors=True)
+
+
 onstart:
     RUNNING.parent.mkdir(exist_ok=True)
     RUNNING.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    start_forkserver()
 
 
 onsuccess:
+    stop_forkserver()
     RUNNING.unlink(missing_ok=True)
     # The verdict tally, what changed since the previous run, the report's path; the run
     # is recorded in results/_history/ (nnclaims compare).
@@ -268,6 +332,7 @@ onsuccess:
 
 
 onerror:
+    stop_forkserver()
     RUNNING.unlink(missing_ok=True)
     from nnclaims.history import failure_block
 

@@ -25,6 +25,7 @@ rule explore_and_run:
         cli=nnclaims_cli(),
         settings=experiment_config,
     threads: SETTINGS.threads
+    priority: run_priority
     resources:
         mem_mb=run_mem_mb,
         runtime=run_runtime,
@@ -48,6 +49,7 @@ rule explore:
         cli=nnclaims_cli(),
         settings=explore_config,
     threads: SETTINGS.threads
+    priority: run_priority
     resources:
         mem_mb=run_mem_mb,
         runtime=run_runtime,
@@ -74,6 +76,7 @@ rule run:
         settings=experiment_config,
         explored=run_explore_flag,
     threads: SETTINGS.threads
+    priority: run_priority
     resources:
         mem_mb=run_mem_mb,
         runtime=run_runtime,

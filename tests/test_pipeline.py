@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import snakemake
+from conftest import REPO, snakemake
 
 EXACT = {"param-count", "sigmoid-derivative", "bias-shifts-boundary", "linear-collapse"}
 VERDICT_COLUMNS = ["claim", "title", "section", "experiment", "verdict", "checks_passed", "checks_total"]
@@ -71,3 +71,16 @@ def test_snakemakes_own_report_builds(quick_run):
                        "reports/snakemake-report.html", cwd=quick_run)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (quick_run / "reports" / "snakemake-report.html").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_the_longest_recorded_jobs_start_first(quick_run):
+    """Run jobs carry their experiment's longest job in bench/full-profile.csv as priority, so
+    that the jobs that bound the wall time start first, not last (Snakemake knows no durations)."""
+    recorded = {r["experiment"]: float(r["longest_s"]) for r in _rows(REPO / "bench" / "full-profile.csv")}
+    log = sorted((quick_run / ".snakemake" / "log").glob("*.snakemake.log"))[0]  # the fixture's run
+    started = re.findall(r"^    wildcards: experiment=(\w+)", log.read_text(), flags=re.M)
+    first_two = set(started[:2])
+    longest = sorted((e for e in set(started) if e in recorded), key=recorded.get, reverse=True)
+    assert first_two == set(longest[:2]), (started[:4], longest[:4])
+    assert recorded[longest[1]] > 2 * sorted(recorded.values())[len(recorded) // 2]  # a choice, not a tie

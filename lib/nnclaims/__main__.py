@@ -1,5 +1,11 @@
 import sys
 
-from .cli import main
+from .forkserver import delegate
 
-sys.exit(main())
+# A job of a workflow whose fork server runs: forked from it, its libraries already imported.
+status = delegate()
+if status is None:
+    from .cli import main
+
+    status = main()
+sys.exit(status)
