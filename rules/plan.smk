@@ -14,6 +14,7 @@ from nnclaims.bytecode import write_checked_bytecode
 from nnclaims.evidence.errors import UserError
 from nnclaims.evidence.experiment import available, discover
 from nnclaims.evidence.settings import merge_config, read_config_file, settings_from
+from nnclaims.everyday import recorded_full_profile
 from nnclaims.plan import check_environment, plan, stale_results
 
 # Resuming by default. After an interrupted run (kill -9, a power cut) Snakemake's lock
@@ -238,12 +239,10 @@ def run_runtime(wildcards):
 # (bench/full-profile.csv, measured), 0 for an experiment it does not list (one's own).
 @functools.cache
 def recorded_longest_jobs():
-    import csv
-
+    recorded = recorded_full_profile(EXPERIMENTS_DIR)
     try:
-        with open(Path(workflow.basedir) / "bench" / "full-profile.csv", newline="") as fh:
-            return {row["experiment"]: float(row["longest_s"]) for row in csv.DictReader(fh)}
-    except (OSError, KeyError, ValueError):
+        return {name: float(row["longest_s"]) for name, row in recorded.items()}
+    except (KeyError, ValueError):
         return {}
 
 

@@ -110,18 +110,25 @@ def register(sub: argparse._SubParsersAction, settings_flags: Callable[..., None
 MEASURED = Path("bench") / "full-profile.csv"  # beside experiments/: bench/pipeline.py --profile full --record
 
 
+def recorded_full_profile(experiments_dir: str | Path) -> dict[str, dict[str, str]]:
+    """The full profile's recording beside ``experiments_dir`` (`MEASURED`), one row per
+    experiment; {} when this checkout has none."""
+    import csv
+
+    try:
+        with open(Path(experiments_dir).resolve().parent / MEASURED, newline="") as fh:
+            return {row["experiment"]: row for row in csv.DictReader(fh) if row.get("experiment")}
+    except (OSError, KeyError):
+        return {}
+
+
 def resources_note(exp: Experiment, experiments_dir: str | Path) -> str:
     """One line for an experiment the full profile's recording does not cover yet (a new
     one): what a cluster job asks for it meanwhile; "" when it is covered, or when this
     checkout has no recording at all."""
-    import csv
-
-    path = Path(experiments_dir).resolve().parent / MEASURED
-    if not path.is_file():
+    recorded = recorded_full_profile(experiments_dir)
+    if not recorded or exp.name in recorded:
         return ""
-    with open(path, newline="") as fh:
-        if exp.name in {row.get("experiment") for row in csv.DictReader(fh)}:
-            return ""
     res = exp.resources("full")
     declared = "its RESOURCES" if getattr(exp.module, "RESOURCES", None) else "the default resources"
     return (f"not yet measured in {MEASURED} (full profile): a cluster job asks {declared}, {res['mem_mb']} MB "

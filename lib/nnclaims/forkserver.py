@@ -4,9 +4,9 @@ not spend its first second importing them.
 Every pipeline job is a new process, and importing torch, NumPy, pandas, SciPy and
 matplotlib is most of a short job's time: in the quick profile's 49 jobs, about 1 s each
 of 3 s on average (measured 2026-12-04: torch 0.9-1.2 s, matplotlib 0.37 s, SciPy's
-optimize 0.3 s, pandas 0.25 s; the quick profile 84 -> 68 s with this alone). While a workflow runs on this machine, a fork server
-holds them imported (rules/plan.smk starts it and stops it); a job's command
-(``python -m nnclaims ...``) hands its arguments, environment, working directory, umask and
+optimize 0.3 s, pandas 0.25 s; the quick profile 84 -> 68 s with this alone). While a
+workflow runs on this machine, a fork server holds them imported (rules/plan.smk starts it
+and stops it); a job's command (``python -m nnclaims ...``) hands its arguments, environment, working directory, umask and
 standard streams to the server, which forks a child that runs the command, and waits for
 the child's exit status. The library's own modules and the experiments are never
 imported by the server: each child imports them from disk, as a new process would, so a
@@ -194,14 +194,10 @@ def _accept(listener: socket.socket, children: list, owner: int, imported: dict)
     return None
 
 
-def _import_state(request: dict) -> dict:
-    return {"env": request.get("env"), "cwd": request.get("cwd"), "executable": request.get("executable")}
-
-
 def _import_state_differs(request: dict, imported: dict) -> str:
     """Why this job may not be forked ('' when it may). The first job's state becomes the
     libraries': they are imported here, under its environment and in its folder."""
-    state = _import_state(request)
+    state = {key: request.get(key) for key in ("executable", "cwd", "env")}
     if not imported:
         if state["executable"] != sys.executable:
             return "another interpreter"
@@ -211,11 +207,12 @@ def _import_state_differs(request: dict, imported: dict) -> str:
         _preload()
         imported.update(state)
         return ""
-    differs = [k for k in ("env", "cwd", "executable") if state[k] != imported[k]]
-    if differs and state["env"] != imported["env"]:
+    for key in (k for k in state if state[k] != imported[k]):
+        if key != "env":
+            return f"{key} differs from the one the libraries were imported under"
         changed = sorted(k for k in {*state["env"], *imported["env"]} if state["env"].get(k) != imported["env"].get(k))
         return "environment differs from the one the libraries were imported under: " + ", ".join(changed)
-    return f"{differs[0]} differs from the one the libraries were imported under" if differs else ""
+    return ""
 
 
 def _preload() -> None:
